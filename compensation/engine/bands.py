@@ -1,0 +1,116 @@
+"""Band tables (spec §5): thresholds of a percentage that give a coefficient."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .problems import Problem, RuleViolation
+from .rounding import ZERO, decimal_places, round_half_up
+
+STEP = "step"
+LINEAR = "linear"
+MODES = (STEP, LINEAR)
+COEFFICIENT_PLACES = 4
+
+
+@dataclass(frozen=True, slots=True)
+class BandPoint:
+    lower_bound_pct: Decimal
+    coefficient: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BandHit:
+    """The result of a look-up: the 1-based row that applied and the coefficient."""
+
+    row: int
+    lower_bound_pct: Decimal
+    upper_bound_pct: Decimal | None
+    coefficient: Decimal
+
+
+def band_points_problems(points: Sequence[tuple[Decimal | None, Decimal | None]]) -> list[Problem]:
+    """Every rule of §5 a list of `(lower_bound_pct, coefficient)` rows breaks, by row."""
+    problems: list[Problem] = []
+    if not points:
+        return [Problem("band_table_empty", "a band table needs at least one row", "points")]
+    previous: Decimal | None = None
+    for row, (lower, coefficient) in enumerate(points, start=1):
+        if lower is None:
+            problems.append(Problem("band_bound_missing", "the lower bound is missing", "lower_bound_pct", row))
+        elif row == 1 and lower != ZERO:
+            problems.append(
+                Problem("band_first_not_zero", f"the first lower bound is {lower}, it must be 0", "lower_bound_pct", row)
+            )
+        elif previous is not None and lower <= previous:
+            problems.append(
+                Problem(
+                    "band_not_increasing",
+                    f"the lower bound {lower} must be greater than the row above ({previous})",
+                    "lower_bound_pct",
+                    row,
+                )
+            )
+        if lower is not None:
+            previous = lower if previous is None else max(previous, lower)
+        if coefficient is None:
+            problems.append(Problem("band_coefficient_missing", "the coefficient is missing", "coefficient", row))
+        elif coefficient < ZERO:
+            problems.append(
+                Problem("band_coefficient_negative", f"the coefficient is {coefficient}, it must be 0 or more", "coefficient", row)
+            )
+        elif decimal_places(coefficient) > COEFFICIENT_PLACES:
+            problems.append(
+                Problem(
+                    "band_coefficient_places",
+                    f"the coefficient {coefficient} has more than {COEFFICIENT_PLACES} decimal places",
+                    "coefficient",
+                    row,
+                )
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class BandTable:
+    """A validated band table; build it with `BandTable.build`."""
+
+    name: str
+    mode: str
+    points: tuple[BandPoint, ...]
+    _bounds: tuple[Decimal, ...] = field(repr=False, compare=False, default=())
+
+    @classmethod
+    def build(cls, name: str, points: Sequence[tuple[Decimal, Decimal]], mode: str = STEP) -> BandTable:
+        problems = band_points_problems(points)
+        if mode not in MODES:
+            problems.insert(0, Problem("band_mode", f"mode {mode!r} is not one of {', '.join(MODES)}", "mode"))
+        if problems:
+            raise RuleViolation(problems)
+        typed = tuple(BandPoint(Decimal(lower), Decimal(coefficient)) for lower, coefficient in points)
+        return cls(name, mode, typed, tuple(p.lower_bound_pct for p in typed))
+
+    def look_up(self, percentage: Decimal) -> BandHit:
+        """The band holding `percentage` and its coefficient (interpolated in linear mode)."""
+        index = max(bisect_right(self._bounds, percentage) - 1, 0)
+        point = self.points[index]
+        last = index == len(self.points) - 1
+        upper = None if last else self.points[index + 1].lower_bound_pct
+        coefficient = point.coefficient
+        if self.mode == LINEAR and not last:
+            following = self.points[index + 1]
+            span = following.lower_bound_pct - point.lower_bound_pct
+            coefficient = round_half_up(
+                point.coefficient
+                + (following.coefficient - point.coefficient) * (percentage - point.lower_bound_pct) / span,
+                COEFFICIENT_PLACES,
+            )
+        return BandHit(index + 1, point.lower_bound_pct, upper, coefficient)
+
+    def next_band_above(self, percentage: Decimal) -> BandPoint | None:
+        """The first band starting above `percentage` (what it takes to earn more), if any."""
+        index = bisect_right(self._bounds, percentage)
+        return self.points[index] if index < len(self.points) else None

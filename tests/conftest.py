@@ -1,0 +1,41 @@
+"""The suite runs against the real services named in the environment. A service that is
+configured but unreachable stops the run with a message, in CI and out: never a skip."""
+
+import os
+
+import pytest
+
+
+def _check_services() -> list[str]:
+    problems = []
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith(("postgres", "postgresql")):
+        import psycopg
+
+        try:
+            dsn = database_url.replace("postgres://", "postgresql://", 1).rsplit("/", 1)[0] + "/postgres"
+            psycopg.connect(dsn, connect_timeout=3).close()
+        except Exception as error:
+            problems.append(f"PostgreSQL at {database_url} is unreachable: {error}")
+    broker_url = os.environ.get("CELERY_BROKER_URL", "")
+    if broker_url.startswith("redis"):
+        import redis
+
+        try:
+            redis.Redis.from_url(broker_url, socket_connect_timeout=3).ping()
+        except Exception as error:
+            problems.append(f"Redis at {broker_url} is unreachable: {error}")
+    return problems
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("CI") == "true" and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.exit("CI runs the suite on PostgreSQL: DATABASE_URL is not set to it", returncode=1)
+    problems = _check_services()
+    if problems:
+        pytest.exit(
+            "required services are down:\n  "
+            + "\n  ".join(problems)
+            + "\nstart them (see DEVELOPERS.md / README) and run `make test` again",
+            returncode=1,
+        )
