@@ -1,0 +1,62 @@
+"""The bridge from the engine's rule checks to Django's errors.
+
+The rules themselves live once, in `compensation.engine`; models, admin formsets, the API
+and imports all call them and turn their `Problem`s into errors through these helpers.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from compensation.engine import Period, Problem
+
+
+def problems_to_error(problems: Iterable[Problem], *, field_map: dict[str, str] | None = None) -> ValidationError:
+    """One `ValidationError` keyed by field (rows keep their number in the message)."""
+    by_field: dict[str, list[ValidationError]] = {}
+    for problem in problems:
+        field = (field_map or {}).get(problem.field or "", problem.field) or "__all__"
+        by_field.setdefault(field, []).append(ValidationError(str(problem), code=problem.code))
+    return ValidationError(by_field)
+
+
+def raise_problems(problems: list[Problem], *, field_map: dict[str, str] | None = None) -> None:
+    if problems:
+        raise problems_to_error(problems, field_map=field_map)
+
+
+def validate_period(value: str) -> None:
+    try:
+        Period.parse(value)
+    except ValueError as error:
+        raise ValidationError(str(error), code="bad_period") from error
+
+
+class PeriodField(models.CharField):
+    """A calendar month stored as `YYYY-MM` (sorts and filters as text)."""
+
+    default_validators = [validate_period]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 7)
+        kwargs.setdefault("help_text", "YYYY-MM")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("help_text", None) if kwargs.get("help_text") == "YYYY-MM" else None
+        return name, path, args, kwargs
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+def ratio_field(**kwargs) -> models.DecimalField:
+    """Weights, shares and coefficients: four decimal places."""
+    return models.DecimalField(max_digits=10, decimal_places=4, **kwargs)
+
+
+def percent_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(max_digits=7, decimal_places=2, **kwargs)
