@@ -235,6 +235,14 @@ def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, st
     return hit.coefficient, score, entry
 
 
+def _employed_in(data: PayoutInput) -> bool:
+    """Whether the employment (hire to termination, inclusive) overlaps the period."""
+    period = data.period
+    return data.hire_date <= period.last_day and (
+        data.termination_date is None or data.termination_date >= period.first_day
+    )
+
+
 def calculate_payout(data: PayoutInput) -> PayoutResult:
     """Compute one payout exactly as the spec says, with its trace."""
     with localcontext(CALCULATION_CONTEXT):
@@ -244,7 +252,9 @@ def calculate_payout(data: PayoutInput) -> PayoutResult:
 def _calculate(data: PayoutInput) -> PayoutResult:
     warnings: list[dict[str, str]] = list(data.warnings)
     fixed_pay: FixedPay = prorate_fixed_pay(data.calendar, data.salary_agreements, data.hire_date, data.termination_date)
-    if not data.salary_agreements:
+    if not data.salary_agreements or (
+        fixed_pay.working_days_in_period and not fixed_pay.segments and _employed_in(data)
+    ):
         warnings.append({"code": NO_SALARY, "message": "no salary agreement in force; fixed pay is 0"})
     if fixed_pay.working_days_in_period == 0:
         warnings.append({"code": NO_WORKING_DAYS, "message": f"{data.period} has no working days; fixed pay is 0"})
