@@ -39,3 +39,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             + "\nstart them (see DEVELOPERS.md / README) and run `make test` again",
             returncode=1,
         )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Demo logins are created in many tests; the production hasher is slow on purpose."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

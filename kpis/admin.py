@@ -1,0 +1,165 @@
+"""The HR admin for measures, KPIs, KPI sets, plans and recorded measure values."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.response import TemplateResponse
+
+from compensation.admin import EngineRulesFormSet, HistoryAdmin
+from compensation.engine import Problem, kpi_set_problems
+from compensation.models import Company
+from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
+from kpis.services import kpi_set_activate, kpi_set_copy_preset
+
+ONE = Decimal(1)
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "company", "aggregation", "unit"]
+    list_filter = ["company", "aggregation", "unit"]
+    list_select_related = ["company"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Kpi)
+class KpiAdmin(HistoryAdmin):
+    list_display = ["code", "name", "company", "direction", "unit", "measure", "formula"]
+    list_filter = ["company", "direction", "unit"]
+    list_select_related = ["company", "measure"]
+    search_fields = ["code", "name"]
+
+
+# --- KPI sets ---------------------------------------------------------------------------
+
+
+class KpiSetItemFormSet(EngineRulesFormSet):
+    """Spec §4 over the whole set: weights in (0, 1] summing to exactly 1, each KPI once, and
+    the cap of the set being saved (the parent form has already put it on `self.instance`)."""
+
+    def rule_problems(self, rows: Sequence[forms.ModelForm]) -> list[Problem]:
+        items = [
+            (kpi.code if (kpi := form.cleaned_data.get("kpi")) else None, form.cleaned_data.get("weight")) for form in rows
+        ]
+        return kpi_set_problems(items, self.instance.cap_pct)
+
+
+class KpiSetItemInline(admin.TabularInline):
+    model = KpiSetItem
+    formset = KpiSetItemFormSet
+    extra = 0
+
+
+def format_weight(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+class CopyPresetForm(forms.Form):
+    company = forms.ModelChoiceField(queryset=Company.objects.all(), help_text="the company that gets the copies")
+    activate = forms.BooleanField(
+        required=False, help_text="make each copy the active set of its stage (the set active now is deactivated)"
+    )
+
+
+@admin.register(KpiSet)
+class KpiSetAdmin(HistoryAdmin):
+    list_display = ["name", "owner", "stage", "is_active", "cap_pct", "weights_sum"]
+    list_filter = ["company", "stage", "is_active"]
+    search_fields = ["name"]
+    readonly_fields = ["is_active", "weights_sum"]
+    inlines = [KpiSetItemInline]
+    actions = ["activate", "copy_preset"]
+
+    class Media:
+        js = ["compensation/kpi_set_weights.js"]
+        css = {"all": ["compensation/kpi_set_weights.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("company").prefetch_related("items")
+
+    @admin.display(description="company", ordering="company__name")
+    def owner(self, kpi_set: KpiSet) -> str:
+        return str(kpi_set.company) if kpi_set.company_id else "— preset —"
+
+    @admin.display(description="sum of weights (saved)")
+    def weights_sum(self, kpi_set: KpiSet) -> str:
+        if not kpi_set.pk:
+            return "—"
+        total = sum((item.weight for item in kpi_set.items.all()), Decimal(0))
+        return format_weight(total) if total == ONE else f"{format_weight(total)} (must be 1)"
+
+    @admin.action(description="Activate (the one active set of its company and stage)")
+    def activate(self, request, queryset) -> None:
+        activated = []
+        for kpi_set in queryset:
+            if kpi_set.company_id is None:
+                self.message_user(
+                    request, f"{kpi_set}: a preset is not used by any company; copy it into a company first", messages.WARNING
+                )
+                continue
+            kpi_set_activate(kpi_set=kpi_set)
+            activated.append(str(kpi_set))
+        if activated:
+            self.message_user(request, f"Activated: {', '.join(activated)}", messages.SUCCESS)
+
+    @admin.action(description="Copy preset into company…")
+    def copy_preset(self, request, queryset):
+        presets = [kpi_set for kpi_set in queryset if kpi_set.company_id is None]
+        skipped = [str(kpi_set) for kpi_set in queryset if kpi_set.company_id is not None]
+        if skipped:
+            self.message_user(request, f"Not presets, not copied: {', '.join(skipped)}", messages.WARNING)
+        if not presets:
+            return None
+        form = CopyPresetForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._copy_presets(request, presets, form.cleaned_data["company"], activate=form.cleaned_data["activate"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Copy presets into a company",
+            "opts": self.model._meta,
+            "form": form,
+            "presets": presets,
+            "action_name": "copy_preset",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/kpis/kpiset/copy_preset.html", context)
+
+    def _copy_presets(self, request, presets: list[KpiSet], company: Company, *, activate: bool) -> None:
+        for preset in presets:
+            try:
+                with transaction.atomic():
+                    # Activate after the copy: a set saved active while another is active
+                    # for its stage fails the model's one-active-set constraint check.
+                    copy = kpi_set_copy_preset(preset=preset, company=company)
+                    if activate:
+                        kpi_set_activate(kpi_set=copy)
+            except ValidationError as error:
+                self.message_user(request, f"{preset.name}: not copied — {'; '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"Copied {preset.name!r} into {company}", messages.SUCCESS)
+
+
+# --- plans and recorded measures --------------------------------------------------------
+
+
+@admin.register(Plan)
+class PlanAdmin(HistoryAdmin):
+    list_display = ["employee", "period", "kpi", "value"]
+    list_filter = ["period", "kpi", "employee__company"]
+    list_select_related = ["employee", "kpi"]
+    search_fields = ["employee__personnel_number", "employee__full_name"]
+    autocomplete_fields = ["employee", "kpi"]
+
+
+@admin.register(MeasureValue)
+class MeasureValueAdmin(HistoryAdmin):
+    list_display = ["employee", "period", "measure", "value"]
+    list_filter = ["period", "measure", "employee__company"]
+    list_select_related = ["employee", "measure"]
+    search_fields = ["employee__personnel_number", "employee__full_name"]
+    autocomplete_fields = ["employee", "measure"]
