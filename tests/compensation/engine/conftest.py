@@ -1,13 +1,9 @@
-"""The engine's tests need neither Django nor a database.
+"""The engine's tests need neither Django nor a database, and run with `-p no:django` too."""
 
-Run with `-p no:django`, nothing puts the repository root on `sys.path`, and the folder
-`tests/compensation` would then be imported as the `compensation` package; putting the root
-first keeps `compensation` the application.
-"""
+import pytest
 
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Overrides the suite-wide fixture of the same name, which configures Django: nothing
+    here logs in, and without pytest-django Django has no settings to change."""
