@@ -233,6 +233,6 @@ def _marketers(company, leads_cpl, scorecard, kpis, catalogue, count: int = 36) 
                 spend = D(leads) * D(plan_cpl) * D(rng.randrange(80, 130)) / 100
                 plans = {"leads": plan_leads, "cpl": plan_cpl}
                 measures = {"leads": leads, "marketing_spend": spend.quantize(D("0.01"))}
-            if number == count and period == PERIODS[-1]:
+            if number == count - 1 and period == PERIODS[-1]:
                 measures.pop("leads", None)  # a data gap: the run shows the warning
             _record(employee, period, plans, measures, kpis, catalogue)

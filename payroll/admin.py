@@ -1,0 +1,1 @@
+"""The payroll app has no models of its own yet, so nothing to register in the admin."""

@@ -1,0 +1,306 @@
+"""The payroll run life cycle: queued → calculating → calculated → approved → paid, plus
+failed and cancelled. Tasks call these; so do the command, the admin and the tests."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from compensation import engine
+from compensation.engine import Period, calculate_payout
+from compensation.models import Company, Employee
+from compensation.selectors import employees_in_period, payout_inputs
+from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, Adjustment, Payout, PayrollRun, RunStatus, RunTransition
+
+# Error codes, so the API and tests can rely on them.
+RUN_FROZEN = "run_frozen"
+RUN_ENDED = "run_ended"
+RUN_NOT_CALCULATED = "run_not_calculated"
+RUN_NOT_APPROVED = "run_not_approved"
+FOUR_EYES = "four_eyes"
+PERIOD_CLOSED = "period_closed"
+
+MUTABLE = (RunStatus.QUEUED, RunStatus.CALCULATING, RunStatus.CALCULATED)
+
+
+class RunStateError(Exception):
+    """The run's status does not allow this; `code` says why (the API answers 409)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+class RunNotReady(Exception):
+    """Not every chunk has written its payouts yet."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    employee_ids: list[int]
+
+
+def _transition(run: PayrollRun, to_status: str, by=None, note: str = "") -> None:
+    RunTransition.objects.create(run=run, from_status=run.status, to_status=to_status, by=by, note=note)
+    run.status = to_status
+
+
+def _locked(run_id: int) -> PayrollRun:
+    return PayrollRun.objects.select_for_update().select_related("company").get(pk=run_id)
+
+
+def _ensure_mutable(run: PayrollRun) -> None:
+    if run.status in FROZEN:
+        raise RunStateError(
+            RUN_FROZEN, f"the {run.period} payroll is {run.status}; it can no longer change — enter an adjustment instead"
+        )
+    if run.status in ENDED_WITHOUT_RESULT:
+        raise RunStateError(RUN_ENDED, f"the run is {run.status}; start a new one")
+
+
+def payroll_run_start(
+    *, company: Company, period: Period, started_by=None, chunk_size: int | None = None
+) -> tuple[PayrollRun, bool]:
+    """Start the run for a company and period, or return the live one that exists. The
+    database's constraint decides between concurrent starts."""
+    try:
+        with transaction.atomic():
+            run = PayrollRun.objects.create(
+                company=company,
+                period=str(period),
+                started_by=started_by,
+                chunk_size=chunk_size or settings.PAYROLL_CHUNK_SIZE,
+            )
+            RunTransition.objects.create(run=run, from_status="", to_status=RunStatus.QUEUED, by=started_by, note="started")
+    except IntegrityError:
+        live = PayrollRun.objects.exclude(status__in=ENDED_WITHOUT_RESULT).get(company=company, period=str(period))
+        return live, False
+    _schedule_calculation(run.pk, requested_by=started_by)
+    run.refresh_from_db()
+    return run, True
+
+
+def payroll_run_recalculate(*, run: PayrollRun, requested_by=None) -> PayrollRun:
+    """Compute the run again from current data; its payouts are replaced. Refused once approved."""
+    _schedule_calculation(run.pk, requested_by=requested_by, note="recalculation")
+    run.refresh_from_db()
+    return run
+
+
+def _schedule_calculation(run_id: int, *, requested_by=None, note: str = "") -> None:
+    from payroll.tasks import calculate_run
+
+    with transaction.atomic():
+        run = _locked(run_id)
+        _ensure_mutable(run)
+        run.calculation += 1
+        run.calculated_by = requested_by
+        run.error = ""
+        if run.status != RunStatus.QUEUED:
+            _transition(run, RunStatus.QUEUED, requested_by, note)
+        run.save(update_fields=["calculation", "calculated_by", "error", "status"])
+        calculate_run.delay_on_commit(run.pk, run.calculation)
+
+
+def payroll_run_split(*, run_id: int, calculation: int) -> list[Chunk]:
+    """Begin a calculation: drop the run's earlier payouts, count the employees and cut them
+    into chunks. Returns no chunks when the calculation is stale."""
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.calculation != calculation or run.status not in (RunStatus.QUEUED, RunStatus.CALCULATING):
+            return []
+        period = Period.parse(run.period)
+        ids = list(
+            employees_in_period(company=run.company, period=period).order_by("personnel_number").values_list("pk", flat=True)
+        )
+        run.payouts.all().delete()
+        size = max(run.chunk_size, 1)
+        chunks = [Chunk(index, ids[start : start + size]) for index, start in enumerate(range(0, len(ids), size))]
+        if run.status != RunStatus.CALCULATING:
+            _transition(run, RunStatus.CALCULATING, run.calculated_by)
+        run.employees_total = len(ids)
+        run.employees_done = 0
+        run.chunks_total = len(chunks)
+        run.calculation_started_at = timezone.now()
+        run.save(update_fields=["status", "employees_total", "employees_done", "chunks_total", "calculation_started_at"])
+    return chunks
+
+
+def adjustments_by_employee(*, employee_ids: list[int], period: Period) -> dict[int, list[engine.Adjustment]]:
+    found: dict[int, list[engine.Adjustment]] = defaultdict(list)
+    for employee_id, amount, reason in (
+        Adjustment.objects.filter(employee_id__in=employee_ids, period=str(period))
+        .order_by("id")
+        .values_list("employee_id", "amount", "reason")
+    ):
+        found[employee_id].append(engine.Adjustment(amount, reason))
+    return found
+
+
+def _lock_run_shared(run_id: int) -> tuple[str, int] | None:
+    """Read the run's status under a shared lock: chunks write side by side, while
+    approval, cancellation and recalculation (which lock for update) wait for them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT status, calculation FROM {PayrollRun._meta.db_table} WHERE id = %s FOR SHARE", [run_id])
+            row = cursor.fetchone()
+        return (row[0], row[1]) if row else None
+    return PayrollRun.objects.filter(pk=run_id).values_list("status", "calculation").first()
+
+
+def payroll_chunk_compute(*, run_id: int, calculation: int, chunk: Chunk) -> bool:
+    """Compute one chunk and write its payouts in one transaction that first removes the
+    chunk's earlier payouts, so a retried or redelivered chunk never duplicates anything.
+    Returns whether every employee of the run is now done."""
+    run = PayrollRun.objects.select_related("company").get(pk=run_id)
+    if run.calculation != calculation or run.status != RunStatus.CALCULATING:
+        return False
+    period = Period.parse(run.period)
+    adjustments = adjustments_by_employee(employee_ids=chunk.employee_ids, period=period)
+    inputs = payout_inputs(company=run.company, period=period, employee_ids=chunk.employee_ids, adjustments=adjustments)
+    ids = dict(
+        Employee.objects.filter(pk__in=chunk.employee_ids).values_list("personnel_number", "pk")
+    ) if inputs else {}
+    payouts = []
+    for data in inputs:
+        result = calculate_payout(data)
+        payouts.append(
+            Payout(
+                run_id=run_id,
+                employee_id=ids[result.employee],
+                chunk=chunk.index,
+                fixed=result.fixed,
+                bonus=result.bonus,
+                adjustments=result.adjustments,
+                total=result.total,
+                coefficients=[str(k) for k in result.coefficients],
+                score=result.score,
+                warnings=list(result.warnings),
+                trace=result.trace,
+            )
+        )
+    with transaction.atomic():
+        state = _lock_run_shared(run_id)
+        if state != (RunStatus.CALCULATING, calculation):
+            return False
+        Payout.objects.filter(run_id=run_id, employee_id__in=chunk.employee_ids).delete()
+        Payout.objects.bulk_create(payouts, batch_size=1000)
+    done = Payout.objects.filter(run_id=run_id).count()
+    PayrollRun.objects.filter(pk=run_id, calculation=calculation).update(employees_done=done)
+    return done >= run.employees_total
+
+
+def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
+    """Sum the run and mark it calculated. Raises `RunNotReady` while chunks are missing."""
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.calculation != calculation or run.status != RunStatus.CALCULATING:
+            return None
+        sums = run.payouts.aggregate(
+            count=Count("id"), fixed=Sum("fixed"), bonus=Sum("bonus"), adjustments=Sum("adjustments"), total=Sum("total")
+        )
+        if sums["count"] < run.employees_total:
+            raise RunNotReady(f"{sums['count']} of {run.employees_total} payouts written")
+        zero = engine.quantize_money(engine.rounding.ZERO)
+        run.fixed_total = sums["fixed"] or zero
+        run.bonus_total = sums["bonus"] or zero
+        run.adjustments_total = sums["adjustments"] or zero
+        run.total = sums["total"] or zero
+        run.employees_done = sums["count"]
+        run.warnings_count = run.payouts.exclude(warnings=[]).count()
+        run.calculated_at = timezone.now()
+        _transition(run, RunStatus.CALCULATED, run.calculated_by)
+        run.save()
+    return run
+
+
+def payroll_run_fail(*, run_id: int, calculation: int, error: str) -> None:
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.calculation != calculation or run.status not in (RunStatus.QUEUED, RunStatus.CALCULATING):
+            return
+        run.error = error[:5000]
+        _transition(run, RunStatus.FAILED, None, note=error[:500])
+        run.save(update_fields=["status", "error"])
+
+
+def payroll_run_approve(*, run: PayrollRun, approved_by) -> PayrollRun:
+    """Approve a calculated run. With four-eyes on (the default), the approver must be
+    someone other than who started or last recalculated it."""
+    with transaction.atomic():
+        run = _locked(run.pk)
+        if run.status != RunStatus.CALCULATED:
+            if run.status in FROZEN:
+                raise RunStateError(RUN_FROZEN, f"the run is already {run.status}")
+            raise RunStateError(RUN_NOT_CALCULATED, f"only a calculated run can be approved; this one is {run.status}")
+        if run.company.four_eyes_approval and approved_by is not None:
+            if approved_by.pk in {run.started_by_id, run.calculated_by_id}:
+                raise RunStateError(
+                    FOUR_EYES, "four-eyes rule: the run must be approved by someone other than who started or recalculated it"
+                )
+        run.approved_by = approved_by
+        run.approved_at = timezone.now()
+        _transition(run, RunStatus.APPROVED, approved_by)
+        run.save(update_fields=["status", "approved_by", "approved_at"])
+    return run
+
+
+def payroll_run_mark_paid(*, run: PayrollRun, by=None) -> PayrollRun:
+    with transaction.atomic():
+        run = _locked(run.pk)
+        if run.status != RunStatus.APPROVED:
+            raise RunStateError(RUN_NOT_APPROVED, f"only an approved run can be marked paid; this one is {run.status}")
+        run.paid_at = timezone.now()
+        _transition(run, RunStatus.PAID, by)
+        run.save(update_fields=["status", "paid_at"])
+    return run
+
+
+def payroll_run_cancel(*, run: PayrollRun, by=None, note: str = "") -> PayrollRun:
+    with transaction.atomic():
+        run = _locked(run.pk)
+        _ensure_mutable(run)
+        run.calculation += 1  # chunks still under way write nothing
+        _transition(run, RunStatus.CANCELLED, by, note)
+        run.save(update_fields=["status", "calculation"])
+    return run
+
+
+def _ensure_period_open(employee: Employee, period: str) -> None:
+    frozen = PayrollRun.objects.filter(company_id=employee.company_id, period=period, status__in=FROZEN).first()
+    if frozen:
+        raise RunStateError(
+            PERIOD_CLOSED,
+            f"the {period} payroll is {frozen.status}; enter the adjustment in a later period",
+        )
+
+
+def adjustment_create(*, employee: Employee, period: str, amount, reason: str, created_by=None) -> Adjustment:
+    """A one-off signed amount; it counts in that period's (re)calculation."""
+    adjustment = Adjustment(employee=employee, period=period, amount=amount, reason=reason, created_by=created_by)
+    adjustment.full_clean()
+    _ensure_period_open(employee, period)
+    adjustment.save()
+    return adjustment
+
+
+def adjustment_delete(*, adjustment: Adjustment) -> None:
+    _ensure_period_open(adjustment.employee, adjustment.period)
+    adjustment.delete()
+
+
+def payroll_start_scheduled_runs(*, today: date) -> list[PayrollRun]:
+    """On the 1st: the previous month's run for every company with automatic runs on."""
+    period = Period.of(today).previous
+    return [
+        payroll_run_start(company=company, period=period)[0]
+        for company in Company.objects.filter(automatic_runs=True).order_by("pk")
+    ]

@@ -1,0 +1,69 @@
+"""Celery tasks: thin interfaces that take ids and call services. Retries live here."""
+
+from celery import group, shared_task
+from celery.contrib.django.task import DjangoTask
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from payroll.services import (
+    Chunk,
+    RunNotReady,
+    payroll_chunk_compute,
+    payroll_run_fail,
+    payroll_run_finalize,
+    payroll_run_split,
+    payroll_start_scheduled_runs,
+)
+
+TRANSIENT = (OperationalError, InterfaceError)
+FINALIZE_WAITS = 30
+
+
+class RunTask(DjangoTask):
+    """A task of a run's calculation (arguments: run id, calculation number, …). When it
+    fails for good, the run is marked failed with the error."""
+
+    acks_late = True
+    reject_on_worker_lost = True
+    autoretry_for = TRANSIENT
+    retry_backoff = True
+    max_retries = 5
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        run_id, calculation = args[0], args[1]
+        payroll_run_fail(run_id=run_id, calculation=calculation, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(base=RunTask)
+def calculate_run(run_id: int, calculation: int) -> int:
+    """Split the run into chunks and compute them with a group of tasks."""
+    chunks = payroll_run_split(run_id=run_id, calculation=calculation)
+    if not chunks:
+        finalize_run.delay(run_id, calculation)
+        return 0
+    group(compute_chunk.s(run_id, calculation, chunk.index, chunk.employee_ids) for chunk in chunks).apply_async()
+    return len(chunks)
+
+
+@shared_task(base=RunTask)
+def compute_chunk(run_id: int, calculation: int, index: int, employee_ids: list[int]) -> None:
+    all_done = payroll_chunk_compute(run_id=run_id, calculation=calculation, chunk=Chunk(index, employee_ids))
+    if all_done:
+        finalize_run.delay(run_id, calculation)
+
+
+@shared_task(base=RunTask, bind=True)
+def finalize_run(self, run_id: int, calculation: int) -> None:
+    """Close the run: sum its payouts. While a chunk is still missing it waits a little;
+    if the chunk takes longer (a redelivery), that chunk closes the run when it is done."""
+    try:
+        payroll_run_finalize(run_id=run_id, calculation=calculation)
+    except RunNotReady as not_ready:
+        if self.request.retries < FINALIZE_WAITS:
+            raise self.retry(exc=not_ready, countdown=2, max_retries=FINALIZE_WAITS) from not_ready
+
+
+@shared_task
+def start_monthly_runs() -> list[int]:
+    """The schedule's task: on the 1st, last month's payroll for companies with automatic runs."""
+    return [run.pk for run in payroll_start_scheduled_runs(today=timezone.localdate())]
