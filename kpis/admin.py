@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
 
-from compensation.admin import EngineRulesFormSet, HistoryAdmin
+from compensation.admin import EngineRulesFormSet, HistoryAdmin, RowsInline
 from compensation.engine import Problem, kpi_set_problems
 from compensation.models import Company
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
@@ -43,15 +43,15 @@ class KpiSetItemFormSet(EngineRulesFormSet):
 
     def rule_problems(self, rows: Sequence[forms.ModelForm]) -> list[Problem]:
         items = [
-            (kpi.code if (kpi := form.cleaned_data.get("kpi")) else None, form.cleaned_data.get("weight")) for form in rows
+            (kpi.code if (kpi := form.cleaned_data.get("kpi")) else None, form.cleaned_data.get("weight"))
+            for form in rows
         ]
         return kpi_set_problems(items, self.instance.cap_pct)
 
 
-class KpiSetItemInline(admin.TabularInline):
+class KpiSetItemInline(RowsInline):
     model = KpiSetItem
     formset = KpiSetItemFormSet
-    extra = 0
 
 
 def format_weight(value: Decimal) -> str:
@@ -98,7 +98,9 @@ class KpiSetAdmin(HistoryAdmin):
         for kpi_set in queryset:
             if kpi_set.company_id is None:
                 self.message_user(
-                    request, f"{kpi_set}: a preset is not used by any company; copy it into a company first", messages.WARNING
+                    request,
+                    f"{kpi_set}: a preset is not used by any company; copy it into a company first",
+                    messages.WARNING,
                 )
                 continue
             kpi_set_activate(kpi_set=kpi_set)

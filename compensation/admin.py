@@ -1,0 +1,347 @@
+"""The HR admin for companies, people, pay, band tables and bonus schemes.
+
+Also the admin pieces the `kpis` admin shares:
+
+- `EngineRulesFormSet`: an inline formset checked as one whole set through an engine rule
+  (the same rule the services use), each row's problems shown on that row;
+- `RowsFormSet`: saves inline rows so they may trade their unique keys in one edit;
+- `RowHistoryMixin`: an object's history page also lists the changes of its inline rows.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from compensation.domain import problems_to_error
+from compensation.engine import Problem, band_points_problems
+from compensation.models import (
+    BandPoint,
+    BandTable,
+    BonusScheme,
+    CalendarDay,
+    Company,
+    CompanyMembership,
+    CompanyStage,
+    Employee,
+    SalaryAgreement,
+    SchemeAssignment,
+    SchemeFactor,
+)
+
+ROW_HISTORY_LIMIT = 200
+
+
+# --- inline rows saved as a set ---------------------------------------------------------
+
+
+class RowsFormSet(BaseInlineFormSet):
+    """Inline rows unique per parent (one band per bound, one salary per date…) may trade
+    those keys in one edit — bounds 0/80/100 become 0/100/120, two KPIs swap rows. Saving
+    row by row in form order would hit the database's unique constraint half-way, so the
+    deletions go first, then each changed row once its new key is free; rows that trade
+    keys in a ring are saved as a delete and an insert."""
+
+    def row_keys(self) -> list[tuple[str, ...]]:
+        """The fields, besides the parent, of each unconditional unique constraint."""
+        return [
+            tuple(name for name in constraint.fields if name != self.fk.name)
+            for constraint in self.model._meta.constraints
+            if isinstance(constraint, models.UniqueConstraint)
+            and constraint.condition is None
+            and self.fk.name in constraint.fields
+        ]
+
+    def _keys(self, values: dict[str, Any]) -> set[tuple]:
+        return {
+            (index, tuple(getattr(values.get(name), "pk", values.get(name)) for name in key))
+            for index, key in enumerate(self.row_keys())
+        }
+
+    def save_existing_objects(self, commit: bool = True) -> list[models.Model]:
+        if not commit or not self.row_keys():
+            return super().save_existing_objects(commit)
+        self.changed_objects, self.deleted_objects = [], []
+        existing = [
+            form for form in self.initial_forms if form.instance._is_pk_set() and not form.instance._state.adding
+        ]
+        deleted = self.deleted_forms
+        for form in existing:
+            if form in deleted:
+                self.deleted_objects.append(form.instance)
+                self.delete_existing(form.instance)
+        kept = [form for form in existing if form not in deleted]
+        held = set().union(*(self._keys(form.initial) for form in kept))
+        pending = [form for form in kept if form.has_changed()]
+        saved: list[models.Model] = []
+        reinsert = []
+        while pending:
+            ready = [form for form in pending if not (self._keys(form.cleaned_data) - self._keys(form.initial)) & held]
+            if not ready:  # a ring of rows trading keys: free one key by deleting its row
+                form = pending.pop(0)
+                held -= self._keys(form.initial)
+                self.delete_existing(form.instance)
+                reinsert.append(form)
+                continue
+            for form in ready:
+                pending.remove(form)
+                held = (held - self._keys(form.initial)) | self._keys(form.cleaned_data)
+                self.changed_objects.append((form.instance, form.changed_data))
+                saved.append(self.save_existing(form, form.instance))
+        for form in reinsert:
+            form.instance.pk = None
+            form.instance._state.adding = True
+            self.changed_objects.append((form.instance, form.changed_data))
+            saved.append(self.save_existing(form, form.instance))
+        return saved
+
+
+class EngineRulesFormSet(RowsFormSet):
+    """Inline rows checked as one whole through an engine rule.
+
+    Subclasses turn the rows into the rule's input (`rule_problems`). A problem with a row
+    (`Problem.row`, 1-based over the kept rows in the order entered) goes on that row's
+    field; the others (the sum of the weights, "at least one row") above the inline. A row
+    field that already failed its own validation is not reported twice."""
+
+    def kept_rows(self) -> list[forms.ModelForm]:
+        """The rows that will be saved, in the order entered: neither deleted nor blank extras."""
+        initial = self.initial_form_count()
+        return [
+            form
+            for index, form in enumerate(self.forms)
+            if not (self.can_delete and self._should_delete_form(form)) and (index < initial or form.has_changed())
+        ]
+
+    def rule_problems(self, rows: Sequence[forms.ModelForm]) -> list[Problem]:
+        raise NotImplementedError
+
+    def clean(self) -> None:
+        rows = self.kept_rows()
+        problems = [
+            problem
+            for problem in self.rule_problems(rows)
+            if problem.row is None or problem.field not in rows[problem.row - 1].errors
+        ]
+        for problem in problems:
+            if problem.row is not None:
+                form = rows[problem.row - 1]
+                field = problem.field if problem.field in form.fields else None
+                self.drop_constraint_echoes(form)
+                form.add_error(None, problems_to_error([problem], field_map={problem.field or "": field or "__all__"}))
+        whole_set = [problem for problem in problems if problem.row is None]
+        if whole_set:
+            raise ValidationError(
+                [error for errors in problems_to_error(whole_set).error_dict.values() for error in errors]
+            )
+        if not problems and not any(form.errors for form in rows):
+            super().clean()  # Django's own check of unique keys across the rows
+
+    def drop_constraint_echoes(self, form: forms.ModelForm) -> None:
+        """The model's check constraints are the database's copy of the engine's rules; once
+        the engine has said what is wrong with a row, their "Constraint … is violated." only
+        repeats it, less clearly."""
+        echoes = {
+            constraint.get_violation_error_message()
+            for constraint in self.model._meta.constraints
+            if isinstance(constraint, models.CheckConstraint)
+        }
+        errors = form.errors.get(NON_FIELD_ERRORS)
+        if not errors:
+            return
+        kept = [error for error in errors.as_data() if next(iter(error)) not in echoes]
+        if kept:
+            form.errors[NON_FIELD_ERRORS] = form.error_class(kept, error_class="nonfield", renderer=form.renderer)
+        else:
+            del form.errors[NON_FIELD_ERRORS]
+
+
+class BandPointFormSet(EngineRulesFormSet):
+    """Spec §5: the first bound is 0 and bounds strictly increase, in the order entered."""
+
+    def rule_problems(self, rows: Sequence[forms.ModelForm]) -> list[Problem]:
+        return band_points_problems(
+            [(form.cleaned_data.get("lower_bound_pct"), form.cleaned_data.get("coefficient")) for form in rows]
+        )
+
+
+SCHEME_NO_FACTORS = Problem("scheme_no_factors", "a bonus scheme needs at least one factor", "factors")
+
+
+class SchemeFactorFormSet(EngineRulesFormSet):
+    """Spec §6: a scheme has one or more factors (the rule `bonus_scheme_save` enforces)."""
+
+    def rule_problems(self, rows: Sequence[forms.ModelForm]) -> list[Problem]:
+        return [] if rows else [SCHEME_NO_FACTORS]
+
+
+# --- history of inline rows on the parent's history page --------------------------------
+
+
+def has_history(model: type[models.Model]) -> bool:
+    return hasattr(model._meta, "simple_history_manager_attribute")
+
+
+class RowHistoryMixin:
+    """The history page of an object also lists, for each inline whose model keeps history,
+    every change of its rows: when, who, what (created / changed / deleted) and for a change
+    each field's old → new value (`diff_against` the row's previous version)."""
+
+    object_history_template = "admin/history_with_rows.html"
+
+    def row_history_sections(self, object_id: str) -> list[dict[str, Any]]:
+        sections = []
+        for inline in self.inlines:
+            model = inline.model
+            if not has_history(model):
+                continue
+            fk = next(
+                field
+                for field in model._meta.get_fields()
+                if field.many_to_one and field.related_model is self.model and inline.fk_name in (None, field.name)
+            )
+            history = getattr(model, model._meta.simple_history_manager_attribute)
+            records = list(
+                history.filter(**{fk.attname: object_id})
+                .select_related("history_user")
+                ._select_related_history_tracked_objs()
+                .order_by("history_date", "history_id")
+            )
+            previous_by_row: dict[Any, Any] = {}
+            entries = []
+            for record in records:
+                row_pk = getattr(record, model._meta.pk.attname)
+                previous = previous_by_row.get(row_pk)
+                changes = []
+                if previous is not None and record.history_type == "~":
+                    delta = record.diff_against(previous, excluded_fields=[fk.name], foreign_keys_are_objs=True)
+                    changes = HistoricalRecordContextHelper(model, record).context_for_delta_changes(delta)
+                previous_by_row[row_pk] = record
+                entries.append({"record": record, "changes": changes})
+            entries.reverse()
+            sections.append(
+                {
+                    "title": model._meta.verbose_name_plural,
+                    "entries": entries[:ROW_HISTORY_LIMIT],
+                    "more": max(len(entries) - ROW_HISTORY_LIMIT, 0),
+                }
+            )
+        return sections
+
+    def history_view(self, request, object_id, extra_context=None):
+        base = (
+            "simple_history/object_history.html"
+            if isinstance(self, SimpleHistoryAdmin)
+            else "admin/object_history.html"
+        )
+        context = {
+            "base_history_template": base,
+            "row_history_sections": self.row_history_sections(object_id),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, extra_context=context)
+
+
+class RowsInline(admin.TabularInline):
+    """An inline of rows saved as a set (see `RowsFormSet`); no blank rows offered."""
+
+    formset = RowsFormSet
+    extra = 0
+
+
+class HistoryAdmin(RowHistoryMixin, SimpleHistoryAdmin):
+    """A model that keeps history: its own versions with each field's old → new value
+    (simple-history's "Changes" column), and its inline rows' changes below."""
+
+
+# --- companies --------------------------------------------------------------------------
+
+
+class CompanyStageInline(RowsInline):
+    model = CompanyStage
+
+
+class CalendarDayInline(RowsInline):
+    model = CalendarDay
+
+
+@admin.register(Company)
+class CompanyAdmin(RowHistoryMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "currency", "language", "four_eyes_approval", "automatic_runs"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [CompanyStageInline, CalendarDayInline]
+
+
+@admin.register(CompanyMembership)
+class CompanyMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "company", "role"]
+    list_filter = ["company", "role"]
+    list_select_related = ["user", "company"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+
+# --- employees and their pay ------------------------------------------------------------
+
+
+class SalaryAgreementInline(RowsInline):
+    model = SalaryAgreement
+
+
+class SchemeAssignmentInline(RowsInline):
+    model = SchemeAssignment
+
+
+@admin.register(Employee)
+class EmployeeAdmin(HistoryAdmin):
+    list_display = ["personnel_number", "full_name", "company", "position", "hire_date", "termination_date"]
+    list_filter = ["company", "position"]
+    list_select_related = ["company"]
+    search_fields = ["personnel_number", "full_name"]
+    raw_id_fields = ["user"]
+    inlines = [SalaryAgreementInline, SchemeAssignmentInline]
+
+
+# --- band tables and bonus schemes ------------------------------------------------------
+
+
+class BandPointInline(RowsInline):
+    model = BandPoint
+    formset = BandPointFormSet
+
+
+@admin.register(BandTable)
+class BandTableAdmin(HistoryAdmin):
+    list_display = ["name", "company", "mode", "bands"]
+    list_filter = ["company", "mode"]
+    search_fields = ["name"]
+    inlines = [BandPointInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("company").prefetch_related("points")
+
+    @admin.display(description="bands (from % → coefficient)")
+    def bands(self, table: BandTable) -> str:
+        return ", ".join(
+            f"{point.lower_bound_pct.normalize():f} → {point.coefficient.normalize():f}" for point in table.points.all()
+        )
+
+
+class SchemeFactorInline(RowsInline):
+    model = SchemeFactor
+    formset = SchemeFactorFormSet
+
+
+@admin.register(BonusScheme)
+class BonusSchemeAdmin(HistoryAdmin):
+    list_display = ["name", "company", "base_kind", "base_share", "base_amount", "cap"]
+    list_filter = ["company", "base_kind"]
+    list_select_related = ["company"]
+    search_fields = ["name"]
+    inlines = [SchemeFactorInline]
