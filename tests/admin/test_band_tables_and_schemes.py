@@ -39,6 +39,11 @@ def test_a_bound_below_the_one_above_is_shown_on_its_row_and_nothing_is_saved(ad
     ("rows", "expected"),
     [
         pytest.param(
+            [{"lower_bound_pct": "0", "coefficient": "0.5"}, {"lower_bound_pct": "-10", "coefficient": "1"}],
+            [{}, {"lower_bound_pct": ["row 2: the lower bound -10 must be greater than the row above (0)"]}],
+            id="second-below-first",
+        ),
+        pytest.param(
             [{"lower_bound_pct": "10", "coefficient": "0"}],
             [{"lower_bound_pct": ["row 1: the first lower bound is 10, it must be 0"]}],
             id="first-not-zero",
