@@ -113,7 +113,7 @@ CELERY_BEAT_SCHEDULE = {
 
 PAYROLL_CHUNK_SIZE = env.int("PAYROLL_CHUNK_SIZE", default=500)
 if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"
 
 REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,

@@ -47,3 +47,17 @@ def _fast_password_hasher():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _catalogue(request):
+    """The catalogue and presets come from a data migration; a transactional test flushes
+    them, so put them back for the tests that follow."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from kpis.catalogue import install_catalogue
+    from kpis.models import Kpi, KpiSet, KpiSetItem, Measure
+
+    with request.getfixturevalue("django_db_blocker").unblock():
+        if not KpiSet.objects.filter(company=None).exists():
+            install_catalogue(Measure, Kpi, KpiSet, KpiSetItem)
