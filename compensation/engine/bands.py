@@ -82,6 +82,20 @@ class BandTable:
     mode: str
     points: tuple[BandPoint, ...]
     _bounds: tuple[Decimal, ...] = field(repr=False, compare=False, default=())
+    # Worked out once from `points` (a table serves thousands of payouts): the coefficients
+    # and each row's bounds as trace text.
+    _coefficients: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
+    _from_texts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _to_texts: tuple[str | None, ...] = field(init=False, repr=False, compare=False)
+    _coefficient_texts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        bounds = tuple(point.lower_bound_pct for point in self.points)
+        object.__setattr__(self, "_bounds", bounds)
+        object.__setattr__(self, "_coefficients", tuple(point.coefficient for point in self.points))
+        object.__setattr__(self, "_from_texts", tuple(str(bound) for bound in bounds))
+        object.__setattr__(self, "_to_texts", (*(str(bound) for bound in bounds[1:]), None))
+        object.__setattr__(self, "_coefficient_texts", tuple(str(point.coefficient) for point in self.points))
 
     @classmethod
     def build(cls, name: str, points: Sequence[tuple[Decimal, Decimal]], mode: str = STEP) -> BandTable:
@@ -90,25 +104,37 @@ class BandTable:
             problems.insert(0, Problem("band_mode", f"mode {mode!r} is not one of {', '.join(MODES)}", "mode"))
         if problems:
             raise RuleViolation(problems)
-        typed = tuple(BandPoint(Decimal(lower), Decimal(coefficient)) for lower, coefficient in points)
-        return cls(name, mode, typed, tuple(p.lower_bound_pct for p in typed))
+        return cls(name, mode, tuple(BandPoint(Decimal(lower), Decimal(coefficient)) for lower, coefficient in points))
+
+    def locate(self, percentage: Decimal) -> tuple[int, Decimal]:
+        """The 0-based index of the band holding `percentage` and its coefficient
+        (interpolated in linear mode): `look_up` without building a `BandHit`."""
+        bounds = self._bounds
+        index = bisect_right(bounds, percentage) - 1
+        if index < 0:
+            index = 0
+        coefficients = self._coefficients
+        if self.mode == LINEAR and index + 1 < len(bounds):
+            lower = bounds[index]
+            low = coefficients[index]
+            return index, round_half_up(
+                low + (coefficients[index + 1] - low) * (percentage - lower) / (bounds[index + 1] - lower),
+                COEFFICIENT_PLACES,
+            )
+        return index, coefficients[index]
+
+    def _locate_with_text(self, percentage: Decimal) -> tuple[int, Decimal, str]:
+        """`locate` and the coefficient as text, for traces."""
+        index, coefficient = self.locate(percentage)
+        if self.mode == STEP or index + 1 == len(self._bounds):
+            return index, coefficient, self._coefficient_texts[index]
+        return index, coefficient, str(coefficient)
 
     def look_up(self, percentage: Decimal) -> BandHit:
         """The band holding `percentage` and its coefficient (interpolated in linear mode)."""
-        index = max(bisect_right(self._bounds, percentage) - 1, 0)
-        point = self.points[index]
-        last = index == len(self.points) - 1
-        upper = None if last else self.points[index + 1].lower_bound_pct
-        coefficient = point.coefficient
-        if self.mode == LINEAR and not last:
-            following = self.points[index + 1]
-            span = following.lower_bound_pct - point.lower_bound_pct
-            coefficient = round_half_up(
-                point.coefficient
-                + (following.coefficient - point.coefficient) * (percentage - point.lower_bound_pct) / span,
-                COEFFICIENT_PLACES,
-            )
-        return BandHit(index + 1, point.lower_bound_pct, upper, coefficient)
+        index, coefficient = self.locate(percentage)
+        upper = self._bounds[index + 1] if index + 1 < len(self._bounds) else None
+        return BandHit(index + 1, self._bounds[index], upper, coefficient)
 
     def next_band_above(self, percentage: Decimal) -> BandPoint | None:
         """The first band starting above `percentage` (what it takes to earn more), if any."""

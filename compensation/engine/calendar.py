@@ -9,10 +9,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
-from .rounding import ZERO, quantize_money
+from .rounding import MONEY_ZERO, ZERO, quantize_money
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+ONE_DAY = timedelta(days=1)
+
+
+_ISO_DATES: dict[date, str] = {}
+
+
+def iso_date(day: date) -> str:
+    """`day.isoformat()`, remembered: a trace names the same few dates (the period's first
+    and last day, hire dates) for thousands of payouts, and formatting costs more than a
+    look-up."""
+    text = _ISO_DATES.get(day)
+    if text is None:
+        if len(_ISO_DATES) >= 4096:
+            _ISO_DATES.clear()
+        text = _ISO_DATES[day] = day.isoformat()
+    return text
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -64,22 +81,32 @@ class WorkCalendar:
 
     period: Period
     working_days: tuple[date, ...]
-    # _through[d] = working days on days 1..d of the month (index 0 is 0).
+    # _through[d] = working days on days 1..d of the month (index 0 is 0); worked out from
+    # `working_days`, like the period's first and last day, once per calendar.
     _through: tuple[int, ...] = field(repr=False, compare=False, default=())
+    _first_day: date = field(init=False, repr=False, compare=False)
+    _last_day: date = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        period = self.period
+        working = {day.day for day in self.working_days if Period.of(day) == period}
+        counts = [0]
+        for number in range(1, period.days + 1):
+            counts.append(counts[-1] + (number in working))
+        object.__setattr__(self, "_through", tuple(counts))
+        object.__setattr__(self, "_first_day", period.first_day)
+        object.__setattr__(self, "_last_day", period.last_day)
 
     @classmethod
     def build(cls, period: Period, holidays: Iterable[date] = (), transferred_working_days: Iterable[date] = ()) -> WorkCalendar:
         off = set(holidays)
         extra = set(transferred_working_days)
         days = []
-        counts = [0]
         for number in range(1, period.days + 1):
             day = date(period.year, period.month, number)
-            working = day in extra or (day.weekday() < 5 and day not in off)
-            if working:
+            if day in extra or (day.weekday() < 5 and day not in off):
                 days.append(day)
-            counts.append(counts[-1] + working)
-        return cls(period, tuple(days), tuple(counts))
+        return cls(period, tuple(days))
 
     @property
     def count(self) -> int:
@@ -87,8 +114,10 @@ class WorkCalendar:
 
     def working_days_between(self, first: date, last: date) -> int:
         """Working days from `first` to `last` inclusive, both clipped to the period."""
-        first = max(first, self.period.first_day)
-        last = min(last, self.period.last_day)
+        if first < self._first_day:
+            first = self._first_day
+        if last > self._last_day:
+            last = self._last_day
         if last < first:
             return 0
         return self._through[last.day] - self._through[first.day - 1]
@@ -126,31 +155,69 @@ def prorate_fixed_pay(
 ) -> FixedPay:
     """`fixed = round_half_up(Σ salaryⱼ · wⱼ / W, 2)` over the days employed in the period.
 
-    `agreements` must be sorted by `effective_from`; the latest one that started on or before
-    a day governs that day.
+    The latest agreement that started on or before a day governs that day (`agreements` in
+    any order; they are usually sorted by `effective_from` already).
     """
-    period = calendar.period
-    total_days = calendar.count
-    first = max(hire_date, period.first_day)
-    last = min(termination_date, period.last_day) if termination_date else period.last_day
-    if total_days == 0 or last < first or not agreements:
-        return FixedPay(ZERO.quantize(Decimal("0.01")), total_days, ())
-    starts = [agreement.effective_from for agreement in agreements]
-    index = bisect_right(starts, first) - 1
-    if index < 0:  # no agreement yet on the first employed day: start at the first one
-        index = 0
-        first = max(first, starts[0])
-    segments = []
+    amount, total_days, segments = prorate(calendar, agreements, hire_date, termination_date)
+    return FixedPay(amount, total_days, tuple(SalarySegment(*segment) for segment in segments))
+
+
+#: A salary segment as `prorate` returns it: the fields of `SalarySegment`, in order.
+Segment = tuple[date, date, Decimal, int, Decimal]
+
+
+def prorate(
+    calendar: WorkCalendar, agreements: Sequence[SalaryAgreement], hire_date: date, termination_date: date | None
+) -> tuple[Decimal, int, list[Segment]]:
+    """`prorate_fixed_pay` as plain tuples: the amount, the period's working days and the
+    segments. A payout needs nothing more, and frozen dataclasses cost a payout more to
+    build than the arithmetic."""
+    total_days = len(calendar.working_days)
+    first = hire_date if hire_date > calendar._first_day else calendar._first_day
+    last = calendar._last_day
+    if termination_date is not None and termination_date < last:
+        last = termination_date
+    count = len(agreements)
+    if total_days == 0 or last < first or not count:
+        return MONEY_ZERO, total_days, []
+    index = 0
+    starts: list[date] = []
+    if count > 1:
+        starts = [agreement.effective_from for agreement in agreements]
+        if any(later < earlier for earlier, later in pairwise(starts)):
+            agreements = sorted(agreements, key=_effective_from)
+            starts.sort()
+        index = max(bisect_right(starts, first) - 1, 0)
+    start = agreements[index].effective_from
+    if start > first:  # no agreement yet on the first employed day: start at the first one
+        first = start
+    segments: list[Segment] = []
     total = ZERO
-    while index < len(agreements) and first <= last:
-        agreement = agreements[index]
-        following = agreements[index + 1].effective_from if index + 1 < len(agreements) else None
-        segment_last = min(last, following - timedelta(days=1)) if following else last
+    days_in_period = _day_count(total_days)
+    while index < count and first <= last:
+        monthly = agreements[index].monthly_amount
+        segment_last = last
+        if index + 1 < count:
+            following = starts[index + 1] - ONE_DAY
+            if following < last:
+                segment_last = following
         if segment_last >= first:
             worked = calendar.working_days_between(first, segment_last)
-            amount = agreement.monthly_amount * worked / total_days
+            amount = monthly * _day_count(worked) / days_in_period
             total += amount
-            segments.append(SalarySegment(first, segment_last, agreement.monthly_amount, worked, amount))
-            first = segment_last + timedelta(days=1)
+            segments.append((first, segment_last, monthly, worked, amount))
+            first = segment_last + ONE_DAY
         index += 1
-    return FixedPay(quantize_money(total), total_days, tuple(segments))
+    return quantize_money(total), total_days, segments
+
+
+_DAY_COUNTS = tuple(Decimal(number) for number in range(32))
+
+
+def _day_count(days: int) -> Decimal:
+    """A count of days as a Decimal (the same value `Decimal(days)` gives, without making it)."""
+    return _DAY_COUNTS[days] if days < 32 else Decimal(days)
+
+
+def _effective_from(agreement: SalaryAgreement) -> date:
+    return agreement.effective_from

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation
 
 Measures = Mapping[str, Decimal]
@@ -81,6 +81,13 @@ class Formula:
     measures: frozenset[str]
     previous_measures: frozenset[str]
     _evaluate: Evaluator
+    # The codes in a stable (sorted) order, for traces: worked out once, not per payout.
+    measure_order: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    previous_measure_order: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "measure_order", tuple(sorted(self.measures)))
+        object.__setattr__(self, "previous_measure_order", tuple(sorted(self.previous_measures)))
 
     def evaluate(self, current: Measures, previous: Measures | None = None) -> Decimal:
         """The formula's value; raises `Undefined` when a measure is missing or a divisor
@@ -150,7 +157,12 @@ class _Parser:
         if token.kind == "number":
             self.index += 1
             value = Decimal(token.text)
-            return lambda cur, prev: value
+
+            def constant(cur: Measures, prev: Measures) -> Decimal:
+                return value
+
+            constant.constant = value  # type: ignore[attr-defined]  # lets _binary bind it
+            return constant
         if token.kind == "name":
             self.index += 1
             if self.token.kind == "op" and self.token.text == "(":
@@ -190,6 +202,7 @@ class _Parser:
                 raise Undefined(missing)
             return value
 
+        read.measure = (code, missing)  # type: ignore[attr-defined]  # lets _binary read it inline
         return read
 
     def _call(self, name: _Token) -> Evaluator:
@@ -214,13 +227,42 @@ class _Parser:
 
 
 def _binary(op: str, left: Evaluator, right: Evaluator, position: int | None) -> Evaluator:
+    """One operation. A constant right operand is bound in, and a ratio of two measures reads
+    both itself: fewer calls for the shapes KPI formulas mostly have (`a / b`, `… * 100`)."""
+    constant: Decimal | None = getattr(right, "constant", None)
     if op == "+":
         return lambda cur, prev: left(cur, prev) + right(cur, prev)
     if op == "-":
         return lambda cur, prev: left(cur, prev) - right(cur, prev)
     if op == "*":
+        if constant is not None:
+            return lambda cur, prev: left(cur, prev) * constant
         return lambda cur, prev: left(cur, prev) * right(cur, prev)
     reason = f"division by zero (the divisor at position {position + 1 if position is not None else '?'} is 0)"
+    if constant:  # a non-zero constant divisor
+        return lambda cur, prev: left(cur, prev) / constant
+    dividend_measure = getattr(left, "measure", None)
+    divisor_measure = getattr(right, "measure", None)
+    if dividend_measure is not None and divisor_measure is not None:
+        dividend_code, dividend_missing = dividend_measure
+        divisor_code, divisor_missing = divisor_measure
+
+        def divide_measures(cur: Measures, prev: Measures) -> Decimal:
+            # the same order as `divide`: the divisor first, then the dividend
+            divisor = cur.get(divisor_code)
+            if divisor is None:
+                raise Undefined(divisor_missing)
+            if not divisor:
+                raise Undefined(reason)
+            dividend = cur.get(dividend_code)
+            if dividend is None:
+                raise Undefined(dividend_missing)
+            try:
+                return dividend / divisor
+            except (DivisionByZero, InvalidOperation) as error:  # pragma: no cover - guarded above
+                raise Undefined(reason) from error
+
+        return divide_measures
 
     def divide(cur: Measures, prev: Measures) -> Decimal:
         divisor = right(cur, prev)

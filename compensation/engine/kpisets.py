@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .problems import Problem, RuleViolation
@@ -28,6 +28,13 @@ class KpiSet:
     name: str
     items: tuple[KpiSetItem, ...]
     cap_pct: Decimal = DEFAULT_CAP_PCT
+    # Worked out once for the traces of every payout: (code, weight, weight as text).
+    _weighted: tuple[tuple[str, Decimal, str], ...] = field(init=False, repr=False, compare=False)
+    _cap_text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_weighted", tuple((i.kpi_code, i.weight, str(i.weight)) for i in self.items))
+        object.__setattr__(self, "_cap_text", str(self.cap_pct))
 
     @classmethod
     def build(cls, name: str, items: Sequence[tuple[str, Decimal]], cap_pct: Decimal = DEFAULT_CAP_PCT) -> KpiSet:
@@ -38,8 +45,7 @@ class KpiSet:
 
 
 def _format_sum(total: Decimal) -> str:
-    text = format(total.normalize(), "f")
-    return text
+    return format(total.normalize(), "f")
 
 
 def kpi_set_problems(items: Sequence[tuple[str | None, Decimal | None]], cap_pct: Decimal | None) -> list[Problem]:

@@ -9,10 +9,10 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from .bands import BandTable
-from .calendar import FixedPay, Period, SalaryAgreement, WorkCalendar, prorate_fixed_pay
+from .calendar import Period, SalaryAgreement, WorkCalendar, iso_date, prorate
 from .formula import Formula, Undefined
 from .kpisets import KpiSet
-from .rounding import CALCULATION_CONTEXT, HUNDRED, ZERO, quantize_money, round_half_up
+from .rounding import CALCULATION_CONTEXT, HUNDRED, MONEY_ZERO, ZERO, quantize_money
 
 HIGHER_IS_BETTER = "higher_is_better"
 LOWER_IS_BETTER = "lower_is_better"
@@ -21,7 +21,7 @@ BASE_SHARE = "share"
 BASE_FIXED = "fixed_amount"
 BASE_KINDS = (BASE_SHARE, BASE_FIXED)
 FULFILLMENT_CEILING = Decimal(1000)
-MONEY_ZERO = Decimal("0.00")
+ONE = Decimal(1)
 
 # Warning codes: stable, so runs, tests and the API can rely on them.
 NO_SALARY = "no_salary"
@@ -124,115 +124,152 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+_FULFILLMENT_TOP = Decimal("1000.00")
+_NO_MEASURES: Mapping[str, Decimal] = {}
+_set_attribute = object.__setattr__
+_NO_FULFILLMENT = (MONEY_ZERO, "0.00")
+_TOP_FULFILLMENT = (_FULFILLMENT_TOP, "1000.00")
+
+
 def fulfillment(direction: str, plan: Decimal | None, actual: Decimal | None) -> Decimal:
     """Spec §3: percent of plan reached, clamped to [0, 1000], rounded half-up to 0.01."""
+    return _fulfillment(direction, plan, actual)[0]
+
+
+def _fulfillment(direction: str, plan: Decimal | None, actual: Decimal | None) -> tuple[Decimal, str]:
+    """`fulfillment` and its text (the trace needs both, for every KPI of every payout)."""
     if plan is None or actual is None:
-        value = ZERO
-    elif direction == LOWER_IS_BETTER:
-        value = FULFILLMENT_CEILING if actual == ZERO else plan / actual * HUNDRED
+        return _NO_FULFILLMENT
+    if direction == LOWER_IS_BETTER:
+        value = plan / actual * HUNDRED if actual else FULFILLMENT_CEILING
     else:
         value = actual / plan * HUNDRED
-    if value < ZERO:
-        value = ZERO
-    elif value > FULFILLMENT_CEILING:
-        value = FULFILLMENT_CEILING
-    return round_half_up(value, 2)
+    if value <= ZERO:
+        return _NO_FULFILLMENT
+    if value >= FULFILLMENT_CEILING:
+        return _TOP_FULFILLMENT
+    value = quantize_money(value)
+    return value, str(value)
 
 
 class _Evaluation:
-    """Evaluates each KPI once per payout and remembers its trace entry."""
+    """Evaluates each KPI once per payout and remembers its trace entry and the text of its
+    fulfillment (the trace shows it again for every KPI set that holds the KPI)."""
+
+    __slots__ = ("entries", "fulfillments", "kpis", "measures", "period", "plans", "previous", "warnings")
 
     def __init__(self, data: PayoutInput, warnings: list[dict[str, str]]):
-        self.data = data
+        self.kpis = data.kpis
+        self.plans = data.plans
+        self.measures = data.measures
+        self.previous = data.previous_measures or _NO_MEASURES
+        self.period = data.period
         self.warnings = warnings
         self.entries: dict[str, dict[str, Any]] = {}
-        self.fulfillments: dict[str, Decimal] = {}
+        self.fulfillments: dict[str, tuple[Decimal, str]] = {}
 
-    def fulfillment_of(self, code: str) -> Decimal:
+    def fulfillment_of(self, code: str) -> tuple[Decimal, str]:
         known = self.fulfillments.get(code)
         if known is not None:
             return known
-        data = self.data
-        kpi = data.kpis.get(code)
-        plan = data.plans.get(code)
-        entry: dict[str, Any] = {"code": code, "plan": _text(plan)}
+        kpi = self.kpis.get(code)
+        plan = self.plans.get(code)
         actual = None
         if kpi is None:
-            entry["undefined"] = f"KPI {code!r} is not defined"
-            self.warnings.append({"code": KPI_UNKNOWN, "kpi": code, "message": entry["undefined"]})
+            reason = f"KPI {code!r} is not defined"
+            entry: dict[str, Any] = {"code": code, "plan": _text(plan), "undefined": reason}
+            self.warnings.append({"code": KPI_UNKNOWN, "kpi": code, "message": reason})
             direction = HIGHER_IS_BETTER
         else:
             direction = kpi.direction
-            entry["name"] = kpi.name
-            entry["direction"] = direction
-            entry["formula"] = kpi.formula.text
-            entry["measures"] = {m: _text(data.measures.get(m)) for m in sorted(kpi.formula.measures)}
-            if kpi.formula.previous_measures:
-                entry["previous_measures"] = {
-                    m: _text(data.previous_measures.get(m)) for m in sorted(kpi.formula.previous_measures)
-                }
+            formula = kpi.formula
+            measures = self.measures
+            shown = {}
+            for measure in formula.measure_order:
+                value = measures.get(measure)
+                shown[measure] = None if value is None else str(value)
+            entry = {
+                "code": code,
+                "plan": None if plan is None else str(plan),
+                "name": kpi.name,
+                "direction": direction,
+                "formula": formula.text,
+                "measures": shown,
+            }
+            previous = self.previous
+            if formula.previous_measure_order:
+                shown = {}
+                for measure in formula.previous_measure_order:
+                    value = previous.get(measure)
+                    shown[measure] = None if value is None else str(value)
+                entry["previous_measures"] = shown
             try:
-                actual = kpi.formula.evaluate(data.measures, data.previous_measures)
+                actual = formula._evaluate(measures, previous)
             except Undefined as undefined:
                 entry["undefined"] = undefined.reason
                 self.warnings.append(
                     {"code": KPI_UNDEFINED, "kpi": code, "message": f"KPI {code!r} is undefined: {undefined.reason}"}
                 )
-        entry["actual"] = _text(actual)
+        if actual is None:
+            entry["actual"] = None
+        else:
+            entry["actual"] = str(actual)
         if plan is None:
             entry["no_plan"] = True
             self.warnings.append(
-                {"code": NO_PLAN, "kpi": code, "message": f"no plan for KPI {code!r} in {data.period}; fulfillment counts as 0"}
+                {"code": NO_PLAN, "kpi": code, "message": f"no plan for KPI {code!r} in {self.period}; fulfillment counts as 0"}
             )
-        value = fulfillment(direction, plan, actual)
-        entry["fulfillment_pct"] = str(value)
+        known = _fulfillment(direction, plan, actual)
+        entry["fulfillment_pct"] = known[1]
         self.entries[code] = entry
-        self.fulfillments[code] = value
-        return value
+        self.fulfillments[code] = known
+        return known
 
 
 def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, str]]) -> tuple[Decimal, Decimal | None, dict]:
-    entry: dict[str, Any] = {"name": factor.name, "band_table": factor.band_table.name, "mode": factor.band_table.mode}
+    table = factor.band_table
+    entry: dict[str, Any] = {"name": factor.name, "band_table": table.name, "mode": table.mode}
     if factor.source:
         entry["source"] = factor.source
     score = None
     if factor.kpi_code is not None:
         entry["input"] = {"kpi": factor.kpi_code}
-        percentage = evaluation.fulfillment_of(factor.kpi_code)
+        percentage, percentage_text = evaluation.fulfillment_of(factor.kpi_code)
     elif factor.kpi_set is not None:
         kpi_set = factor.kpi_set
+        cap, cap_text = kpi_set.cap_pct, kpi_set._cap_text
         items = []
         total = ZERO
-        for item in kpi_set.items:
-            value = evaluation.fulfillment_of(item.kpi_code)
-            capped = value if value <= kpi_set.cap_pct else kpi_set.cap_pct
-            weighted = item.weight * capped
+        for code, weight, weight_text in kpi_set._weighted:
+            value, value_text = evaluation.fulfillment_of(code)
+            if value <= cap:
+                capped, capped_text = value, value_text
+            else:
+                capped, capped_text = cap, cap_text
+            weighted = weight * capped
             total += weighted
             items.append(
                 {
-                    "kpi": item.kpi_code,
-                    "weight": str(item.weight),
-                    "fulfillment_pct": str(value),
-                    "capped_pct": str(capped),
+                    "kpi": code,
+                    "weight": weight_text,
+                    "fulfillment_pct": value_text,
+                    "capped_pct": capped_text,
                     "weighted": str(weighted),
                 }
             )
-        percentage = score = round_half_up(total, 2)
-        entry["input"] = {"kpi_set": kpi_set.name, "cap_pct": str(kpi_set.cap_pct), "items": items, "score": str(score)}
+        percentage = score = quantize_money(total)
+        percentage_text = str(score)
+        entry["input"] = {"kpi_set": kpi_set.name, "cap_pct": cap_text, "items": items, "score": percentage_text}
     else:
         reason = factor.unresolved_reason or "the factor has no input"
         entry["input"] = {"unresolved": reason}
         warnings.append({"code": FACTOR_UNRESOLVED, "factor": factor.name, "message": f"{factor.name}: {reason}; counts as 0 %"})
-        percentage = ZERO.quantize(Decimal("0.01"))
-    hit = factor.band_table.look_up(percentage)
-    entry["percentage"] = str(percentage)
-    entry["band"] = {
-        "row": hit.row,
-        "from_pct": str(hit.lower_bound_pct),
-        "to_pct": _text(hit.upper_bound_pct),
-    }
-    entry["coefficient"] = str(hit.coefficient)
-    return hit.coefficient, score, entry
+        percentage, percentage_text = MONEY_ZERO, "0.00"
+    index, coefficient, coefficient_text = table._locate_with_text(percentage)
+    entry["percentage"] = percentage_text
+    entry["band"] = {"row": index + 1, "from_pct": table._from_texts[index], "to_pct": table._to_texts[index]}
+    entry["coefficient"] = coefficient_text
+    return coefficient, score, entry
 
 
 def _employed_in(data: PayoutInput) -> bool:
@@ -251,30 +288,33 @@ def calculate_payout(data: PayoutInput) -> PayoutResult:
 
 def _calculate(data: PayoutInput) -> PayoutResult:
     warnings: list[dict[str, str]] = list(data.warnings)
-    fixed_pay: FixedPay = prorate_fixed_pay(data.calendar, data.salary_agreements, data.hire_date, data.termination_date)
-    if not data.salary_agreements or (
-        fixed_pay.working_days_in_period and not fixed_pay.segments and _employed_in(data)
-    ):
+    fixed, working_days, fixed_segments = prorate(
+        data.calendar, data.salary_agreements, data.hire_date, data.termination_date
+    )
+    if not data.salary_agreements or (working_days and not fixed_segments and _employed_in(data)):
         warnings.append({"code": NO_SALARY, "message": "no salary agreement in force; fixed pay is 0"})
-    if fixed_pay.working_days_in_period == 0:
+    if working_days == 0:
         warnings.append({"code": NO_WORKING_DAYS, "message": f"{data.period} has no working days; fixed pay is 0"})
-    fixed = fixed_pay.amount
+    fixed_text = str(fixed)
+    termination = data.termination_date
+    segments = []
+    for first_day, last_day, monthly_amount, worked, amount in fixed_segments:
+        segments.append(
+            {
+                "from": iso_date(first_day),
+                "to": iso_date(last_day),
+                "monthly_amount": str(monthly_amount),
+                "working_days": worked,
+                "amount": str(amount),
+            }
+        )
     trace: dict[str, Any] = {
         "fixed": {
-            "working_days_in_period": fixed_pay.working_days_in_period,
-            "hire_date": data.hire_date.isoformat(),
-            "termination_date": data.termination_date.isoformat() if data.termination_date else None,
-            "segments": [
-                {
-                    "from": s.first_day.isoformat(),
-                    "to": s.last_day.isoformat(),
-                    "monthly_amount": str(s.monthly_amount),
-                    "working_days": s.working_days,
-                    "amount": str(s.amount),
-                }
-                for s in fixed_pay.segments
-            ],
-            "amount": str(fixed),
+            "working_days_in_period": working_days,
+            "hire_date": iso_date(data.hire_date),
+            "termination_date": None if termination is None else iso_date(termination),
+            "segments": segments,
+            "amount": fixed_text,
         }
     }
     coefficients: list[Decimal] = []
@@ -287,7 +327,7 @@ def _calculate(data: PayoutInput) -> PayoutResult:
     else:
         evaluation = _Evaluation(data, warnings)
         factor_entries = []
-        product = Decimal(1)
+        product = ONE
         for factor in scheme.factors:
             coefficient, factor_score, entry = _factor(factor, evaluation, warnings)
             coefficients.append(coefficient)
@@ -295,29 +335,55 @@ def _calculate(data: PayoutInput) -> PayoutResult:
             product *= coefficient
             if factor_score is not None and score is None:
                 score = factor_score
-        base = fixed * scheme.base_share if scheme.base_kind == BASE_SHARE else (scheme.base_amount or ZERO)
+        share = scheme.base_kind == BASE_SHARE
+        base = fixed * scheme.base_share if share else (scheme.base_amount or ZERO)
         uncapped = base * product
-        capped = uncapped if scheme.cap is None else min(uncapped, scheme.cap * base)
+        cap = scheme.cap
+        if cap is None:
+            capped, cap_amount = uncapped, None
+        else:
+            cap_amount = cap * base
+            capped = uncapped if uncapped <= cap_amount else cap_amount
         bonus = quantize_money(capped)
         trace["kpis"] = list(evaluation.entries.values())
         trace["bonus"] = {
             "scheme": scheme.name,
             "base": {
                 "kind": scheme.base_kind,
-                "share": str(scheme.base_share) if scheme.base_kind == BASE_SHARE else None,
+                "share": str(scheme.base_share) if share else None,
                 "amount": str(base),
             },
             "factors": factor_entries,
             "product": str(product),
-            "cap": _text(scheme.cap),
-            "cap_amount": None if scheme.cap is None else str(scheme.cap * base),
-            "capped": scheme.cap is not None and uncapped > scheme.cap * base,
+            "cap": None if cap is None else str(cap),
+            "cap_amount": None if cap_amount is None else str(cap_amount),
+            "capped": cap_amount is not None and uncapped > cap_amount,
             "amount": str(bonus),
         }
-    adjustments = quantize_money(sum((a.amount for a in data.adjustments), ZERO))
+    if data.adjustments:
+        adjustments = quantize_money(sum((a.amount for a in data.adjustments), ZERO))
+        trace["adjustments"] = [{"amount": str(a.amount), "reason": a.reason} for a in data.adjustments]
+    else:
+        adjustments = MONEY_ZERO
+        trace["adjustments"] = []
     total = fixed + bonus + adjustments
-    trace["adjustments"] = [{"amount": str(a.amount), "reason": a.reason} for a in data.adjustments]
     trace["total"] = str(total)
-    return PayoutResult(
-        data.employee, data.period, fixed, bonus, adjustments, total, tuple(coefficients), score, tuple(warnings), trace
+    result = object.__new__(PayoutResult)
+    # What PayoutResult(...) does, in one step instead of ten frozen-attribute sets.
+    _set_attribute(
+        result,
+        "__dict__",
+        {
+            "employee": data.employee,
+            "period": data.period,
+            "fixed": fixed,
+            "bonus": bonus,
+            "adjustments": adjustments,
+            "total": total,
+            "coefficients": tuple(coefficients),
+            "score": score,
+            "warnings": tuple(warnings),
+            "trace": trace,
+        },
     )
+    return result

@@ -8,17 +8,24 @@ CALCULATION_CONTEXT = Context(prec=28)
 _QUANTA = {0: Decimal(1), 2: Decimal("0.01"), 4: Decimal("0.0001")}
 
 ZERO = Decimal(0)
+MONEY_ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 
 
+_CENT = _QUANTA[2]
+
+
+# `rounding` is passed by position: Decimal.quantize parses keywords at a cost that shows
+# when every payout rounds a dozen times.
 def round_half_up(value: Decimal, places: int) -> Decimal:
     """Round `value` half-up to `places` decimal places (0, 2 or 4)."""
-    return value.quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
+    return value.quantize(_QUANTA[places], ROUND_HALF_UP)
 
 
 def quantize_money(value: Decimal) -> Decimal:
-    """Money is rounded half-up to 0.01 of the company's currency."""
-    return value.quantize(_QUANTA[2], rounding=ROUND_HALF_UP)
+    """Money is rounded half-up to 0.01 of the company's currency (and so is a
+    fulfillment percentage or a score, spec §3, §4)."""
+    return value.quantize(_CENT, ROUND_HALF_UP)
 
 
 def decimal_places(value: Decimal) -> int:

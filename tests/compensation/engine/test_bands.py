@@ -172,3 +172,10 @@ def test_an_unknown_mode_is_refused():
     with pytest.raises(RuleViolation) as caught:
         BandTable.build("bad", [(d(0), d(1))], mode="smooth")
     assert [(p.code, p.field) for p in caught.value.problems] == [("band_mode", "mode")]
+
+
+def test_a_table_made_without_build_looks_up_the_same():
+    direct = BandTable("direct", LINEAR, STAGE_LINEAR.points)
+    for percentage in ("0", "69.99", "70", "101.00", "120", "999"):
+        assert direct.look_up(Decimal(percentage)) == STAGE_LINEAR.look_up(Decimal(percentage))
+    assert direct == BandTable("direct", LINEAR, STAGE_LINEAR.points)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from compensation.engine import Period, SalaryAgreement, WorkCalendar, calculate_payout, prorate_fixed_pay
+from compensation.engine.calendar import iso_date
 
 from .builders import NOVEMBER, NOVEMBER_CALENDAR, d, money, payout_input, warning_codes
 
@@ -187,3 +188,29 @@ def test_a_month_without_working_days_pays_no_fixed_and_warns():
     result = calculate_payout(payout_input(calendar=WorkCalendar.build(NOVEMBER, holidays=every_day)))
     assert result.fixed == money("0")
     assert warning_codes(result) == ["no_working_days", "no_scheme"]
+
+
+def test_agreements_in_any_order_give_the_same_pay():
+    in_order = _agreements(
+        (date(2020, 1, 1), "21000.00"), (date(2026, 11, 9), "42000.00"), (date(2026, 11, 23), "63000.00")
+    )
+    shuffled = (in_order[2], in_order[0], in_order[1])
+    assert prorate_fixed_pay(NOVEMBER_CALENDAR, shuffled, date(2020, 1, 1)) == prorate_fixed_pay(
+        NOVEMBER_CALENDAR, in_order, date(2020, 1, 1)
+    )
+    assert prorate_fixed_pay(NOVEMBER_CALENDAR, shuffled, date(2020, 1, 1)).amount == money("43000")
+
+
+def test_a_calendar_made_without_build_counts_the_same():
+    built = WorkCalendar.build(NOVEMBER, holidays=[date(2026, 11, 4)])
+    direct = WorkCalendar(NOVEMBER, built.working_days)
+    assert direct == built
+    assert direct.working_days_between(date(2026, 11, 1), date(2026, 11, 15)) == 9
+    assert direct.working_days_between(date(2026, 11, 1), date(2026, 11, 15)) == built.working_days_between(
+        date(2026, 11, 1), date(2026, 11, 15)
+    )
+
+
+def test_iso_date_is_isoformat():
+    assert iso_date(date(2026, 11, 4)) == "2026-11-04"
+    assert iso_date(date(2026, 11, 4)) == date(2026, 11, 4).isoformat()

@@ -34,6 +34,13 @@ MEASURES = {"a": d(10), "b": d(4), "c": d(2), "z": d(0), "half": d("0.5")}
         pytest.param("a / prev(a) * 100", "10", id="prev-in-ratio"),
         pytest.param("  a\t+\nb  ", "14", id="whitespace"),
         pytest.param("1 / 3", "0.3333333333333333333333333333", id="28-significant-digits"),
+        pytest.param("a / b", "2.5", id="ratio-of-measures"),
+        pytest.param("a / b * 100", "250", id="ratio-times-constant"),
+        pytest.param("a / 4 / 0.5", "5", id="constant-divisors"),
+        pytest.param("2 / a", "0.2", id="constant-over-measure"),
+        pytest.param("a / prev(a)", "0.1", id="measure-over-previous"),
+        pytest.param("prev(a) / a", "10", id="previous-over-measure"),
+        pytest.param("a * b * 2", "80", id="product-times-constant"),
     ],
 )
 def test_evaluation(text, expected):
@@ -132,6 +139,14 @@ def test_without_known_measures_any_code_is_accepted():
         pytest.param("a / prev(a)", MEASURES, {}, "prev(a) was not recorded", id="missing-previous"),
         pytest.param("a / prev(a)", MEASURES, {"a": d(0)}, "division by zero (the divisor at position 3 is 0)", id="prev-zero"),
         pytest.param("min(a, missing)", MEASURES, {}, "measure 'missing' was not recorded", id="missing-inside-min"),
+        pytest.param("a / 0", MEASURES, {}, "division by zero (the divisor at position 3 is 0)", id="constant-0-divisor"),
+        pytest.param("a / 0.00 * 2", MEASURES, {}, "division by zero (the divisor at position 3 is 0)", id="constant-0.00"),
+        pytest.param("lost / z", MEASURES, {}, "division by zero (the divisor at position 6 is 0)", id="divisor-read-first"),
+        pytest.param("lost / gone", MEASURES, {}, "measure 'gone' was not recorded", id="missing-divisor-first"),
+        pytest.param("lost / b", MEASURES, {}, "measure 'lost' was not recorded", id="missing-dividend"),
+        pytest.param("(lost + a) / gone", MEASURES, {}, "measure 'gone' was not recorded", id="expression-divisor-first"),
+        pytest.param("lost * 100", MEASURES, {}, "measure 'lost' was not recorded", id="missing-times-constant"),
+        pytest.param("lost / 4", MEASURES, {}, "measure 'lost' was not recorded", id="missing-over-constant"),
     ],
 )
 def test_undefined_values_say_why(text, current, previous, reason):

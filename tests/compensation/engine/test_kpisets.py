@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.engine import KpiSet, KpiSetItem, RuleViolation, kpi_set_problems
+from compensation.engine import Factor, KpiSet, KpiSetItem, RuleViolation, Scheme, calculate_payout, kpi_set_problems
 
-from .builders import STAGE_KPIS, d
+from .builders import STAGE_KPIS, bands, d, kpis, payout_input
 
 PRESETS = {
     "stage-2-variant-1": ("0.1", "0.2", "0.4", "0.2", "0.1"),
@@ -102,3 +102,22 @@ def test_build_reports_every_problem_at_once():
     with pytest.raises(RuleViolation) as caught:
         KpiSet.build("bad", [("a", d("0.5")), ("a", d("0.4"))], d(50))
     assert [p.code for p in caught.value.problems] == ["kpi_set_cap_low", "kpi_set_duplicate", "kpi_set_weights_sum"]
+
+
+
+def test_a_set_made_without_build_scores_the_same():
+    built = KpiSet.build("s", [("leads", d("0.5")), ("cpl", d("0.5"))], d(120))
+    direct = KpiSet("s", (KpiSetItem("leads", d("0.5")), KpiSetItem("cpl", d("0.5"))), d(120))
+    assert direct == built
+
+    def score_input(kpi_set):
+        data = payout_input(
+            scheme=Scheme("s", (Factor("k", bands(), kpi_set=kpi_set),)),
+            kpis=kpis("leads", "cpl"),
+            plans={"leads": d(100), "cpl": d(50)},
+            measures={"leads": d(200), "marketing_spend": d(10000)},
+        )
+        return calculate_payout(data).trace["bonus"]["factors"][0]["input"]
+
+    assert score_input(direct) == score_input(built)
+    assert score_input(built)["score"] == "110.00"  # 0.5 × min(200, 120) + 0.5 × 100

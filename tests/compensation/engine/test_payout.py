@@ -1,5 +1,6 @@
 """One payout (spec §3, §6, §8): fulfillment, warnings, base, cap, adjustments, trace."""
 
+import dataclasses
 import json
 from datetime import date
 from decimal import Decimal
@@ -12,6 +13,7 @@ from compensation.engine import (
     LOWER_IS_BETTER,
     Adjustment,
     Factor,
+    PayoutResult,
     Scheme,
     calculate_payout,
     fulfillment,
@@ -256,3 +258,12 @@ def test_previous_measures_appear_in_the_trace():
     entry = kpi_entry(result, "purchase_frequency_growth")
     assert entry["previous_measures"] == {"purchases": None}
     assert entry["undefined"] == "prev(purchases) was not recorded"
+
+
+def test_the_result_is_a_complete_frozen_payout_result():
+    result = _seed_payout()
+    fields = {field.name: getattr(result, field.name) for field in dataclasses.fields(PayoutResult)}
+    assert vars(result) == fields
+    assert result == PayoutResult(**fields)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.bonus = Decimal(0)  # type: ignore[misc]
