@@ -174,7 +174,7 @@ class _Evaluation:
             return known
         kpi = self.kpis.get(code)
         plan = self.plans.get(code)
-        actual = None
+        actual = value = text = None
         if kpi is None:
             reason = f"KPI {code!r} is not defined"
             entry: dict[str, Any] = {"code": code, "plan": _text(plan), "undefined": reason}
@@ -187,7 +187,7 @@ class _Evaluation:
             shown = {}
             for measure in formula.measure_order:
                 value = measures.get(measure)
-                shown[measure] = None if value is None else str(value)
+                shown[measure] = text = None if value is None else str(value)
             entry = {
                 "code": code,
                 "plan": None if plan is None else str(plan),
@@ -200,8 +200,8 @@ class _Evaluation:
             if formula.previous_measure_order:
                 shown = {}
                 for measure in formula.previous_measure_order:
-                    value = previous.get(measure)
-                    shown[measure] = None if value is None else str(value)
+                    earlier = previous.get(measure)
+                    shown[measure] = None if earlier is None else str(earlier)
                 entry["previous_measures"] = shown
             try:
                 actual = formula._evaluate(measures, previous)
@@ -212,6 +212,8 @@ class _Evaluation:
                 )
         if actual is None:
             entry["actual"] = None
+        elif actual is value:  # a KPI that is one measure: its text is made already
+            entry["actual"] = text
         else:
             entry["actual"] = str(actual)
         if plan is None:
