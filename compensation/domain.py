@@ -12,18 +12,23 @@ from django.db import models
 from compensation.engine import Period, Problem
 
 
-def problems_to_error(problems: Iterable[Problem], *, field_map: dict[str, str] | None = None) -> ValidationError:
-    """One `ValidationError` keyed by field (rows keep their number in the message)."""
+def problems_to_error(
+    problems: Iterable[Problem], *, field_map: dict[str, str] | None = None, rows: str | None = None
+) -> ValidationError:
+    """One `ValidationError` keyed by field; with `rows`, a row's problem is keyed
+    `rows[i].field` (0-based, as in the request body), and its message names the row."""
     by_field: dict[str, list[ValidationError]] = {}
     for problem in problems:
         field = (field_map or {}).get(problem.field or "", problem.field) or "__all__"
+        if rows and problem.row is not None:
+            field = f"{rows}[{problem.row - 1}].{field}"
         by_field.setdefault(field, []).append(ValidationError(str(problem), code=problem.code))
     return ValidationError(by_field)
 
 
-def raise_problems(problems: list[Problem], *, field_map: dict[str, str] | None = None) -> None:
+def raise_problems(problems: list[Problem], *, field_map: dict[str, str] | None = None, rows: str | None = None) -> None:
     if problems:
-        raise problems_to_error(problems, field_map=field_map)
+        raise problems_to_error(problems, field_map=field_map, rows=rows)
 
 
 def validate_period(value: str) -> None:

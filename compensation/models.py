@@ -244,7 +244,8 @@ class SchemeFactor(models.Model):
             errors["kpi"] = "only a factor on one KPI names a KPI"
         if self.input_kind != self.Input.KPI_SET and self.kpi_set_id is not None:
             errors["kpi_set"] = "only a factor on a KPI set names a KPI set"
-        company_id = self.scheme.company_id if self.scheme_id else None
+        has_scheme = self.scheme_id is not None or SchemeFactor.scheme.field.is_cached(self)
+        company_id = self.scheme.company_id if has_scheme else None
         if company_id and self.band_table_id and self.band_table.company_id != company_id:
             errors["band_table"] = "the band table belongs to another company"
         if company_id and self.kpi_set_id and self.kpi_set.company_id not in (None, company_id):

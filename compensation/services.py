@@ -1,5 +1,6 @@
 """Writes for band tables and bonus schemes, and the payout preview."""
 
+import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from compensation.selectors import payout_inputs
 
 def band_table_validate(*, points: Sequence[tuple[Decimal | None, Decimal | None]]) -> None:
     """Spec §5 for a whole table: raises a `ValidationError` naming every bad row."""
-    raise_problems(band_points_problems(points), field_map={"points": "__all__"})
+    raise_problems(band_points_problems(points), field_map={"points": "__all__"}, rows="points")
 
 
 @transaction.atomic
@@ -32,17 +33,30 @@ def band_table_save(*, table: BandTable, points: Sequence[tuple[Decimal, Decimal
 
 @transaction.atomic
 def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -> BonusScheme:
-    """Save a scheme with exactly these factors (at least one), or nothing at all."""
+    """Save a scheme with exactly these factors (at least one), or nothing at all. Errors of
+    every factor are reported together, keyed `factors[i].field` (0-based)."""
+    errors: dict[str, list] = {}
     if not factors:
-        raise ValidationError({"__all__": "a bonus scheme needs at least one factor"}, code="scheme_no_factors")
-    scheme.full_clean()
+        errors["__all__"] = [ValidationError("a bonus scheme needs at least one factor", code="scheme_no_factors")]
+    try:
+        scheme.full_clean()
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    for index, factor in enumerate(factors):
+        factor.scheme = scheme
+        try:
+            factor.full_clean(exclude=["scheme", "position"])
+        except ValidationError as error:
+            for field, messages in error.error_dict.items():
+                errors.setdefault(f"factors[{index}].{field}", []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
     scheme.save()
     scheme.factors.all().delete()
     for position, factor in enumerate(factors, start=1):
         factor.pk = None
         factor.scheme = scheme
         factor.position = position
-        factor.full_clean()
         factor.save()
     return scheme
 
@@ -51,3 +65,30 @@ def payout_preview(*, employee: Employee, period: Period) -> PayoutResult:
     """One payout with its trace, computed now and stored nowhere."""
     (data,) = payout_inputs(company=employee.company, period=period, employee_ids=[employee.pk])
     return calculate_payout(data)
+
+
+def payout_projection(*, employee: Employee, period: Period, today) -> dict:
+    """Spec §9: the payout the period brings at the current run rate, with what it takes
+    to reach the next band of each factor."""
+    from compensation.engine.guidance import next_bands
+    from compensation.engine.projection import project_measures, run_rate
+    from compensation.selectors import measure_aggregations
+
+    (data,) = payout_inputs(company=employee.company, period=period, employee_ids=[employee.pk])
+    rate = run_rate(period, today)
+    projected = dataclasses.replace(
+        data, measures=project_measures(data.measures, measure_aggregations(company=employee.company), rate)
+    )
+    result = calculate_payout(projected)
+    return {"run_rate": str(rate), "payout": result.as_json(), "next_bands": next_bands(projected, result)}
+
+
+def payout_what_if(*, employee: Employee, period: Period, measures: dict[str, Decimal]) -> dict:
+    """The payout with these measures in place of the recorded ones; stores nothing."""
+    from compensation.engine.guidance import next_bands
+    from compensation.engine.projection import what_if_payout
+
+    (data,) = payout_inputs(company=employee.company, period=period, employee_ids=[employee.pk])
+    result = what_if_payout(data, measures)
+    changed = dataclasses.replace(data, measures={**data.measures, **measures})
+    return {"payout": result.as_json(), "next_bands": next_bands(changed, result)}

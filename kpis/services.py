@@ -17,6 +17,7 @@ def kpi_set_validate(*, cap_pct: Decimal | None, items: Sequence[tuple[Kpi | Non
     raise_problems(
         kpi_set_problems([(kpi.code if kpi else None, weight) for kpi, weight in items], cap_pct),
         field_map={"weights": "__all__", "items": "__all__"},
+        rows="items",
     )
 
 

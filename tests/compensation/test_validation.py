@@ -58,14 +58,14 @@ def test_each_weight_is_checked(weights, expected):
         return
     with pytest.raises(ValidationError) as error:
         kpi_set_save(kpi_set=kpi_set, items=items)
-    assert expected in messages(error.value)["weight"]
+    assert expected in messages(error.value)["items[0].weight"]
 
 
 def test_a_kpi_appears_once_in_a_set():
     kpi = catalogue_kpi("leads")
     with pytest.raises(ValidationError) as error:
         kpi_set_save(kpi_set=KpiSet(company=CompanyFactory(), stage=1, name="x"), items=[(kpi, D("0.5")), (kpi, D("0.5"))])
-    assert messages(error.value)["kpi"] == ["row 2: KPI 'leads' is already in row 1; a KPI appears once"]
+    assert messages(error.value)["items[1].kpi"] == ["row 2: KPI 'leads' is already in row 1; a KPI appears once"]
 
 
 def test_cap_is_at_least_100():
@@ -106,11 +106,11 @@ def test_database_refuses_a_weight_above_one():
 @pytest.mark.parametrize(
     ("points", "field", "message"),
     [
-        ([(5, 0), (80, 1)], "lower_bound_pct", "row 1: the first lower bound is 5, it must be 0"),
-        ([(0, 0), (80, 1), (70, 2)], "lower_bound_pct", "row 3: the lower bound 70 must be greater than the row above (80)"),
-        ([(0, 0), (80, 1), (80, 2)], "lower_bound_pct", "row 3: the lower bound 80 must be greater than the row above (80)"),
-        ([(0, 0), (80, "-0.5")], "coefficient", "row 2: the coefficient is -0.5, it must be 0 or more"),
-        ([(0, "0.12345")], "coefficient", "row 1: the coefficient 0.12345 has more than 4 decimal places"),
+        ([(5, 0), (80, 1)], "points[0].lower_bound_pct", "row 1: the first lower bound is 5, it must be 0"),
+        ([(0, 0), (80, 1), (70, 2)], "points[2].lower_bound_pct", "row 3: the lower bound 70 must be greater than the row above (80)"),
+        ([(0, 0), (80, 1), (80, 2)], "points[2].lower_bound_pct", "row 3: the lower bound 80 must be greater than the row above (80)"),
+        ([(0, 0), (80, "-0.5")], "points[1].coefficient", "row 2: the coefficient is -0.5, it must be 0 or more"),
+        ([(0, "0.12345")], "points[0].coefficient", "row 1: the coefficient 0.12345 has more than 4 decimal places"),
         ([], "__all__", "a band table needs at least one row"),
     ],
     ids=["first-not-zero", "decreasing", "overlap", "negative", "five-places", "empty"],
@@ -223,8 +223,8 @@ def test_factor_input_must_match_its_kind_and_company():
             factors=[SchemeFactor(name="k", input_kind="kpi", band_table=foreign_bands)],
         )
     assert messages(error.value) == {
-        "kpi": ["choose the KPI whose fulfillment this factor reads"],
-        "band_table": ["the band table belongs to another company"],
+        "factors[0].kpi": ["choose the KPI whose fulfillment this factor reads"],
+        "factors[0].band_table": ["the band table belongs to another company"],
     }
     assert not BonusScheme.objects.filter(company=company).exists()
 

@@ -1,0 +1,96 @@
+"""The change history of a configuration object: who, when, and old → new per field."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from compensation import access
+from compensation import models as comp
+from config.api import IsHROrReadOnlyFinance
+from kpis import models as kpis
+from payroll import models as payroll
+
+# name in the URL: (model, path to its company, whether catalogue rows are shared)
+TRACKED = {
+    "employees": (comp.Employee, "company", False),
+    "company-stages": (comp.CompanyStage, "company", False),
+    "salary-agreements": (comp.SalaryAgreement, "employee__company", False),
+    "band-tables": (comp.BandTable, "company", False),
+    "band-points": (comp.BandPoint, "table__company", False),
+    "bonus-schemes": (comp.BonusScheme, "company", False),
+    "scheme-factors": (comp.SchemeFactor, "scheme__company", False),
+    "scheme-assignments": (comp.SchemeAssignment, "employee__company", False),
+    "kpis": (kpis.Kpi, "company", True),
+    "kpi-sets": (kpis.KpiSet, "company", True),
+    "kpi-set-items": (kpis.KpiSetItem, "kpi_set__company", True),
+    "plans": (kpis.Plan, "employee__company", False),
+    "measure-values": (kpis.MeasureValue, "employee__company", False),
+    "adjustments": (payroll.Adjustment, "employee__company", False),
+}
+
+HISTORY_ENTRY = inline_serializer(
+    "HistoryEntry",
+    {
+        "at": serializers.DateTimeField(),
+        "user": serializers.CharField(allow_null=True),
+        "action": serializers.ChoiceField(choices=["created", "changed", "deleted"]),
+        "changes": serializers.ListField(child=serializers.DictField()),
+    },
+)
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+class HistoryView(APIView):
+    permission_classes = [IsHROrReadOnlyFinance]
+
+    @extend_schema(responses=HISTORY_ENTRY(many=True) if callable(HISTORY_ENTRY) else HISTORY_ENTRY)
+    def get(self, request, resource: str, pk: int):
+        if resource not in TRACKED:
+            raise NotFound(f"no history is kept for {resource!r}")
+        model, path, shared = TRACKED[resource]
+        if "__" in path:
+            visible = access.scope_to_company(model.objects.all(), request.user, path)
+            if shared:
+                visible = visible | model.objects.filter(**{f"{path}__isnull": True})
+        else:
+            visible = access.scope_to_company(model.objects.all(), request.user, path, shared_catalogue=shared)
+        records = list(model.history.filter(id=pk).select_related("history_user").order_by("history_date", "history_id"))
+        if not records or not (visible.filter(pk=pk).exists() or self._was_visible(records, request.user, path)):
+            raise NotFound()
+        entries, previous = [], None
+        for record in records:
+            changes = []
+            if previous is not None and record.history_type == "~":
+                delta = record.diff_against(previous)
+                changes = [{"field": c.field, "old": _text(c.old), "new": _text(c.new)} for c in delta.changes]
+            elif record.history_type == "+":
+                changes = [
+                    {"field": f.attname, "old": None, "new": _text(getattr(record, f.attname))}
+                    for f in model._meta.concrete_fields
+                    if f.attname != "id"
+                ]
+            entries.append(
+                {
+                    "at": record.history_date,
+                    "user": record.history_user.get_username() if record.history_user else None,
+                    "action": ACTIONS[record.history_type],
+                    "changes": changes,
+                }
+            )
+            previous = record
+        return Response(list(reversed(entries)))
+
+    @staticmethod
+    def _was_visible(records, user, path: str) -> bool:
+        """A deleted row's history is visible to its company (read off its last record)."""
+        if user.is_superuser:
+            return True
+        if path != "company":
+            return False
+        return records[-1].company_id == access.user_company_id(user)
+
+
+def _text(value):
+    return None if value is None else str(value)

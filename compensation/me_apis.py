@@ -1,0 +1,144 @@
+"""The signed-in marketer's own data: record, plans, measures, payouts, projection, what-if."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from compensation import access
+from compensation.engine import Period
+from compensation.services import payout_projection, payout_what_if
+from kpis.models import MeasureValue, Plan
+from payroll.apis import PayoutSerializer
+from payroll.models import Payout
+
+PERIOD_PARAMETER = OpenApiParameter("period", str, description="YYYY-MM (default: the current month)")
+
+
+def _employee(request):
+    employee = access.user_employee(request.user)
+    if employee is None:
+        raise NotFound("no employee record is linked to this user")
+    return employee
+
+
+def _period(value: str | None) -> Period:
+    if not value:
+        return Period.of(timezone.localdate())
+    try:
+        return Period.parse(value)
+    except ValueError as error:
+        raise serializers.ValidationError({"period": [str(error)]}) from error
+
+
+class MeEmployeeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    personnel_number = serializers.CharField()
+    full_name = serializers.CharField()
+    position = serializers.CharField()
+    hire_date = serializers.DateField()
+    termination_date = serializers.DateField(allow_null=True)
+    company = serializers.CharField(source="company.name")
+    currency = serializers.CharField(source="company.currency")
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeEmployeeSerializer)
+    def get(self, request):
+        return Response(MeEmployeeSerializer(_employee(request)).data)
+
+
+class MePlanSerializer(serializers.ModelSerializer):
+    kpi = serializers.CharField(source="kpi.code")
+
+    class Meta:
+        model = Plan
+        fields = ["period", "kpi", "value"]
+
+
+class MeMeasureSerializer(serializers.ModelSerializer):
+    measure = serializers.CharField(source="measure.code")
+
+    class Meta:
+        model = MeasureValue
+        fields = ["period", "measure", "value"]
+
+
+class MePlansView(APIView):
+    @extend_schema(parameters=[PERIOD_PARAMETER], responses=MePlanSerializer(many=True))
+    def get(self, request):
+        period = _period(request.query_params.get("period"))
+        rows = Plan.objects.filter(employee=_employee(request), period=str(period)).select_related("kpi")
+        return Response(MePlanSerializer(rows.order_by("kpi__code"), many=True).data)
+
+
+class MeMeasuresView(APIView):
+    @extend_schema(parameters=[PERIOD_PARAMETER], responses=MeMeasureSerializer(many=True))
+    def get(self, request):
+        period = _period(request.query_params.get("period"))
+        rows = MeasureValue.objects.filter(employee=_employee(request), period=str(period)).select_related("measure")
+        return Response(MeMeasureSerializer(rows.order_by("measure__code"), many=True).data)
+
+
+class MePayoutsView(APIView):
+    @extend_schema(responses=PayoutSerializer(many=True))
+    def get(self, request):
+        rows = Payout.objects.filter(employee=_employee(request)).select_related("employee", "run")
+        return Response(PayoutSerializer(rows.order_by("-run__period", "pk"), many=True).data)
+
+
+PROJECTION = inline_serializer(
+    "Projection",
+    {
+        "run_rate": serializers.CharField(),
+        "payout": serializers.DictField(),
+        "next_bands": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class MeProjectionView(APIView):
+    """Spec §9: the bonus at the current run rate, and what it takes to reach the next band."""
+
+    @extend_schema(parameters=[PERIOD_PARAMETER], responses=PROJECTION)
+    def get(self, request):
+        period = _period(request.query_params.get("period"))
+        return Response(payout_projection(employee=_employee(request), period=period, today=timezone.localdate()))
+
+
+class WhatIfSerializer(serializers.Serializer):
+    period = serializers.CharField(required=False, help_text="YYYY-MM (default: the current month)")
+    measures = serializers.DictField(child=serializers.CharField(), help_text="measure code → value")
+
+    def validate_measures(self, value):
+        parsed, errors = {}, {}
+        for code, text in value.items():
+            try:
+                number = Decimal(str(text).strip())
+            except InvalidOperation:
+                errors[code] = f"{text!r} is not a number"
+                continue
+            if not number.is_finite():
+                errors[code] = f"{text!r} is not a number"
+                continue
+            parsed[code] = number
+        if errors:
+            raise serializers.ValidationError(errors)
+        return parsed
+
+
+class MeWhatIfView(APIView):
+    """The payout with the given measures instead of the recorded ones; nothing is stored."""
+
+    @extend_schema(request=WhatIfSerializer, responses=inline_serializer(
+        "WhatIf", {"payout": serializers.DictField(), "next_bands": serializers.ListField(child=serializers.DictField())}
+    ))
+    def post(self, request):
+        body = WhatIfSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        period = _period(body.validated_data.get("period"))
+        return Response(payout_what_if(employee=_employee(request), period=period, measures=body.validated_data["measures"]))

@@ -1,0 +1,48 @@
+"""/api/v1/ routes, the OpenAPI schema and the offline docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from compensation import apis as comp
+from compensation import me_apis as me
+from compensation.history_apis import HistoryView
+from kpis import apis as kpis
+from payroll import apis as payroll
+
+router = DefaultRouter()
+router.register("companies", comp.CompanyViewSet, basename="company")
+router.register("company-stages", comp.CompanyStageViewSet, basename="company-stage")
+router.register("calendar-days", comp.CalendarDayViewSet, basename="calendar-day")
+router.register("employees", comp.EmployeeViewSet, basename="employee")
+router.register("salary-agreements", comp.SalaryAgreementViewSet, basename="salary-agreement")
+router.register("band-tables", comp.BandTableViewSet, basename="band-table")
+router.register("bonus-schemes", comp.BonusSchemeViewSet, basename="bonus-scheme")
+router.register("scheme-assignments", comp.SchemeAssignmentViewSet, basename="scheme-assignment")
+router.register("measures", kpis.MeasureViewSet, basename="measure")
+router.register("kpis", kpis.KpiViewSet, basename="kpi")
+router.register("kpi-sets", kpis.KpiSetViewSet, basename="kpi-set")
+router.register("plans", kpis.PlanViewSet, basename="plan")
+router.register("measure-values", kpis.MeasureValueViewSet, basename="measure-value")
+router.register("payroll-runs", payroll.PayrollRunViewSet, basename="payroll-run")
+router.register("payouts", payroll.PayoutViewSet, basename="payout")
+router.register("adjustments", payroll.AdjustmentViewSet, basename="adjustment")
+
+v1 = [
+    path("me/", me.MeView.as_view(), name="me"),
+    path("me/plans/", me.MePlansView.as_view(), name="me-plans"),
+    path("me/measures/", me.MeMeasuresView.as_view(), name="me-measures"),
+    path("me/payouts/", me.MePayoutsView.as_view(), name="me-payouts"),
+    path("me/projection/", me.MeProjectionView.as_view(), name="me-projection"),
+    path("me/what-if/", me.MeWhatIfView.as_view(), name="me-what-if"),
+    path("history/<str:resource>/<int:pk>/", HistoryView.as_view(), name="history"),
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("api/v1/", include(v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

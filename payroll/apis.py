@@ -1,0 +1,203 @@
+"""API of payroll runs, payouts and adjustments."""
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from compensation import access
+from compensation.api_base import DomainSerializer, ScopedViewSet
+from compensation.engine import Period
+from compensation.models import Company
+from config.api import IsHR, IsStaffRole
+from payroll import services
+from payroll.models import Adjustment, Payout, PayrollRun
+from payroll.selectors import payroll_run_warnings
+
+
+class PayrollRunSerializer(serializers.ModelSerializer):
+    progress_pct = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = PayrollRun
+        fields = [
+            "id", "company", "period", "status", "chunk_size", "employees_total", "employees_done", "progress_pct",
+            "fixed_total", "bonus_total", "adjustments_total", "total", "warnings_count", "error",
+            "started_by", "calculated_by", "approved_by", "created_at", "calculated_at", "approved_at", "paid_at",
+        ]
+        read_only_fields = fields
+
+
+class RunStartSerializer(serializers.Serializer):
+    period = serializers.CharField(help_text="YYYY-MM")
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
+    chunk_size = serializers.IntegerField(min_value=1, max_value=100000, required=False)
+
+    def validate_period(self, value):
+        try:
+            return Period.parse(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from error
+
+
+class RunWarningSerializer(serializers.Serializer):
+    personnel_number = serializers.CharField()
+    employee = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class PayoutSerializer(serializers.ModelSerializer):
+    personnel_number = serializers.CharField(source="employee.personnel_number", read_only=True)
+    period = serializers.CharField(source="run.period", read_only=True)
+
+    class Meta:
+        model = Payout
+        fields = [
+            "id", "run", "employee", "personnel_number", "period", "fixed", "bonus", "adjustments", "total",
+            "coefficients", "score", "warnings", "trace",
+        ]
+        read_only_fields = fields
+
+
+class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Runs of the user's company: HR starts, recalculates, approves and cancels; finance
+    reads, downloads and marks paid."""
+
+    serializer_class = PayrollRunSerializer
+    permission_classes = [IsStaffRole]
+    queryset = PayrollRun.objects.none()
+    filterset_fields = ["period", "status"]
+
+    def get_queryset(self):
+        return access.scope_to_company(PayrollRun.objects.all(), self.request.user).order_by("-period", "pk")
+
+    def _hr_only(self):
+        if access.user_role(self.request.user) not in ("superuser", access.HR):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("only HR may do this")
+
+    @extend_schema(request=RunStartSerializer, responses={201: PayrollRunSerializer, 200: PayrollRunSerializer})
+    def create(self, request):
+        """Start the run of a period (or get the live one that exists: 200)."""
+        self._hr_only()
+        start = RunStartSerializer(data=request.data, context={"request": request})
+        start.is_valid(raise_exception=True)
+        company = start.validated_data.get("company")
+        if company is None or not request.user.is_superuser:
+            company = access.companies_for(request.user).first()
+        if company is None:
+            raise serializers.ValidationError({"company": ["name the company"]})
+        run, created = services.payroll_run_start(
+            company=company,
+            period=start.validated_data["period"],
+            started_by=request.user,
+            chunk_size=start.validated_data.get("chunk_size"),
+        )
+        return Response(PayrollRunSerializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=PayrollRunSerializer)
+    @action(detail=True, methods=["post"])
+    def recalculate(self, request, pk=None):
+        self._hr_only()
+        run = services.payroll_run_recalculate(run=self.get_object(), requested_by=request.user)
+        return Response(PayrollRunSerializer(run).data)
+
+    @extend_schema(request=None, responses=PayrollRunSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        self._hr_only()
+        run = services.payroll_run_approve(run=self.get_object(), approved_by=request.user)
+        return Response(PayrollRunSerializer(run).data)
+
+    @extend_schema(request=None, responses=PayrollRunSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-paid")
+    def mark_paid(self, request, pk=None):
+        run = services.payroll_run_mark_paid(run=self.get_object(), by=request.user)
+        return Response(PayrollRunSerializer(run).data)
+
+    @extend_schema(request=None, responses=PayrollRunSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        self._hr_only()
+        run = services.payroll_run_cancel(run=self.get_object(), by=request.user)
+        return Response(PayrollRunSerializer(run).data)
+
+    @extend_schema(responses=RunWarningSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def warnings(self, request, pk=None):
+        return Response(payroll_run_warnings(self.get_object()))
+
+    @extend_schema(responses=PayoutSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def payouts(self, request, pk=None):
+        run = self.get_object()
+        queryset = run.payouts.select_related("employee", "run").order_by("employee__personnel_number", "pk")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(PayoutSerializer(page, many=True).data)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse()})
+    @action(detail=True, methods=["get"])
+    def sheet(self, request, pk=None):
+        """The payroll sheet (.xlsx) of the run."""
+        from payroll.excel import sheet_file_for_run
+
+        run = self.get_object()
+        path, name = sheet_file_for_run(run)
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=name)
+
+
+class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Payouts with their traces: HR and finance see their company's, a marketer only their own."""
+
+    serializer_class = PayoutSerializer
+    filterset_fields = ["run", "employee"]
+
+    queryset = Payout.objects.none()
+
+    def get_queryset(self):
+        queryset = Payout.objects.select_related("employee", "run").order_by("run", "employee__personnel_number", "pk")
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False):
+            return queryset.none()
+        if access.user_role(user) in ("superuser", access.HR, access.FINANCE):
+            return access.scope_to_company(queryset, user, "run__company")
+        return queryset.filter(employee__user=user)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse()})
+    @action(detail=True, methods=["get"])
+    def payslip(self, request, pk=None):
+        """The payslip (.xlsx) of the payout."""
+        from payroll.excel import payslip_response
+
+        return payslip_response(self.get_object())
+
+
+class AdjustmentSerializer(DomainSerializer):
+    class Meta:
+        model = Adjustment
+        fields = ["id", "employee", "period", "amount", "reason", "created_by", "created_at"]
+        read_only_fields = ["created_by", "created_at"]
+
+    def clean_exclude(self):
+        return ["created_by"]
+
+
+class AdjustmentViewSet(ScopedViewSet):
+    """One-off additions or deductions per employee and period, with a reason. Refused for a
+    period whose payroll is approved."""
+
+    queryset = Adjustment.objects.all()
+    serializer_class = AdjustmentSerializer
+    permission_classes = [IsHR]
+    company_path = "employee__company"
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    filterset_fields = ["employee", "period"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.adjustment_create(created_by=self.request.user, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.adjustment_delete(adjustment=instance)
