@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from compensation.domain import raise_problems
 from compensation.engine import PayoutResult, Period, band_points_problems, calculate_payout
@@ -24,10 +25,21 @@ def band_table_save(*, table: BandTable, points: Sequence[tuple[Decimal, Decimal
     band_table_validate(points=points)
     table.full_clean()
     table.save()
-    table.points.all().delete()
-    BandPoint.objects.bulk_create(
-        BandPoint(table=table, lower_bound_pct=lower, coefficient=coefficient) for lower, coefficient in points
-    )
+    existing = {point.lower_bound_pct: point for point in table.points.all()}
+    wanted = dict(points)
+    for lower, point in existing.items():
+        if lower not in wanted:
+            point.delete()
+        elif point.coefficient != wanted[lower]:
+            point.coefficient = wanted[lower]
+            point.save(update_fields=["coefficient"])
+    new_points = [
+        BandPoint(table=table, lower_bound_pct=lower, coefficient=coefficient)
+        for lower, coefficient in points
+        if lower not in existing
+    ]
+    if new_points:
+        bulk_create_with_history(new_points, BandPoint)
     return table
 
 

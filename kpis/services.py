@@ -4,7 +4,9 @@ rules, so the admin, the API and imports refuse exactly the same things."""
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from compensation.domain import raise_problems
 from compensation.engine import kpi_set_problems
@@ -21,27 +23,44 @@ def kpi_set_validate(*, cap_pct: Decimal | None, items: Sequence[tuple[Kpi | Non
     )
 
 
+def _deactivate_others(kpi_set: KpiSet) -> None:
+    """One set is active per company and stage; saved one by one so history records it."""
+    others = KpiSet.objects.select_for_update().filter(company=kpi_set.company, stage=kpi_set.stage, is_active=True)
+    for other in others.exclude(pk=kpi_set.pk):
+        other.is_active = False
+        other.save(update_fields=["is_active"])
+
+
 @transaction.atomic
 def kpi_set_save(*, kpi_set: KpiSet, items: Sequence[tuple[Kpi, Decimal]]) -> KpiSet:
-    """Save a KPI set with exactly these items, or nothing at all."""
+    """Save a KPI set with exactly these items, or nothing at all. Items keep their rows
+    (and history) where the KPI stays; only what changed is written."""
     kpi_set_validate(cap_pct=kpi_set.cap_pct, items=items)
-    kpi_set.full_clean()
     if kpi_set.is_active:
-        KpiSet.objects.filter(company=kpi_set.company, stage=kpi_set.stage, is_active=True).exclude(
-            pk=kpi_set.pk
-        ).update(is_active=False)
+        _deactivate_others(kpi_set)
+    kpi_set.full_clean()
+    for kpi, _ in items:
+        if kpi.company_id not in (None, kpi_set.company_id):
+            raise ValidationError({"items": f"KPI {kpi.code!r} belongs to another company"})
     kpi_set.save()
-    kpi_set.items.all().delete()
-    KpiSetItem.objects.bulk_create(KpiSetItem(kpi_set=kpi_set, kpi=kpi, weight=weight) for kpi, weight in items)
+    existing = {item.kpi_id: item for item in kpi_set.items.all()} if kpi_set.pk else {}
+    wanted = {kpi.pk: weight for kpi, weight in items}
+    for kpi_id, item in existing.items():
+        if kpi_id not in wanted:
+            item.delete()
+        elif item.weight != wanted[kpi_id]:
+            item.weight = wanted[kpi_id]
+            item.save(update_fields=["weight"])
+    new_items = [KpiSetItem(kpi_set=kpi_set, kpi=kpi, weight=weight) for kpi, weight in items if kpi.pk not in existing]
+    if new_items:
+        bulk_create_with_history(new_items, KpiSetItem)
     return kpi_set
 
 
 @transaction.atomic
 def kpi_set_activate(*, kpi_set: KpiSet) -> KpiSet:
     """Make this the one active set for its company and stage."""
-    KpiSet.objects.filter(company=kpi_set.company, stage=kpi_set.stage, is_active=True).exclude(pk=kpi_set.pk).update(
-        is_active=False
-    )
+    _deactivate_others(kpi_set)
     kpi_set.is_active = True
     kpi_set.save(update_fields=["is_active"])
     return kpi_set

@@ -245,3 +245,34 @@ def test_personnel_number_is_unique_within_a_company():
     with pytest.raises(ValidationError):
         Employee(company=employee.company, personnel_number=employee.personnel_number, full_name="x",
                  hire_date=date(2026, 1, 1)).full_clean()
+
+
+def test_saving_an_active_set_deactivates_the_other_and_keeps_history():
+    company = CompanyFactory()
+    kpis = stage_kpis()
+    first = kpi_set_save(kpi_set=KpiSet(company=company, stage=2, name="a", is_active=True), items=[(kpis[0], D(1))])
+    second = kpi_set_save(kpi_set=KpiSet(company=company, stage=2, name="b", is_active=True), items=[(kpis[1], D(1))])
+    first.refresh_from_db()
+    assert (first.is_active, second.is_active) == (False, True)
+    assert first.history.first().is_active is False  # the deactivation is in the history
+    kpi_set_save(kpi_set=second, items=[(kpis[1], D("0.5")), (kpis[2], D("0.5"))])
+    item = second.items.get(kpi=kpis[1])
+    assert [h.weight for h in item.history.order_by("history_date")] == [D(1), D("0.5")]
+
+
+def test_a_kpi_set_cannot_use_another_company_kpi():
+    company, other = CompanyFactory(), CompanyFactory()
+    foreign = Kpi.objects.create(company=other, code="own", name="Own", formula="leads")
+    with pytest.raises(ValidationError, match="belongs to another company"):
+        kpi_set_save(kpi_set=KpiSet(company=company, stage=1, name="x"), items=[(foreign, D(1))])
+
+
+def test_band_table_edits_keep_point_history():
+    company = CompanyFactory()
+    table = band_table(company, [(0, 0), (80, "0.5"), (100, 1)])
+    band_table_save(table=table, points=[(D(0), D(0)), (D(80), D("0.6")), (D(120), D("1.2"))])
+    assert [(p.lower_bound_pct, p.coefficient) for p in table.points.all()] == [
+        (D("0.00"), D("0.0000")), (D("80.00"), D("0.6000")), (D("120.00"), D("1.2000"))
+    ]
+    changed = table.points.get(lower_bound_pct=80)
+    assert changed.history.count() == 2
