@@ -4,6 +4,7 @@ Measures and KPIs with no company form the shared catalogue (spec §2); a compan
 its own. KPI sets with no company are the presets of spec §4, copied into a company to use.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -190,3 +191,37 @@ class MeasureValue(models.Model):
     def clean(self) -> None:
         if self.measure_id:
             raise_problems(measure_value_problems(self.measure.unit, self.value))
+
+
+class ImportLog(models.Model):
+    """One upload of plans or measure values (`kpis.imports`): what came in, from whom, and
+    what it did — applied with its counts, or rejected with every error found."""
+
+    class Kind(models.TextChoices):
+        PLANS = "plans", "Plans"
+        MEASURES = "measures", "Measure values"
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="import_logs")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    file_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    rows_total = models.PositiveIntegerField(default=0, help_text="data rows in the file (blank rows not counted)")
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, code, message}, …]")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "import"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.file_name} ({self.get_status_display().lower()})"
