@@ -1,18 +1,21 @@
 """The HR admin for measures, KPIs, KPI sets, plans and recorded measure values."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from compensation.admin import EngineRulesFormSet, HistoryAdmin, RowsInline
 from compensation.engine import Problem, kpi_set_problems
-from compensation.models import Company
-from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
+from compensation.models import Company, CompanyMembership
+from kpis import imports
+from kpis.models import ImportLog, Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_activate, kpi_set_copy_preset
 
 ONE = Decimal(1)
@@ -149,19 +152,132 @@ class KpiSetAdmin(HistoryAdmin):
 # --- plans and recorded measures --------------------------------------------------------
 
 
+class ImportForm(forms.Form):
+    company = forms.ModelChoiceField(queryset=Company.objects.all(), help_text="the company the file is for")
+    file = forms.FileField(
+        help_text="an .xlsx or .csv with the columns personnel_number, period, code, value (header in row 1)"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        membership = CompanyMembership.objects.filter(user=user).select_related("company").first()
+        if membership is not None:  # HR imports for their own company
+            self.fields["company"].queryset = Company.objects.filter(pk=membership.company_id)
+            self.fields["company"].initial = membership.company
+
+
+class ImportAdminMixin:
+    """An "Import …" page on the changelist (upload an .xlsx or .csv, see every error or
+    what was applied) and the templates to fill in; the work is `kpis.imports`."""
+
+    change_list_template = "admin/kpis/import_change_list.html"
+    import_kind: str
+    import_service: Callable[..., imports.ImportResult]  # `plans_import` or `measures_import`
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_view), name=f"{name}_import"),
+            path(
+                "import/template.<str:file_format>",
+                wrap(self.import_template_view),
+                name=f"{name}_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        result = None
+        form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = self.import_service(
+                company=form.cleaned_data["company"],
+                file_name=upload.name,
+                content=upload.read(imports.MAX_BYTES + 1),  # one byte over is enough to refuse it
+                uploaded_by=request.user,
+            )
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import {ImportLog.Kind(self.import_kind).label.lower()}",
+            "opts": opts,
+            "form": form,
+            "result": result,
+            "columns": imports.COLUMNS,
+            "max_megabytes": imports.MAX_BYTES // (1024 * 1024),
+            "max_rows": imports.MAX_ROWS,
+            "template_urls": {
+                file_format: reverse(f"admin:{opts.app_label}_{opts.model_name}_import_template", args=[file_format])
+                for file_format in ("xlsx", "csv")
+            },
+            "recent": ImportLog.objects.filter(
+                kind=self.import_kind, company__in=form.fields["company"].queryset
+            ).select_related("company", "uploaded_by")[:10],
+        }
+        return TemplateResponse(request, "admin/kpis/import.html", context)
+
+    def import_template_view(self, request, file_format: str):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if file_format not in ("xlsx", "csv"):
+            raise Http404("no such template")
+        content, content_type, name = imports.import_template(kind=self.import_kind, file_format=file_format)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
 @admin.register(Plan)
-class PlanAdmin(HistoryAdmin):
+class PlanAdmin(ImportAdminMixin, HistoryAdmin):
     list_display = ["employee", "period", "kpi", "value"]
     list_filter = ["period", "kpi", "employee__company"]
     list_select_related = ["employee", "kpi"]
     search_fields = ["employee__personnel_number", "employee__full_name"]
     autocomplete_fields = ["employee", "kpi"]
+    import_kind = ImportLog.Kind.PLANS
+    import_service = staticmethod(imports.plans_import)
 
 
 @admin.register(MeasureValue)
-class MeasureValueAdmin(HistoryAdmin):
+class MeasureValueAdmin(ImportAdminMixin, HistoryAdmin):
     list_display = ["employee", "period", "measure", "value"]
     list_filter = ["period", "measure", "employee__company"]
     list_select_related = ["employee", "measure"]
     search_fields = ["employee__personnel_number", "employee__full_name"]
     autocomplete_fields = ["employee", "measure"]
+    import_kind = ImportLog.Kind.MEASURES
+    import_service = staticmethod(imports.measures_import)
+
+
+@admin.register(ImportLog)
+class ImportLogAdmin(admin.ModelAdmin):
+    """What each import did; read-only — an import is made from the Plan or measure value
+    list's "Import" button."""
+
+    list_display = ["created_at", "company", "kind", "file_name", "status", "uploaded_by", "counts"]
+    list_filter = ["company", "kind", "status"]
+    list_select_related = ["company", "uploaded_by"]
+    search_fields = ["file_name"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="rows: total / created / updated / unchanged")
+    def counts(self, log: ImportLog) -> str:
+        return f"{log.rows_total} / {log.rows_created} / {log.rows_updated} / {log.rows_unchanged}"
