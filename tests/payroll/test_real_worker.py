@@ -1,0 +1,189 @@
+"""Payroll runs on the real services: a Celery worker process on Redis computes the run in
+PostgreSQL; a worker killed mid-run is replaced and the run still ends right; two
+concurrent starts give one run.
+
+The worker consumes a queue of its own (unique per test session) and this process
+publishes to it, so no other worker on the same Redis database takes these tasks."""
+
+import os
+import threading
+import time
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from compensation.engine import Period
+from config.celery import app as celery_app
+from payroll.models import Payout, PayrollRun, RunStatus
+from payroll.services import payroll_run_start
+from tests.factories import CompanyFactory
+from tests.payroll.worker import (
+    PERIOD,
+    CeleryWorker,
+    database_url,
+    demo_company_with,
+    drop_queue,
+    expected_run,
+    unacked_count,
+    worker_env,
+)
+
+ON_SERVICES = os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get(
+    "CELERY_BROKER_URL", ""
+).startswith("redis")
+
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.skipif(
+        not ON_SERVICES and os.environ.get("CI") != "true",
+        reason="needs DATABASE_URL on PostgreSQL and CELERY_BROKER_URL on Redis: run `make test`",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+SEEDED = 39  # employees of seed_demo() in 2026-11
+VISIBILITY_TIMEOUT = 5
+WAITING = (RunStatus.QUEUED, RunStatus.CALCULATING)
+
+
+@pytest.fixture(scope="session")
+def queue() -> str:
+    return f"payroll-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def published_to(queue):
+    """This process publishes to Redis (not eagerly) and to the test's own queue."""
+    assert not celery_app.conf.task_always_eager, "CELERY_BROKER_URL is set, so tasks must go to the broker"
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    yield queue
+    celery_app.conf.task_default_queue = previous
+    drop_queue(celery_app, queue)
+
+
+@pytest.fixture
+def start_worker(published_to, tmp_path):
+    """Start real workers on the test database; every one is stopped (or killed) afterwards,
+    before the database is flushed, and the queue is emptied."""
+    started: list[CeleryWorker] = []
+
+    def start(*, visibility_timeout: int | None = None) -> CeleryWorker:
+        name = f"{published_to}-{len(started) + 1}"
+        env = worker_env(
+            database=database_url(settings.DATABASES["default"]),
+            broker=settings.CELERY_BROKER_URL,
+            queue=published_to,
+            media_root=tmp_path / "media",
+            visibility_timeout=visibility_timeout,
+        )
+        worker = CeleryWorker(name=name, queue=published_to, env=env, log_path=tmp_path / f"{name}.log")
+        started.append(worker.start())
+        worker.wait_ready(celery_app)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def wait_for(run: PayrollRun, *, timeout: float, until=lambda run: run.status not in WAITING, worker=None):
+    """Poll the run until `until(run)`; returns every (status, employees_done) seen."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while True:
+        run.refresh_from_db()
+        seen.append((run.status, run.employees_done))
+        if until(run):
+            return seen
+        if time.monotonic() > deadline:
+            log = worker.log_tail() if worker else ""
+            pytest.fail(f"run {run.pk} is {run.status} ({run.employees_done}/{run.employees_total}) after {timeout} s\n{log}")
+        time.sleep(0.005)
+
+
+def assert_complete_and_right(run: PayrollRun, employees: int) -> None:
+    assert run.status == RunStatus.CALCULATED, run.error
+    assert run.employees_total == run.employees_done == employees
+    rows = list(Payout.objects.filter(run=run).values_list("employee__personnel_number", "total"))
+    assert len(rows) == len({number for number, _ in rows}) == employees
+    expected = expected_run(run.company)
+    assert dict(rows) == expected.totals
+    assert (run.fixed_total, run.bonus_total, run.adjustments_total, run.total) == (
+        expected.fixed,
+        expected.bonus,
+        expected.adjustments,
+        expected.total,
+    )
+    assert run.total > 0
+
+
+def test_a_real_worker_computes_a_run_with_progress(start_worker):
+    company = demo_company_with(300 - SEEDED)
+    worker = start_worker()
+
+    run, created = payroll_run_start(company=company, period=PERIOD, chunk_size=50)
+    seen = wait_for(run, timeout=60, worker=worker)
+
+    assert created
+    assert_complete_and_right(run, 300)
+    assert run.chunks_total == 6
+    assert any(status == RunStatus.CALCULATING and 0 < done < 300 for status, done in seen), seen[:: max(len(seen) // 20, 1)]
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_run_ends_right(start_worker, published_to):
+    company = demo_company_with(300 - SEEDED)
+    first = start_worker(visibility_timeout=VISIBILITY_TIMEOUT)
+
+    run, _ = payroll_run_start(company=company, period=PERIOD, chunk_size=5)
+    wait_for(run, timeout=60, worker=first, until=lambda run: run.status not in WAITING or run.employees_done >= 60)
+    first.kill()
+    run.refresh_from_db()
+    assert run.status == RunStatus.CALCULATING and 0 < run.employees_done < 300, (run.status, run.employees_done)
+    # The dead worker's reserved chunks were never acknowledged: Redis holds them back
+    # until the visibility timeout has passed, then a live worker restores them.
+    assert unacked_count(celery_app, published_to) > 0
+    time.sleep(VISIBILITY_TIMEOUT + 1)
+
+    second = start_worker(visibility_timeout=VISIBILITY_TIMEOUT)
+    wait_for(run, timeout=120, worker=second)
+
+    assert_complete_and_right(run, 300)
+    assert run.chunks_total == 60
+    assert unacked_count(celery_app, published_to) == 0
+
+
+def test_two_concurrent_starts_give_one_run(published_to):
+    company = CompanyFactory()
+    periods = [Period(2026, month) for month in range(6, 12)]
+
+    for period in periods:
+        barrier = threading.Barrier(2)
+        results, errors = [], []
+
+        def start(period=period, barrier=barrier, results=results, errors=errors):
+            try:
+                connections["default"].ensure_connection()  # each thread has its own connection
+                barrier.wait(timeout=10)
+                run, created = payroll_run_start(company=company, period=period)
+                results.append((run.pk, created))
+            except Exception as error:
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=start) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert not errors, errors
+        assert len(results) == 2
+        assert results[0][0] == results[1][0]
+        assert sorted(created for _, created in results) == [False, True]
+        assert PayrollRun.objects.filter(company=company, period=str(period)).count() == 1
+
+    assert PayrollRun.objects.count() == len(periods)
