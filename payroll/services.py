@@ -219,6 +219,9 @@ def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
         run.calculated_at = timezone.now()
         _transition(run, RunStatus.CALCULATED, run.calculated_by)
         run.save()
+        from payroll.tasks import build_payroll_sheet  # the payroll sheet for finance, once committed
+
+        build_payroll_sheet.delay_on_commit(run.pk)
     return run
 
 

@@ -5,6 +5,8 @@ from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from payroll.excel.services import payroll_sheet_build
+from payroll.models import PayrollRun
 from payroll.services import (
     Chunk,
     RunNotReady,
@@ -67,3 +69,13 @@ def finalize_run(self, run_id: int, calculation: int) -> None:
 def start_monthly_runs() -> list[int]:
     """The schedule's task: on the 1st, last month's payroll for companies with automatic runs."""
     return [run.pk for run in payroll_start_scheduled_runs(today=timezone.localdate())]
+
+
+@shared_task(base=DjangoTask, acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def build_payroll_sheet(run_id: int) -> str:
+    """Write the run's payroll sheet for finance (enqueued when a run is calculated; the
+    download builds it on demand too). Returns the file's name, or "" when the run is not
+    calculated (any more)."""
+    run = PayrollRun.objects.filter(pk=run_id).first()
+    built = payroll_sheet_build(run=run) if run is not None else None
+    return built.sheet.name if built is not None else ""

@@ -1,0 +1,533 @@
+"""Payslips and payroll sheets, read back with openpyxl and checked cell by cell against the
+stored payouts; labels in both languages; text that looks like a formula stays text."""
+
+import io
+import zipfile
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from compensation.demo import seed_demo
+from compensation.engine import Period
+from compensation.models import Company, Employee
+from config.celery import app as celery_app
+from payroll.excel.labels import LABELS, Labels
+from payroll.excel.payslip import PayslipSource, payslip_xlsx
+from payroll.excel.safe import FORMULA_TRIGGERS
+from payroll.excel.selectors import payroll_sheet_rows, payslip_source
+from payroll.excel.services import payroll_sheet_build, payroll_sheet_is_current, payroll_sheet_name, payslip_render
+from payroll.excel.sheet import SheetHeading, write_payroll_sheet
+from payroll.models import Payout, PayrollRun, RunStatus
+from payroll.services import adjustment_create, payroll_run_cancel, payroll_run_recalculate, payroll_run_start
+from payroll.tasks import build_payroll_sheet
+from tests.factories import CompanyFactory
+
+pytestmark = pytest.mark.django_db
+NOVEMBER = Period.parse("2026-11")
+MONEY_RUB = '#,##0.00 "RUB"'
+INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx", "=1+1"]
+
+
+@pytest.fixture(autouse=True)
+def eager_celery(monkeypatch):
+    """Calculate (and build the sheet) in this process, whatever broker `make test` configures."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def demo() -> Company:
+    return seed_demo()
+
+
+def start_run(capture, company, *, period=NOVEMBER) -> PayrollRun:
+    """Start and calculate a run with Celery eager; the sheet is built once it commits."""
+    with capture(execute=True):
+        run, _ = payroll_run_start(company=company, period=period, chunk_size=7)
+    run.refresh_from_db()
+    assert run.status == RunStatus.CALCULATED
+    return run
+
+
+@pytest.fixture
+def run(demo, django_capture_on_commit_callbacks) -> PayrollRun:
+    return start_run(django_capture_on_commit_callbacks, demo)
+
+
+def workbook(data):
+    return load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data)
+
+
+def amount(value) -> Decimal:
+    """A number read back by openpyxl (a float or int) as the Decimal it was written from."""
+    return Decimal(str(value))
+
+
+def payouts_in_order(run) -> list[Payout]:
+    return list(run.payouts.select_related("employee").order_by("employee__personnel_number"))
+
+
+def rows_of(sheet) -> list[tuple]:
+    return [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
+
+
+def labelled(sheet) -> dict[str, object]:
+    """Label (column A) → value (column B) of the payslip's label/value rows; the first wins."""
+    found: dict[str, object] = {}
+    for label, value, *_ in sheet.iter_rows(values_only=True):
+        if isinstance(label, str) and value is not None:
+            found.setdefault(label, value)
+    return found
+
+
+def table(sheet, header: str) -> list[tuple]:
+    """The rows under the table whose header row starts with `header`, up to a blank row."""
+    rows = [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
+    start = next(index for index, row in enumerate(rows) if row[0] == header and row[1] is not None)
+    found = []
+    for row in rows[start + 1 :]:
+        if all(value is None for value in row):
+            break
+        found.append(row)
+    return found
+
+
+# --- the payroll sheet -------------------------------------------------------------------
+
+
+def test_the_sheet_is_written_when_a_run_is_calculated(run, media):
+    assert run.sheet.name == payroll_sheet_name(run)
+    assert payroll_sheet_is_current(run)
+    assert (media / run.sheet.name).is_file()
+
+
+def test_the_sheet_has_one_row_per_payout_cell_by_cell(run):
+    sheet = workbook(run.sheet.open("rb")).worksheets[0]
+    payouts = payouts_in_order(run)
+    width = max(len(p.coefficients) for p in payouts)
+
+    assert sheet.title == "Ведомость 2026-11"
+    assert [c.value for c in sheet[1]] == [
+        "Табельный номер",
+        "Сотрудник",
+        "Должность",
+        "Фикс. часть",
+        "Премия",
+        "Корректировки",
+        "Итого к выплате",
+        "Валюта",
+        "Балл",
+        *(f"k{i}" for i in range(1, width + 1)),
+    ]
+    for payout, row in zip(payouts, sheet.iter_rows(min_row=2, max_row=len(payouts) + 1), strict=True):
+        number, name, position, fixed, bonus, adjustments, total, currency, score, *ks = row
+        assert (number.value, name.value, position.value) == (
+            payout.employee.personnel_number,
+            payout.employee.full_name,
+            payout.employee.position,
+        )
+        assert [amount(c.value) for c in (fixed, bonus, adjustments, total)] == [
+            payout.fixed,
+            payout.bonus,
+            payout.adjustments,
+            payout.total,
+        ]
+        assert {c.number_format for c in (fixed, bonus, adjustments, total)} == {MONEY_RUB}
+        assert {c.data_type for c in (number, name, position, currency)} == {"s"}
+        assert currency.value == "RUB"
+        if payout.score is None:
+            assert score.value is None
+        else:
+            assert (amount(score.value), score.number_format) == (payout.score / 100, "0.00%")
+        written = [c for c in ks if c.value is not None]
+        assert [amount(c.value) for c in written] == [Decimal(k) for k in payout.coefficients]
+        assert {c.number_format for c in written} <= {"0.0000"}
+    demo_a = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "DEMO-A")
+    assert amount(demo_a[6]) == Decimal("45000.00")
+
+
+def test_the_totals_row_sums_each_money_column_with_a_formula(run):
+    sheet = workbook(run.sheet.open("rb")).worksheets[0]
+    count = run.payouts.count()
+    totals = sheet[count + 2]
+
+    assert totals[0].value == "Итого"
+    assert [c.value for c in totals[3:7]] == [f"=SUM({col}2:{col}{count + 1})" for col in "DEFG"]
+    assert {c.data_type for c in totals[3:7]} == {"f"}
+    assert {c.number_format for c in totals[3:7]} == {MONEY_RUB}
+    assert sheet.max_row == count + 2
+    # What the formulas add up is the run's own totals.
+    columns = list(sheet.iter_rows(min_row=2, max_row=count + 1, min_col=4, max_col=7, values_only=True))
+    sums = [sum(amount(row[i]) for row in columns) for i in range(4)]
+    assert sums == [run.fixed_total, run.bonus_total, run.adjustments_total, run.total]
+
+
+def test_the_sheet_has_a_frozen_header_a_filter_widths_and_a_page_set_up(run):
+    sheet = workbook(run.sheet.open("rb")).worksheets[0]
+    count = run.payouts.count()
+    last = sheet.cell(1, sheet.max_column).column_letter
+
+    assert sheet.freeze_panes == "C2"
+    assert sheet.auto_filter.ref == f"A1:{last}{count + 1}"
+    assert sheet.column_dimensions["B"].width == 34
+    assert (sheet.page_setup.paperSize, sheet.page_setup.orientation, sheet.page_setup.fitToWidth) == (
+        9,
+        "landscape",
+        1,
+    )
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
+
+
+def test_the_second_sheet_sums_by_position(run):
+    sheet = workbook(run.sheet.open("rb")).worksheets[1]
+    expected: dict[str, list] = {}
+    for payout in payouts_in_order(run):
+        sums = expected.setdefault(payout.employee.position, [0, Decimal(0), Decimal(0), Decimal(0), Decimal(0)])
+        sums[0] += 1
+        for index, value in enumerate((payout.fixed, payout.bonus, payout.adjustments, payout.total), start=1):
+            sums[index] += value
+    rows = rows_of(sheet)
+    last = len(expected) + 1
+
+    assert sheet.title == "По должностям"
+    assert rows[0] == ("Должность", "Сотрудников", "Фикс. часть", "Премия", "Корректировки", "Итого к выплате")
+    assert [row[0] for row in rows[1:last]] == sorted(expected, key=str.casefold)
+    for position, count, *money in rows[1:last]:
+        assert [count, *map(amount, money)] == expected[position]
+    assert rows[last] == ("Итого", *(f"=SUM({col}2:{col}{last})" for col in "BCDEF"))
+    assert sheet["C2"].number_format == MONEY_RUB
+
+
+def test_the_sheet_is_in_english_for_an_english_company(demo, django_capture_on_commit_callbacks):
+    Company.objects.filter(pk=demo.pk).update(language="en", currency="USD")
+    run = start_run(django_capture_on_commit_callbacks, Company.objects.get(pk=demo.pk))
+    book = workbook(run.sheet.open("rb"))
+    payroll, positions = book.worksheets
+
+    assert (payroll.title, positions.title) == ("Payroll 2026-11", "By position")
+    assert [c.value for c in payroll[1]][:9] == [
+        "Personnel number",
+        "Employee",
+        "Position",
+        "Fixed pay",
+        "Bonus",
+        "Adjustments",
+        "Total to pay",
+        "Currency",
+        "Score",
+    ]
+    assert payroll.cell(run.payouts.count() + 2, 1).value == "Total"
+    assert payroll["D2"].number_format == '#,##0.00 "USD"'
+
+
+def test_a_recalculated_run_gets_a_new_sheet_and_the_old_file_goes(run, media, django_capture_on_commit_callbacks):
+    old = media / run.sheet.name
+    with django_capture_on_commit_callbacks(execute=True):
+        payroll_run_recalculate(run=run)
+    run.refresh_from_db()
+
+    assert run.calculation == 2 and run.sheet.name.endswith("_calc2.xlsx")
+    assert payroll_sheet_is_current(run)
+    assert not old.exists()
+
+
+def test_the_task_builds_on_demand_and_skips_a_run_that_is_not_calculated(
+    run, media, django_capture_on_commit_callbacks
+):
+    (media / run.sheet.name).unlink()
+    assert not payroll_sheet_is_current(run)
+
+    assert build_payroll_sheet.delay(run.pk).get() == payroll_sheet_name(run)
+    assert payroll_sheet_is_current(PayrollRun.objects.get(pk=run.pk))
+
+    cancelled = payroll_run_cancel(run=run)
+    assert payroll_sheet_build(run=cancelled) is None
+    assert build_payroll_sheet.delay(run.pk).get() == ""
+
+
+def test_a_run_without_payouts_has_a_sheet_with_zero_totals(django_capture_on_commit_callbacks):
+    run = start_run(django_capture_on_commit_callbacks, CompanyFactory(language="en"))
+    sheet = workbook(run.sheet.open("rb")).worksheets[0]
+    assert rows_of(sheet)[1][:7] == ("Total", None, None, 0, 0, 0, 0)
+
+
+def test_the_writer_streams_rows_from_any_iterator():
+    heading = SheetHeading(company="Acme", currency="UZS", language="en", period="2026-11")
+    rows = (
+        (
+            f"E-{n:03d}",
+            f"Person {n}",
+            "",
+            Decimal("100.10"),
+            Decimal("0.00"),
+            Decimal("-0.10"),
+            Decimal("100.00"),
+            ["1.0000"] * (n % 3),
+            None,
+        )
+        for n in range(5)
+    )
+    target = io.BytesIO()
+    summary = write_payroll_sheet(target, heading, rows)
+    sheet, positions = workbook(target.getvalue()).worksheets
+
+    assert (summary.rows, summary.coefficients) == (5, 2)
+    assert [c.value for c in sheet[1]][-2:] == ["k1", "k2"]
+    assert sheet["G7"].value == "=SUM(G2:G6)"
+    assert rows_of(positions)[1][:2] == ("(no position)", 5)
+
+
+# --- payslips ------------------------------------------------------------------------------
+
+
+def test_the_payslip_of_example_a_cell_by_cell(run):
+    payout = run.payouts.select_related("employee", "run__company").get(employee__personnel_number="DEMO-A")
+    sheet = workbook(payslip_render(payout=payout)).active
+    values = labelled(sheet)
+
+    assert sheet["A1"].value == "Расчётный листок — ноябрь 2026"
+    assert sheet["A2"].value == "Demo Marketing LLC"
+    assert values["Табельный номер"] == "DEMO-A"
+    assert values["Сотрудник"] == "Alexei Seedov"
+    assert values["Должность"] == "Marketer"
+    assert values["Период"] == "ноябрь 2026"
+    assert values["Валюта"] == "RUB"
+    assert values["Статус ведомости"] == "рассчитана"
+    assert values["Рабочих дней в периоде"] == 21
+    assert values["Дата приёма"].date().isoformat() == "2025-01-01"
+    segment, fixed_total = table(sheet, "С")
+    assert [segment[0].date().isoformat(), segment[1].date().isoformat(), *segment[2:5]] == [
+        "2026-11-01",
+        "2026-11-30",
+        30000,
+        21,
+        30000,
+    ]
+    assert fixed_total[0] == "Фиксированная часть за период"
+    hired = next(row[1] for row in sheet.iter_rows() if row[0].value == "Дата приёма")
+    assert hired.number_format == "DD.MM.YYYY"
+    assert amount(values["Фиксированная часть за период"]) == payout.fixed
+    kpis = table(sheet, "KPI")
+    assert [(r[0], amount(r[1]), amount(r[2]), amount(r[3]), r[4], r[5], r[6]) for r in kpis] == [
+        ("Leads", Decimal("200"), Decimal("200"), Decimal("1"), None, None, None),
+        ("Cost per lead", Decimal("500"), Decimal("555.555"), Decimal("0.9"), None, None, None),
+    ]
+    factors = table(sheet, "Коэффициент")
+    assert factors == [
+        ("k1 — выполнение KPI «Leads»", 1, 1, "и выше", 1, "Seed bands (0 / 80 / 100)", None),
+        ("k2 — выполнение KPI «Cost per lead»", 0.9, 0.8, 1, 0.5, "Seed bands (0 / 80 / 100)", None),
+    ]
+    assert values["Схема премирования"] == "Leads × cost per lead"
+    assert values["База премии"] == "доля фиксированной части"
+    assert amount(values["База"]) == Decimal("30000")
+    assert amount(values["Произведение коэффициентов"]) == Decimal("0.5")
+    assert values["Ограничение, × базы"] == "нет"
+    assert amount(values["Премия"]) == payout.bonus == Decimal("15000.00")
+    assert amount(values["Итого к выплате"]) == payout.total == Decimal("45000.00")
+    assert "Корректировки" not in values and "Предупреждения" not in [r[0] for r in rows_of(sheet)]
+
+
+def test_payslip_number_formats_and_page_set_up(run):
+    payout = run.payouts.select_related("employee", "run__company").get(employee__personnel_number="DEMO-A")
+    sheet = workbook(payslip_render(payout=payout)).active
+    formats = {row[0].value: row[1].number_format for row in sheet.iter_rows() if row[1].value is not None}
+    kpi_row = next(row for row in sheet.iter_rows() if row[0].value == "Leads")
+
+    assert formats["Итого к выплате"] == formats["Премия"] == formats["База"] == MONEY_RUB
+    assert formats["Произведение коэффициентов"] == "0.0000"
+    assert kpi_row[3].number_format == "0.00%"
+    setup = sheet.page_setup
+    assert (setup.paperSize, setup.orientation, setup.fitToWidth, setup.fitToHeight) == (9, "portrait", 1, 1)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_margins.left == 0.5 and sheet.page_margins.top == 0.6
+
+
+def test_the_scorecard_payslip_shows_cap_weight_and_the_score(run):
+    payout = run.payouts.select_related("employee", "run__company").get(employee__personnel_number="DEMO-B")
+    sheet = workbook(payslip_render(payout=payout)).active
+    kpis = {row[0]: row for row in table(sheet, "KPI")}
+    factor = table(sheet, "Коэффициент")[0]
+
+    assert [amount(v) for v in kpis["Average check growth (stage KPI 5)"][1:6]] == [
+        Decimal("105"),
+        Decimal("210"),
+        Decimal("2"),
+        Decimal("1.5"),
+        Decimal("0.1"),
+    ]
+    assert amount(kpis["Repeat requests (stage KPI 3)"][5]) == Decimal("0.4")
+    assert factor[0].startswith("k — балл набора KPI «Stage 2")
+    assert [amount(v) for v in factor[1:5]] == [Decimal("1.01"), Decimal("1"), Decimal("1.2"), Decimal("1")]
+    assert amount(labelled(sheet)["Доля фиксированной части"]) == Decimal("0.5")
+
+
+def test_adjustments_and_warnings_are_on_the_payslip(demo, django_capture_on_commit_callbacks):
+    employee = Employee.objects.get(personnel_number="M-035")
+    adjustment_create(employee=employee, period="2026-11", amount=Decimal("-1234.56"), reason="October overpaid")
+    adjustment_create(employee=employee, period="2026-11", amount=Decimal("500.00"), reason="Conference talk")
+    run = start_run(django_capture_on_commit_callbacks, demo)
+    payout = run.payouts.select_related("employee", "run__company").get(employee=employee)
+    sheet = workbook(payslip_render(payout=payout)).active
+    rows = rows_of(sheet)
+
+    assert table(sheet, "Основание") == [
+        ("October overpaid", -1234.56, None, None, None, None, None),
+        ("Conference talk", 500, None, None, None, None, None),
+        ("Корректировки", -734.56, None, None, None, None, None),
+    ]
+    assert amount(labelled(sheet)["Итого к выплате"]) == payout.total
+    warnings_at = [row[0] for row in rows].index("Предупреждения")
+    assert rows[warnings_at + 1][0].startswith("KPI leads не рассчитан:")
+    assert any(row[0] == "Leads" and str(row[6]).startswith("не рассчитан:") for row in rows)
+
+
+def test_the_payslip_is_made_from_the_stored_trace_not_recomputed(run):
+    payout = run.payouts.select_related("employee", "run__company").get(employee__personnel_number="DEMO-A")
+    Payout.objects.filter(pk=payout.pk).update(total=Decimal("1.23"))  # as if history said so
+    payout.refresh_from_db()
+    assert amount(labelled(workbook(payslip_render(payout=payout)).active)["Итого к выплате"]) == Decimal("1.23")
+
+
+def test_english_payslip_labels(run):
+    payout = run.payouts.select_related("employee", "run__company").get(employee__personnel_number="DEMO-A")
+    source = payslip_source(payout)
+    sheet = workbook(payslip_xlsx(PayslipSource(**{**source.__dict__, "language": "en"}))).active
+    values = labelled(sheet)
+
+    assert sheet["A1"].value == "Payslip — November 2026"
+    assert values["Employee"] == "Alexei Seedov"
+    assert values["Payroll status"] == "calculated"
+    assert amount(values["Total to pay"]) == Decimal("45000.00")
+    assert table(sheet, "Coefficient")[0][3] == "and above"
+
+
+def test_both_languages_have_every_label():
+    assert LABELS["ru"].keys() == LABELS["en"].keys()
+    for language in ("ru", "en"):
+        labels = Labels(language)
+        assert len(labels["months"].split(",")) == 12
+        assert all(value.strip() for value in LABELS[language].values())
+
+
+# --- text that looks like a formula ------------------------------------------------------
+
+
+def _assert_text(cell, expected: str) -> None:
+    assert cell.value == expected
+    assert cell.data_type == "s"
+    assert cell.quotePrefix
+
+
+@pytest.mark.parametrize("typed", INJECTIONS, ids=repr)
+def test_typed_text_that_looks_like_a_formula_stays_text(typed):
+    payslip = PayslipSource(
+        company=typed,
+        currency="RUB",
+        language="en",
+        period="2026-11",
+        run_status="approved",
+        personnel_number=typed,
+        full_name=typed,
+        position=typed,
+        fixed=Decimal(1),
+        bonus=Decimal(0),
+        adjustments=Decimal(1),
+        total=Decimal(2),
+        trace={"adjustments": [{"amount": "1.00", "reason": typed}]},
+    )
+    sheet = workbook(payslip_xlsx(payslip)).active
+    values = labelled(sheet)
+    _assert_text(sheet["A2"], typed)
+    for label in ("Personnel number", "Employee", "Position"):
+        assert values[label] == typed
+    reason = next(row[0] for row in sheet.iter_rows() if row[0].value == typed and row[1].data_type == "n")
+    _assert_text(reason, typed)
+
+    target = io.BytesIO()
+    rows = [(typed, typed, typed, Decimal(1), Decimal(0), Decimal(0), Decimal(1), [], None)]
+    write_payroll_sheet(target, SheetHeading(typed, "RUB", "en", "2026-11"), rows)
+    payroll, positions = workbook(target.getvalue()).worksheets
+    for cell in (payroll["A2"], payroll["B2"], payroll["C2"], positions["A2"]):
+        _assert_text(cell, typed)
+    with zipfile.ZipFile(target) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    assert xml.count("<f>") == 4  # the totals row's, nothing else
+
+
+def test_every_trigger_is_covered_and_plain_text_has_no_quote_prefix():
+    assert {typed[0] for typed in INJECTIONS} == set(FORMULA_TRIGGERS)
+    target = io.BytesIO()
+    write_payroll_sheet(
+        target,
+        SheetHeading("A", "RUB", "en", "2026-11"),
+        [("1", "Anna = Boris", "a\x01b", Decimal(1), Decimal(0), Decimal(0), Decimal(1), [], None)],
+    )
+    sheet = workbook(target.getvalue()).worksheets[0]
+    assert (sheet["B2"].value, sheet["B2"].quotePrefix) == ("Anna = Boris", False)
+    assert sheet["C2"].value == "ab"  # a character XML cannot carry is dropped, not an error
+
+
+def test_a_marketer_named_like_a_formula_in_a_real_run(demo, django_capture_on_commit_callbacks):
+    Employee.objects.filter(personnel_number="DEMO-A").update(
+        full_name='=HYPERLINK("http://x","y")', position="@SUM(A1)"
+    )
+    run = start_run(django_capture_on_commit_callbacks, demo)
+    sheet = workbook(run.sheet.open("rb")).worksheets[0]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "DEMO-A")
+    _assert_text(row[1], '=HYPERLINK("http://x","y")')
+    _assert_text(row[2], "@SUM(A1)")
+    payout = run.payouts.select_related("employee", "run__company").get(employee__personnel_number="DEMO-A")
+    payslip = workbook(payslip_render(payout=payout)).active
+    _assert_text(next(r[1] for r in payslip.iter_rows() if r[0].value == "Сотрудник"), '=HYPERLINK("http://x","y")')
+
+
+# --- export_payroll ----------------------------------------------------------------------
+
+
+def test_export_payroll_writes_the_live_runs_sheet(run, tmp_path):
+    out = tmp_path / "november.xlsx"
+    stdout = StringIO()
+    call_command("export_payroll", "--company", "demo", "--period", "2026-11", "--out", str(out), stdout=stdout)
+
+    exported = workbook(out).worksheets[0]
+    stored = workbook(run.sheet.open("rb")).worksheets[0]
+    assert rows_of(exported) == rows_of(stored)
+    assert len(rows_of(exported)) == run.payouts.count() + 2
+    assert stdout.getvalue().startswith(f"Wrote {run.payouts.count()} payouts of demo 2026-11")
+    assert not (tmp_path / "november.xlsx.part").exists()
+
+
+@pytest.mark.parametrize(
+    ("company", "period", "message"),
+    [
+        ("demo", "2026-12", "demo has no payroll run for 2026-12"),
+        ("nobody", "2026-11", "no company with slug 'nobody'"),
+        ("demo", "2026-13", "2026-13"),
+    ],
+    ids=["no run", "no company", "bad period"],
+)
+def test_export_payroll_says_clearly_what_is_missing(demo, tmp_path, company, period, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("export_payroll", "--company", company, "--period", period, "--out", str(tmp_path / "x.xlsx"))
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_export_payroll_refuses_a_run_still_calculating(run, tmp_path):
+    PayrollRun.objects.filter(pk=run.pk).update(status=RunStatus.CALCULATING)
+    with pytest.raises(CommandError, match="is calculating"):
+        call_command("export_payroll", "--company", "demo", "--period", "2026-11", "--out", str(tmp_path / "x.xlsx"))
+
+
+def test_sheet_rows_are_read_in_one_query(run, django_assert_num_queries):
+    count = run.payouts.count()
+    with django_assert_num_queries(1):
+        assert len(list(payroll_sheet_rows(run))) == count
