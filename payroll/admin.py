@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from compensation.admin import HistoryAdmin
 from compensation.engine import Period
 from payroll import services
+from payroll.excel.selectors import READY
 from payroll.models import Adjustment, Payout, PayrollRun, RunTransition
 from payroll.selectors import payroll_run_warnings
 
@@ -76,13 +77,14 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, admin.ModelAdmin):
             ("started_by", "calculated_by", "approved_by"),
             ("created_at", "calculation_started_at", "calculated_at", "approved_at", "paid_at"),
             "sheet",
+            "downloads",
         ]
 
     def get_readonly_fields(self, request, obj=None):
         return (
             []
             if obj is None
-            else [*(field.name for field in PayrollRun._meta.fields), "progress", "payouts", "warnings"]
+            else [*(field.name for field in PayrollRun._meta.fields), "progress", "payouts", "warnings", "downloads"]
         )
 
     def get_inline_instances(self, request, obj=None):
@@ -107,6 +109,17 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, admin.ModelAdmin):
     def payouts(self, run: PayrollRun) -> str:
         url = reverse("admin:payroll_payout_changelist") + f"?run__id__exact={run.pk}"
         return format_html('<a href="{}">{} payouts</a>', url, run.payouts.count())
+
+    @admin.display(description="downloads")
+    def downloads(self, run: PayrollRun) -> str:
+        """The payroll sheet (built on the way if missing) and every payslip as a zip."""
+        if run.status not in READY:
+            return "— (once the run is calculated)"
+        return format_html(
+            '<a href="{}">payroll sheet (.xlsx)</a> · <a href="{}">all payslips (.zip)</a>',
+            reverse("payroll:payroll-sheet", args=[run.pk]),
+            reverse("payroll:payslips-zip", args=[run.pk]),
+        )
 
     @admin.display(description="warnings")
     def warnings(self, run: PayrollRun) -> str:
@@ -176,6 +189,7 @@ class PayoutAdmin(admin.ModelAdmin):
         "coefficients",
         "score",
         "warnings",
+        "payslip",
         "trace_view",
     ]
     readonly_fields = fields
@@ -195,6 +209,12 @@ class PayoutAdmin(admin.ModelAdmin):
     @admin.display(description="warnings")
     def warnings_count(self, payout: Payout) -> int:
         return len(payout.warnings)
+
+    @admin.display(description="payslip")
+    def payslip(self, payout: Payout) -> str:
+        if payout.run.status not in READY:
+            return "—"
+        return format_html('<a href="{}">payslip (.xlsx)</a>', reverse("payroll:payslip", args=[payout.pk]))
 
     @admin.display(description="trace")
     def trace_view(self, payout: Payout) -> str:

@@ -1,0 +1,84 @@
+"""Downloads of payroll documents: a payslip, a run's payroll sheet, a run's payslips as a
+zip. Signed in through the admin (session) or with an API token. A payout or run the user
+may not download answers 404, exactly as one that does not exist."""
+
+import io
+import tempfile
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payroll.excel.selectors import (
+    READY,
+    payouts_with_payslips_for,
+    runs_with_payslips_for,
+    runs_with_sheets_for,
+)
+from payroll.excel.services import (
+    payroll_sheet_download_name,
+    payroll_sheet_ensure,
+    payslip_file_name,
+    payslip_render,
+    payslips_zip_write,
+)
+from payroll.services import RUN_NOT_CALCULATED
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class DownloadView(APIView):
+    # Signed in or not, what the user may not download is a 404 (the selectors decide).
+    permission_classes: list = []
+
+    def perform_content_negotiation(self, request, force=False):
+        # A file answers whatever the client accepts; errors fall back to JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+
+def _not_calculated(run) -> Response:
+    message = f"the {run.period} run is {run.status}; its documents are ready once it is calculated"
+    return Response(
+        {"error": {"code": RUN_NOT_CALCULATED, "message": message, "fields": {}}}, status=status.HTTP_409_CONFLICT
+    )
+
+
+class PayslipDownload(DownloadView):
+    """The employee's own payslip once the run is approved; HR's for their company's payouts."""
+
+    def get(self, request, payout_id: int):
+        payout = get_object_or_404(payouts_with_payslips_for(request.user), pk=payout_id)
+        name = payslip_file_name(payout.employee.personnel_number, payout.run.period)
+        return FileResponse(
+            io.BytesIO(payslip_render(payout=payout)), as_attachment=True, filename=name, content_type=XLSX
+        )
+
+
+class PayrollSheetDownload(DownloadView):
+    """The run's payroll sheet (HR and finance of its company), built now if missing or stale."""
+
+    def get(self, request, run_id: int):
+        run = get_object_or_404(runs_with_sheets_for(request.user), pk=run_id)
+        built = payroll_sheet_ensure(run=run)
+        if built is None:
+            return _not_calculated(run)
+        return FileResponse(
+            built.sheet.open("rb"), as_attachment=True, filename=payroll_sheet_download_name(built), content_type=XLSX
+        )
+
+
+class PayslipsZipDownload(DownloadView):
+    """Every payslip of the run in one zip (HR of its company), written to a temporary file
+    that is streamed out and removed when sent."""
+
+    def get(self, request, run_id: int):
+        run = get_object_or_404(runs_with_payslips_for(request.user), pk=run_id)
+        if run.status not in READY:
+            return _not_calculated(run)
+        archive = tempfile.TemporaryFile()
+        payslips_zip_write(run=run, target=archive)
+        archive.seek(0)
+        name = f"payslips_{run.company.slug}_{run.period}.zip"
+        return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
