@@ -1,9 +1,16 @@
 """API of measures, KPIs, KPI sets, plans and measure values."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
+from compensation import access
 from compensation.api_base import CompanyOwnedSerializer, DomainSerializer, ScopedViewSet
-from config.api import IsHROrReadOnlyFinance
+from compensation.models import Company
+from config.api import IsHR, IsHROrReadOnlyFinance
+from kpis.imports import items_import
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_save
 
@@ -99,17 +106,70 @@ class KpiSetViewSet(ScopedViewSet):
     filterset_fields = ["stage", "is_active"]
 
 
+class BulkItemSerializer(serializers.Serializer):
+    personnel_number = serializers.CharField()
+    period = serializers.CharField(help_text="YYYY-MM")
+    code = serializers.CharField(help_text="KPI code (plans) or measure code (measure values)")
+    value = serializers.CharField(help_text="a decimal number, as a string")
+
+
+class BulkUpsertSerializer(serializers.Serializer):
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
+    items = serializers.ListField(child=serializers.DictField(), max_length=100_000)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    rows_total = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class BulkUpsertMixin:
+    """`POST …/bulk/`: create or update many rows at once, all or nothing, through the same
+    checks as the spreadsheet import; every bad item is reported as `items[i].field`."""
+
+    import_kind = ""
+
+    @extend_schema(request=BulkUpsertSerializer, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"], permission_classes=[IsHR])
+    def bulk(self, request):
+        body = BulkUpsertSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        company = body.validated_data.get("company") if request.user.is_superuser else None
+        if company is None:
+            company = access.companies_for(request.user).first() if not request.user.is_superuser else None
+        if company is None:
+            raise serializers.ValidationError({"company": ["name the company"]})
+        if not request.user.is_superuser and company.pk != access.user_company_id(request.user):
+            raise PermissionDenied()
+        result = items_import(
+            kind=self.import_kind, company=company, items=body.validated_data["items"], source="api", uploaded_by=request.user
+        )
+        if result.errors:
+            fields: dict[str, list[str]] = {}
+            for problem in result.errors:
+                key = f"items[{problem.row}].{problem.column}" if problem.row is not None else "items"
+                fields.setdefault(key, []).append(problem.message)
+            raise serializers.ValidationError(fields)
+        return Response(
+            {"rows_total": result.rows_total, "created": result.rows_created, "updated": result.rows_updated,
+             "unchanged": result.rows_unchanged}
+        )
+
+
 class PlanSerializer(DomainSerializer):
     class Meta:
         model = Plan
         fields = ["id", "employee", "period", "kpi", "value"]
 
 
-class PlanViewSet(ScopedViewSet):
+class PlanViewSet(BulkUpsertMixin, ScopedViewSet):
     queryset = Plan.objects.all()
     serializer_class = PlanSerializer
     permission_classes = [IsHROrReadOnlyFinance]
     company_path = "employee__company"
+    import_kind = "plans"
     select_related = ("kpi", "employee")
     filterset_fields = ["employee", "period", "kpi"]
 
@@ -120,10 +180,12 @@ class MeasureValueSerializer(DomainSerializer):
         fields = ["id", "employee", "period", "measure", "value"]
 
 
-class MeasureValueViewSet(ScopedViewSet):
+class MeasureValueViewSet(BulkUpsertMixin, ScopedViewSet):
     queryset = MeasureValue.objects.all()
     serializer_class = MeasureValueSerializer
     permission_classes = [IsHROrReadOnlyFinance]
     company_path = "employee__company"
+    import_kind = "measures"
     select_related = ("measure", "employee")
     filterset_fields = ["employee", "period", "measure"]
+

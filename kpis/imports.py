@@ -586,8 +586,26 @@ def measures_import(*, company: Company, file_name: str, content: bytes, uploade
     return _import(MEASURES, company=company, file_name=file_name, content=content, uploaded_by=uploaded_by)
 
 
+def items_import(*, kind: str, company: Company, items: list[dict[str, Any]], source: str, uploaded_by: Any = None) -> ImportResult:
+    """The same import from a list of `{personnel_number, period, code, value}` items (the
+    API's bulk upsert). Rows are numbered from 0 as the list is; columns are the keys."""
+    parsed = ParsedFile(columns={column: column for column in COLUMNS})
+    for index, item in enumerate(items):
+        cells = {column: (None if item.get(column) is None else str(item.get(column))) for column in COLUMNS}
+        parsed.rows.append(RawRow(index, cells))
+        for key in sorted(set(item) - set(COLUMNS)):
+            parsed.problems.append(ImportProblem(EXTRA_CELLS, f"unknown field {key!r}", row=index, column=key))
+    if not items:
+        parsed.problems.append(ImportProblem(NO_DATA_ROWS, "the list is empty"))
+    return _import_parsed(KINDS[kind], company=company, file_name=source, parsed=parsed, uploaded_by=uploaded_by)
+
+
 def _import(kind: ImportKind, *, company: Company, file_name: str, content: bytes, uploaded_by: Any) -> ImportResult:
     parsed = parse_file(file_name=file_name, content=content)
+    return _import_parsed(kind, company=company, file_name=file_name, parsed=parsed, uploaded_by=uploaded_by)
+
+
+def _import_parsed(kind: ImportKind, *, company: Company, file_name: str, parsed: ParsedFile, uploaded_by: Any) -> ImportResult:
     created = updated = unchanged = 0
     problems = list(parsed.problems)
     if not parsed.columns:  # the file itself could not be read
