@@ -40,6 +40,34 @@ def user_employee(user) -> Employee | None:
     return Employee.objects.select_related("company").filter(user=user).first()
 
 
+# For each model: the path from it to its company, and whether rows with no company (the
+# catalogue, presets) are shared with every company, read-only.
+COMPANY_PATHS: dict[str, tuple[str, bool]] = {
+    "compensation.company": ("pk", False),
+    "compensation.companymembership": ("company", False),
+    "compensation.companystage": ("company", False),
+    "compensation.calendarday": ("company", False),
+    "compensation.employee": ("company", False),
+    "compensation.salaryagreement": ("employee__company", False),
+    "compensation.bandtable": ("company", False),
+    "compensation.bandpoint": ("table__company", False),
+    "compensation.bonusscheme": ("company", False),
+    "compensation.schemefactor": ("scheme__company", False),
+    "compensation.schemeassignment": ("employee__company", False),
+    "kpis.measure": ("company", True),
+    "kpis.kpi": ("company", True),
+    "kpis.kpiset": ("company", True),
+    "kpis.kpisetitem": ("kpi_set__company", True),
+    "kpis.plan": ("employee__company", False),
+    "kpis.measurevalue": ("employee__company", False),
+    "kpis.importlog": ("company", False),
+    "payroll.payrollrun": ("company", False),
+    "payroll.payout": ("run__company", False),
+    "payroll.runtransition": ("run__company", False),
+    "payroll.adjustment": ("employee__company", False),
+}
+
+
 def scope_to_company(queryset: QuerySet, user, field: str = "company", *, shared_catalogue: bool = False) -> QuerySet:
     """Rows of the user's company (`field` is the path to the company). With
     `shared_catalogue`, rows with no company (the catalogue, presets) are visible too."""
@@ -48,10 +76,26 @@ def scope_to_company(queryset: QuerySet, user, field: str = "company", *, shared
     company_id = user_company_id(user)
     if company_id is None:
         return queryset.none()
-    condition = Q(**{f"{field}_id": company_id}) if "__" not in field else Q(**{field: company_id})
+    lookup = field if field == "pk" or "__" in field else f"{field}_id"
+    condition = Q(**{lookup: company_id})
     if shared_catalogue:
         condition |= Q(**{f"{field}__isnull": True})
     return queryset.filter(condition)
+
+
+def scope_for_user(queryset: QuerySet, user) -> QuerySet:
+    """Any model's rows the user may see, by `COMPANY_PATHS` (other models are not scoped)."""
+    known = COMPANY_PATHS.get(queryset.model._meta.label_lower)
+    if known is None:
+        return queryset
+    path, shared = known
+    return scope_to_company(queryset, user, path, shared_catalogue=shared)
+
+
+def is_shared_row(obj) -> bool:
+    """A catalogue or preset row: no company, shared by everyone."""
+    known = COMPANY_PATHS.get(obj._meta.label_lower)
+    return bool(known and known[1] and getattr(obj, "company_id", 0) is None)
 
 
 def companies_for(user) -> QuerySet[Company]:

@@ -19,6 +19,7 @@ from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from compensation import access
 from compensation.domain import problems_to_error
 from compensation.engine import Problem, band_points_problems
 from compensation.models import (
@@ -248,14 +249,38 @@ class RowHistoryMixin:
         return super().history_view(request, object_id, extra_context=context)
 
 
-class RowsInline(admin.TabularInline):
+class CompanyScopedAdmin:
+    """An HR or finance user sees and picks only their company's rows (and, read-only, the
+    shared catalogue); a superuser sees everything. The rules are `compensation.access`'s."""
+
+    def get_queryset(self, request):
+        return access.scope_for_user(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and getattr(field, "queryset", None) is not None:
+            field.queryset = access.scope_for_user(field.queryset, request.user)
+        return field
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and access.is_shared_row(obj) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and access.is_shared_row(obj) and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class RowsInline(CompanyScopedAdmin, admin.TabularInline):
     """An inline of rows saved as a set (see `RowsFormSet`); no blank rows offered."""
 
     formset = RowsFormSet
     extra = 0
 
 
-class HistoryAdmin(RowHistoryMixin, SimpleHistoryAdmin):
+class HistoryAdmin(CompanyScopedAdmin, RowHistoryMixin, SimpleHistoryAdmin):
     """A model that keeps history: its own versions with each field's old → new value
     (simple-history's "Changes" column), and its inline rows' changes below."""
 
@@ -272,7 +297,7 @@ class CalendarDayInline(RowsInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(RowHistoryMixin, admin.ModelAdmin):
+class CompanyAdmin(CompanyScopedAdmin, RowHistoryMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "currency", "language", "four_eyes_approval", "automatic_runs"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -280,7 +305,7 @@ class CompanyAdmin(RowHistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(CompanyMembership)
-class CompanyMembershipAdmin(admin.ModelAdmin):
+class CompanyMembershipAdmin(CompanyScopedAdmin, admin.ModelAdmin):
     list_display = ["user", "company", "role"]
     list_filter = ["company", "role"]
     list_select_related = ["user", "company"]

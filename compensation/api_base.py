@@ -8,27 +8,9 @@ from rest_framework.exceptions import PermissionDenied
 from compensation import access
 from compensation.models import BandTable, BonusScheme, Company, Employee
 
-# For each model a related field may point at: the path from it to its company, and
-# whether company-less rows (catalogue, presets) are shared with everyone.
-COMPANY_PATHS: dict[str, tuple[str, bool]] = {
-    "compensation.company": ("", False),
-    "compensation.employee": ("company", False),
-    "compensation.bandtable": ("company", False),
-    "compensation.bonusscheme": ("company", False),
-    "kpis.kpi": ("company", True),
-    "kpis.measure": ("company", True),
-    "kpis.kpiset": ("company", True),
-}
-
 
 def scoped(queryset, user):
-    label = queryset.model._meta.label_lower
-    if label not in COMPANY_PATHS:
-        return queryset
-    path, shared = COMPANY_PATHS[label]
-    if not path:
-        return access.companies_for(user)
-    return access.scope_to_company(queryset, user, path, shared_catalogue=shared)
+    return access.scope_for_user(queryset, user)
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -63,6 +45,10 @@ class DomainSerializer(serializers.ModelSerializer):
         attrs = super().validate(attrs)
         instance = self.instance or self.Meta.model()
         candidate = self.Meta.model(**{f.attname: getattr(instance, f.attname) for f in self.Meta.model._meta.concrete_fields})
+        # The candidate stands for the row being changed: uniqueness checks must not
+        # count that row itself (nor refuse its own primary key).
+        candidate._state.adding = instance._state.adding
+        candidate._state.db = instance._state.db
         for name, value in attrs.items():
             if name in self.nested_fields():
                 continue

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from compensation.admin import EngineRulesFormSet, HistoryAdmin, RowsInline
+from compensation.admin import CompanyScopedAdmin, EngineRulesFormSet, HistoryAdmin, RowsInline
 from compensation.engine import Problem, kpi_set_problems
 from compensation.models import Company, CompanyMembership
 from kpis import imports
@@ -22,7 +22,7 @@ ONE = Decimal(1)
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(CompanyScopedAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "company", "aggregation", "unit"]
     list_filter = ["company", "aggregation", "unit"]
     list_select_related = ["company"]
@@ -262,7 +262,7 @@ class MeasureValueAdmin(ImportAdminMixin, HistoryAdmin):
 
 
 @admin.register(ImportLog)
-class ImportLogAdmin(admin.ModelAdmin):
+class ImportLogAdmin(CompanyScopedAdmin, admin.ModelAdmin):
     """What each import did; read-only — an import is made from the Plan or measure value
     list's "Import" button."""
 
