@@ -61,3 +61,11 @@ def _catalogue(request):
     with request.getfixturevalue("django_db_blocker").unblock():
         if not KpiSet.objects.filter(company=None).exists():
             install_catalogue(Measure, Kpi, KpiSet, KpiSetItem)
+
+
+@pytest.fixture
+def eager_celery(monkeypatch):
+    """Tasks run in this process, at once (the real worker has its own tests)."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)

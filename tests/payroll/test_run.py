@@ -16,7 +16,7 @@ from compensation.engine import Period
 from compensation.models import Company, Employee
 from config.celery import app as celery_app
 from kpis.models import MeasureValue
-from payroll.models import PayrollRun, Payout, RunStatus
+from payroll.models import Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_run_warnings
 from payroll.services import (
     FOUR_EYES,
@@ -42,11 +42,8 @@ NOVEMBER = Period.parse("2026-11")
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+def _eager(eager_celery):
+    """Every test here runs its tasks in this process."""
 
 
 @pytest.fixture
