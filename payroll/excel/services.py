@@ -4,6 +4,7 @@ payslips, and a run's payslips as one zip."""
 from __future__ import annotations
 
 import re
+import secrets
 import tempfile
 import zipfile
 from typing import IO
@@ -17,12 +18,15 @@ from payroll.excel.sheet import SheetHeading, SheetSummary, write_payroll_sheet
 from payroll.models import Payout, PayrollRun
 
 SHEETS_FOLDER = "payroll-sheets"
+TOKEN_BYTES = 8
 
 
-def payroll_sheet_name(run: PayrollRun) -> str:
-    """Where the sheet of the run's current calculation lives; a recalculation has another
-    name, so a sheet never outlives the payouts it shows."""
-    return f"{SHEETS_FOLDER}/{run.company.slug}_{run.period}_run{run.pk}_calc{run.calculation}.xlsx"
+def payroll_sheet_stem(run: PayrollRun) -> str:
+    """Where the sheet of the run's current calculation lives, less a random part and the
+    extension. A recalculation has another stem, so a sheet never outlives the payouts it
+    shows; the random part keeps the name from being guessed should MEDIA_ROOT ever be
+    served (downloads go through the views, which check who asks)."""
+    return f"{SHEETS_FOLDER}/{run.company.slug}_{run.period}_run{run.pk}_calc{run.calculation}"
 
 
 def payroll_sheet_download_name(run: PayrollRun) -> str:
@@ -41,12 +45,9 @@ def payroll_sheet_write(*, run: PayrollRun, target: IO[bytes]) -> SheetSummary:
 
 def payroll_sheet_is_current(run: PayrollRun) -> bool:
     """Whether the run has the sheet of its current calculation, and the file is there."""
-    expected = payroll_sheet_name(run).removesuffix(".xlsx")
-    # The storage adds `_` and 7 characters when the name was taken at the time of saving.
     name = run.sheet.name or ""
-    return bool(re.fullmatch(rf"{re.escape(expected)}(_[A-Za-z0-9]{{7}})?\.xlsx", name)) and run.sheet.storage.exists(
-        name
-    )
+    pattern = rf"{re.escape(payroll_sheet_stem(run))}_[0-9a-f]{{{TOKEN_BYTES * 2}}}\.xlsx"
+    return bool(re.fullmatch(pattern, name)) and run.sheet.storage.exists(name)
 
 
 def payroll_sheet_build(*, run: PayrollRun) -> PayrollRun | None:
@@ -58,12 +59,10 @@ def payroll_sheet_build(*, run: PayrollRun) -> PayrollRun | None:
         return None
     calculation = run.calculation
     storage = run.sheet.storage
-    name = payroll_sheet_name(run)
+    name = f"{payroll_sheet_stem(run)}_{secrets.token_hex(TOKEN_BYTES)}.xlsx"
     with tempfile.TemporaryFile() as written:
         payroll_sheet_write(run=run, target=written)
         written.seek(0)
-        if storage.exists(name):
-            storage.delete(name)
         saved = storage.save(name, File(written, name=name))
     with transaction.atomic():
         current = PayrollRun.objects.select_for_update().select_related("company").get(pk=run.pk)

@@ -18,7 +18,7 @@ from payroll.excel.labels import LABELS, Labels
 from payroll.excel.payslip import PayslipSource, payslip_xlsx
 from payroll.excel.safe import FORMULA_TRIGGERS
 from payroll.excel.selectors import payroll_sheet_rows, payslip_source
-from payroll.excel.services import payroll_sheet_build, payroll_sheet_is_current, payroll_sheet_name, payslip_render
+from payroll.excel.services import payroll_sheet_build, payroll_sheet_is_current, payroll_sheet_stem, payslip_render
 from payroll.excel.sheet import SheetHeading, write_payroll_sheet
 from payroll.models import Payout, PayrollRun, RunStatus
 from payroll.services import adjustment_create, payroll_run_cancel, payroll_run_recalculate, payroll_run_start
@@ -104,7 +104,8 @@ def table(sheet, header: str) -> list[tuple]:
 
 
 def test_the_sheet_is_written_when_a_run_is_calculated(run, media):
-    assert run.sheet.name == payroll_sheet_name(run)
+    assert run.sheet.name.startswith(f"payroll-sheets/demo_2026-11_run{run.pk}_calc1_")
+    assert run.sheet.name.startswith(payroll_sheet_stem(run))
     assert payroll_sheet_is_current(run)
     assert (media / run.sheet.name).is_file()
 
@@ -235,7 +236,7 @@ def test_a_recalculated_run_gets_a_new_sheet_and_the_old_file_goes(run, media, d
         payroll_run_recalculate(run=run)
     run.refresh_from_db()
 
-    assert run.calculation == 2 and run.sheet.name.endswith("_calc2.xlsx")
+    assert run.calculation == 2 and "_calc2_" in run.sheet.name
     assert payroll_sheet_is_current(run)
     assert not old.exists()
 
@@ -246,7 +247,8 @@ def test_the_task_builds_on_demand_and_skips_a_run_that_is_not_calculated(
     (media / run.sheet.name).unlink()
     assert not payroll_sheet_is_current(run)
 
-    assert build_payroll_sheet.delay(run.pk).get() == payroll_sheet_name(run)
+    built = build_payroll_sheet.delay(run.pk).get()
+    assert built.startswith(payroll_sheet_stem(run)) and built != run.sheet.name
     assert payroll_sheet_is_current(PayrollRun.objects.get(pk=run.pk))
 
     cancelled = payroll_run_cancel(run=run)
