@@ -16,9 +16,9 @@ from payroll.excel.services import payroll_sheet_is_current
 from payroll.models import PayrollRun, RunStatus
 from payroll.services import payroll_run_approve
 from tests.factories import CompanyFactory
-from tests.payroll.test_excel import demo, eager_celery, media, start_run  # noqa: F401  (fixtures)
+from tests.payroll.test_excel import demo, media, start_run  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from compensation.demo import seed_demo
 from compensation.engine import Period
 from compensation.models import Company, Employee
-from config.celery import app as celery_app
 from payroll.excel.labels import LABELS, Labels
 from payroll.excel.payslip import PayslipSource, payslip_xlsx
 from payroll.excel.safe import FORMULA_TRIGGERS
@@ -25,16 +24,11 @@ from payroll.services import adjustment_create, payroll_run_cancel, payroll_run_
 from payroll.tasks import build_payroll_sheet
 from tests.factories import CompanyFactory
 
-pytestmark = pytest.mark.django_db
+# Runs are calculated, and their sheets built, in this process (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 NOVEMBER = Period.parse("2026-11")
 MONEY_RUB = '#,##0.00 "RUB"'
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx", "=1+1"]
-
-
-@pytest.fixture(autouse=True)
-def eager_celery(monkeypatch):
-    """Calculate (and build the sheet) in this process, whatever broker `make test` configures."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture(autouse=True)
