@@ -42,11 +42,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _fast_password_hasher():
-    """Demo logins are created in many tests; the production hasher is slow on purpose."""
+def _suite_settings(tmp_path_factory):
+    """Demo logins are created in many tests and the production hasher is slow on purpose;
+    payroll sheets and uploads the suite writes never land in the project's media/."""
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _fast_password_hasher():
+def _suite_settings():
     """Overrides the suite-wide fixture of the same name, which configures Django: nothing
     here logs in, and without pytest-django Django has no settings to change."""
