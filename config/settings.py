@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "compensation",
     "kpis",
     "payroll",
+    "portal",
 ]
 
 MIDDLEWARE = [

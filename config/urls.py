@@ -3,8 +3,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("admin/", admin.site.urls),
     path("payroll/", include("payroll.urls")),
+    path("portal/", include("portal.urls")),
     path("", include("config.api_urls")),
 ]

@@ -1,0 +1,128 @@
+"""Numbers and money for people, in the active language, from `Decimal` (never float):
+`1 234,56 ₽` in Russian, `₽1,234.56` in English. Also the reverse for typed numbers."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import get_language
+
+NBSP = "\u00a0"
+CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€"}
+
+
+def _language(language: str | None) -> str:
+    return (language or get_language() or "en").split("-")[0]
+
+
+def _separators(language: str) -> tuple[str, str]:
+    """(grouping, decimal point)"""
+    return (NBSP, ",") if language == "ru" else (",", ".")
+
+
+def to_decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        raise TypeError("floats never reach the formatting of amounts")
+    return Decimal(str(value))
+
+
+def format_number(value, places: int = 2, language: str | None = None, *, grouping: bool = True) -> str:
+    """`value` rounded half-up to `places` and written the language's way."""
+    number = to_decimal(value)
+    if number is None:
+        return "—"
+    language = _language(language)
+    group, point = _separators(language)
+    quantum = Decimal(1).scaleb(-places)
+    rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    digits = f"{abs(rounded):f}"
+    whole, _, fraction = digits.partition(".")
+    if grouping and len(whole) > 3:
+        parts = []
+        while len(whole) > 3:
+            parts.insert(0, whole[-3:])
+            whole = whole[:-3]
+        parts.insert(0, whole)
+        whole = group.join(parts)
+    return f"{sign}{whole}{point}{fraction}" if fraction else f"{sign}{whole}"
+
+
+def format_money(value, currency: str = "RUB", language: str | None = None) -> str:
+    number = to_decimal(value)
+    if number is None:
+        return "—"
+    language = _language(language)
+    text = format_number(number, 2, language)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    if language == "ru" or symbol is None:
+        return f"{text}{NBSP}{symbol or currency}"
+    if text.startswith("-"):
+        return f"-{symbol}{text[1:]}"
+    return f"{symbol}{text}"
+
+
+def format_percent(value, places: int = 2, language: str | None = None) -> str:
+    if to_decimal(value) is None:
+        return "—"
+    language = _language(language)
+    text = format_number(value, places, language)
+    return f"{text}{NBSP}%" if language == "ru" else f"{text}%"
+
+
+def format_coefficient(value, language: str | None = None) -> str:
+    """A coefficient with as many places as it needs (at most 4, at least 1): 0,5 · 1,3 · 0,8125."""
+    number = to_decimal(value)
+    if number is None:
+        return "—"
+    rounded = number.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize()
+    places = max(1, -rounded.as_tuple().exponent)
+    return format_number(rounded, places, language)
+
+
+def format_quantity(value, unit: str, currency: str = "RUB", language: str | None = None) -> str:
+    """A KPI's or a measure's value in its unit (count, money, percent, ratio)."""
+    number = to_decimal(value)
+    if number is None:
+        return "—"
+    if unit == "money":
+        return format_money(number, currency, language)
+    if unit == "percent":
+        return format_percent(number, 2, language)
+    if unit == "count" and number == number.to_integral_value():
+        return format_number(number, 0, language)
+    return format_number(number, 2, language)
+
+
+def input_value(value, language: str | None = None) -> str:
+    """A number to put in a form field: no grouping, the language's decimal point, at most 2
+    places and no trailing zeros."""
+    number = to_decimal(value)
+    if number is None:
+        return ""
+    rounded = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if rounded == rounded.to_integral_value():
+        return format_number(rounded, 0, language, grouping=False)
+    text = format_number(rounded, 2, language, grouping=False)
+    return text.rstrip("0")
+
+
+def parse_number(text: str) -> Decimal:
+    """A number as people type it: `1 234,5`, `1,234.5`, `1234.5`. Raises `ValueError`."""
+    cleaned = "".join(str(text).split()).replace(NBSP, "").replace("\u202f", "").replace("−", "-")
+    if "," in cleaned and "." in cleaned:
+        # the later one is the decimal point, the other groups thousands
+        grouping = "," if cleaned.rfind(".") > cleaned.rfind(",") else "."
+        cleaned = cleaned.replace(grouping, "")
+    cleaned = cleaned.replace(",", ".")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation as error:
+        raise ValueError(f"{text!r} is not a number") from error
+    if not cleaned or not number.is_finite():
+        raise ValueError(f"{text!r} is not a number")
+    return number

@@ -1,0 +1,380 @@
+"""Reads for the portal's pages. The numbers come from the services (projection, what-if,
+preview) and the payroll's selectors; this module only arranges them for the pages, per KPI
+and per factor. Values stay `Decimal`; templates format them for the language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
+
+from compensation.engine import Period
+from compensation.engine.rules import measure_value_problems
+from compensation.models import BandPoint, Employee
+from compensation.services import payout_preview, payout_projection, payout_what_if
+from kpis.models import Kpi, Measure
+from payroll.excel.selectors import RELEASED
+from payroll.models import Payout, PayrollRun, RunStatus
+from portal.charts import Month, pay_history_chart
+from portal.labels import catalogue_name, run_status, warning_text
+
+HUNDRED = Decimal(100)
+BAR_SCALE_PCT = Decimal(150)
+LIVE = (RunStatus.QUEUED, RunStatus.CALCULATING)
+MEASURE_PROBLEMS = {
+    "measure_count_negative": gettext_lazy("A count cannot be negative."),
+    "measure_value_not_finite": gettext_lazy("Not a number."),
+}
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+# ---------------------------------------------------------------------------------------
+# The marketer's dashboard
+
+
+def _band_bounds(*, employee: Employee, table_names: set[str]) -> dict[str, list[Decimal]]:
+    bounds: dict[str, list[Decimal]] = {name: [] for name in table_names}
+    rows = BandPoint.objects.filter(table__company=employee.company, table__name__in=table_names).order_by(
+        "table__name", "lower_bound_pct"
+    )
+    for name, lower in rows.values_list("table__name", "lower_bound_pct"):
+        bounds[name].append(lower)
+    return bounds
+
+
+def _bar(percentage: Decimal, marks: list[Decimal]) -> dict:
+    """Width and tick marks of a fulfillment bar, in percent of the bar's length."""
+    scale = max([BAR_SCALE_PCT, *[mark * Decimal("1.25") for mark in marks]])
+    scale = (scale / 10).to_integral_value() * 10
+    shown = min(max(percentage, Decimal(0)), scale)
+    return {
+        "width": f"{(shown * HUNDRED / scale).quantize(Decimal('0.1')):f}",
+        "over": percentage > scale,
+        "ticks": [
+            {"left": f"{(mark * HUNDRED / scale).quantize(Decimal('0.1')):f}", "pct": mark}
+            for mark in sorted(set(marks))
+            if 0 < mark <= scale
+        ],
+    }
+
+
+def _guidance(item: dict | None) -> dict | None:
+    """The next band of a factor (from `next_bands`), as numbers."""
+    if not item or not item.get("next_band"):
+        return None
+    upcoming = item["next_band"]
+    return {
+        "from_pct": Decimal(upcoming["from_pct"]),
+        "coefficient": Decimal(upcoming["coefficient"]),
+        "points_away": Decimal(upcoming["points_away"]),
+        "kpi": upcoming.get("kpi"),
+        "target": _dec(upcoming.get("target")),
+        "change_needed": _dec(upcoming.get("change_needed")),
+        "lower_is_better": upcoming.get("direction") == "lower_is_better",
+    }
+
+
+def _factors(trace: dict, guidance: list[dict], kpi_names: dict[str, str]) -> list[dict]:
+    by_name = {item["factor"]: item for item in guidance}
+    factors = []
+    for entry in (trace.get("bonus") or {}).get("factors", []):
+        source = entry.get("input") or {}
+        band = entry.get("band") or {}
+        factor = {
+            "name": entry["name"],
+            "percentage": Decimal(entry["percentage"]),
+            "coefficient": Decimal(entry["coefficient"]),
+            "band_from": _dec(band.get("from_pct")),
+            "band_to": _dec(band.get("to_pct")),
+            "band_table": entry.get("band_table", ""),
+            "kpi": source.get("kpi"),
+            "kpi_set": source.get("kpi_set"),
+            "input_name": kpi_names.get(source["kpi"], source["kpi"]) if source.get("kpi") else source.get("kpi_set", ""),
+            "items": [
+                {
+                    "kpi": item["kpi"],
+                    "weight": Decimal(item["weight"]),
+                    "fulfillment": Decimal(item["fulfillment_pct"]),
+                    "capped": Decimal(item["capped_pct"]),
+                    "weighted": Decimal(item["weighted"]),
+                }
+                for item in source.get("items", [])
+            ],
+            "cap_pct": _dec(source.get("cap_pct")),
+            "next": _guidance(by_name.get(entry["name"])),
+        }
+        factors.append(factor)
+    return factors
+
+
+def _definitions(model, employee: Employee, codes: list[str]) -> dict:
+    """KPIs or measures by code; the company's own definition wins over the catalogue's."""
+    rows = model.objects.filter(Q(company__isnull=True) | Q(company=employee.company), code__in=codes)
+    found: dict = {}
+    for row in rows.order_by(F("company").desc(nulls_last=True)):
+        found.setdefault(row.code, row)
+    return found
+
+
+def _measure_codes(trace: dict) -> list[str]:
+    codes: list[str] = []
+    for entry in trace.get("kpis", []):
+        for code in entry.get("measures", {}):
+            if code not in codes:
+                codes.append(code)
+    return codes
+
+
+def marketer_dashboard(*, employee: Employee, period: Period, today: date) -> dict:
+    """Everything the marketer's page shows for one period: per KPI the plan, the actual so
+    far and at the run rate (spec §9), the band and the next one; the projected bonus with its
+    coefficients; the measures the what-if starts from."""
+    projection = payout_projection(employee=employee, period=period, today=today)
+    payout = projection["payout"]
+    trace = payout["trace"]
+    so_far = payout_preview(employee=employee, period=period).as_json()
+    so_far_kpis = {entry["code"]: entry for entry in so_far["trace"].get("kpis", [])}
+
+    kpi_codes = [entry["code"] for entry in trace.get("kpis", [])]
+    kpis = _definitions(Kpi, employee, kpi_codes)
+    kpi_names = {code: catalogue_name(kpis[code].name) if code in kpis else code for code in kpi_codes}
+    factors = _factors(trace, projection["next_bands"], kpi_names)
+    bounds = _band_bounds(employee=employee, table_names={f["band_table"] for f in factors})
+
+    cards = []
+    for entry in trace.get("kpis", []):
+        code = entry["code"]
+        earlier = so_far_kpis.get(code, {})
+        fulfillment = Decimal(entry["fulfillment_pct"])
+        card = {
+            "code": code,
+            "name": kpi_names[code],
+            "unit": kpis[code].unit if code in kpis else "",
+            "format": f"{kpis[code].unit if code in kpis else 'ratio'} {employee.company.currency}",
+            "lower_is_better": entry.get("direction") == "lower_is_better",
+            "plan": _dec(entry.get("plan")),
+            "actual_so_far": _dec(earlier.get("actual")),
+            "fulfillment_so_far": _dec(earlier.get("fulfillment_pct")),
+            "projected": _dec(entry.get("actual")),
+            "fulfillment": fulfillment,
+            "undefined": "undefined" in entry,
+            "no_plan": entry.get("no_plan", False),
+            "factor": None,
+            "set_item": None,
+        }
+        marks = [HUNDRED]
+        for factor in factors:
+            if factor["kpi"] == code:
+                card["factor"] = factor
+                marks = bounds.get(factor["band_table"], marks)
+            for item in factor["items"]:
+                if item["kpi"] == code:
+                    card["set_item"] = {**item, "factor": factor["name"], "cap_pct": factor["cap_pct"]}
+                    marks = [HUNDRED, *([factor["cap_pct"]] if factor["cap_pct"] else [])]
+        card["bar"] = _bar(fulfillment, marks)
+        cards.append(card)
+
+    for factor in factors:
+        factor["bar"] = _bar(factor["percentage"], bounds.get(factor["band_table"], [HUNDRED]))
+
+    measure_codes = _measure_codes(trace)
+    measures = _definitions(Measure, employee, measure_codes)
+    recorded = {}
+    for entry in so_far["trace"].get("kpis", []):
+        recorded.update(entry.get("measures", {}))
+    projected = {}
+    for entry in trace.get("kpis", []):
+        projected.update(entry.get("measures", {}))
+    what_if_measures = [
+        {
+            "code": code,
+            "name": catalogue_name(measures[code].name) if code in measures else code,
+            "unit": measures[code].unit if code in measures else "",
+            "format": f"{measures[code].unit if code in measures else 'ratio'} {employee.company.currency}",
+            "scaled": code in measures and measures[code].aggregation == Measure.Aggregation.SUM,
+            "recorded": _dec(recorded.get(code)),
+            "projected": _dec(projected.get(code)),
+        }
+        for code in measure_codes
+    ]
+
+    bonus = trace.get("bonus") or {}
+    base = bonus.get("base") or {}
+    run_rate = Decimal(projection["run_rate"])
+    return {
+        "employee": employee,
+        "currency": employee.company.currency,
+        "period": period,
+        "in_progress": run_rate != 1,
+        "run_rate": run_rate,
+        "days_elapsed": today.day if period.first_day <= today < period.last_day else None,
+        "days": period.days,
+        "cards": cards,
+        "factors": factors,
+        "fixed": Decimal(payout["fixed"]),
+        "bonus": Decimal(payout["bonus"]),
+        "adjustments": Decimal(payout["adjustments"]),
+        "total": Decimal(payout["total"]),
+        "bonus_so_far": Decimal(so_far["bonus"]),
+        "scheme": bonus.get("scheme"),
+        "base_amount": _dec(base.get("amount")),
+        "base_share": _dec(base.get("share")),
+        "product": _dec(bonus.get("product")),
+        "cap_amount": _dec(bonus.get("cap_amount")),
+        "capped": bonus.get("capped", False),
+        "warnings": [warning_text(w) for w in payout["warnings"]],
+        "measures": what_if_measures,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# What-if
+
+
+@dataclass
+class WhatIfRefused(Exception):
+    """Some values cannot be used; `errors` maps measure codes to messages."""
+
+    errors: dict[str, str]
+
+
+def what_if_measure_codes(*, employee: Employee, period: Period) -> dict[str, str]:
+    """The measures the employee's KPIs read in `period`, with their units."""
+    trace = payout_preview(employee=employee, period=period).trace
+    codes = _measure_codes(trace)
+    measures = _definitions(Measure, employee, codes)
+    return {code: measures[code].unit if code in measures else "" for code in codes}
+
+
+def what_if(*, employee: Employee, period: Period, today: date, measures: dict[str, Decimal]) -> dict:
+    """The bonus with these month-end measures, next to the projection. Refuses values of
+    measures the employee's KPIs do not read, and values no measure can have."""
+    units = what_if_measure_codes(employee=employee, period=period)
+    errors = {}
+    for code, value in measures.items():
+        if code not in units:
+            errors[code] = gettext("Not a measure of your KPIs.")
+            continue
+        problems = measure_value_problems(units[code], value)
+        if problems:
+            errors[code] = str(MEASURE_PROBLEMS.get(problems[0].code, problems[0].message))
+    if errors:
+        raise WhatIfRefused(errors)
+    projection = payout_projection(employee=employee, period=period, today=today)
+    projected = projection["payout"]
+    # The form starts at the projection rounded to cents: a value left as it was means the
+    # projection itself, not its rounding (else 260.87 leads would read 130.44 % for 130.43 %).
+    exact = {}
+    for entry in projected["trace"].get("kpis", []):
+        exact.update({code: Decimal(value) for code, value in entry.get("measures", {}).items() if value is not None})
+    measures = {
+        code: exact[code] if code in exact and value == _cents(exact[code]) else value for code, value in measures.items()
+    }
+    result = payout_what_if(employee=employee, period=period, measures=measures)
+    payout = result["payout"]
+    by_factor = {item["factor"]: item for item in result["next_bands"]}
+    return {
+        "raw": payout,
+        "fixed": Decimal(payout["fixed"]),
+        "bonus": Decimal(payout["bonus"]),
+        "total": Decimal(payout["total"]),
+        "projected_bonus": Decimal(projected["bonus"]),
+        "difference": Decimal(payout["bonus"]) - Decimal(projected["bonus"]),
+        "factors": [
+            {
+                "name": entry["name"],
+                "percentage": Decimal(entry["percentage"]),
+                "coefficient": Decimal(entry["coefficient"]),
+                "next": _guidance(by_factor.get(entry["name"])),
+            }
+            for entry in (payout["trace"].get("bonus") or {}).get("factors", [])
+        ],
+        "kpis": [
+            {"code": entry["code"], "actual": _dec(entry.get("actual")), "fulfillment": Decimal(entry["fulfillment_pct"])}
+            for entry in payout["trace"].get("kpis", [])
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Pay history and payslips
+
+
+def employee_final_payouts(*, employee: Employee) -> QuerySet[Payout]:
+    """The employee's payouts of approved and paid runs (those whose payslips are released),
+    newest first."""
+    return (
+        Payout.objects.filter(employee=employee, run__status__in=RELEASED)
+        .select_related("run")
+        .order_by("-run__period", "-pk")
+    )
+
+
+def pay_history(*, employee: Employee, until: Period, months: int = 12) -> dict:
+    """The chart of fixed, bonus and total for the `months` months ending with `until`."""
+    periods = [until]
+    while len(periods) < months:
+        periods.insert(0, periods[0].previous)
+    rows = {
+        payout.run.period: payout
+        for payout in employee_final_payouts(employee=employee).filter(
+            run__period__gte=str(periods[0]), run__period__lte=str(until)
+        )
+    }
+    series = [
+        Month(str(p), rows[str(p)].fixed, rows[str(p)].bonus, rows[str(p)].total)
+        if str(p) in rows
+        else Month(str(p), None, None, None)
+        for p in periods
+    ]
+    return pay_history_chart(series)
+
+
+# ---------------------------------------------------------------------------------------
+# Payroll runs (HR, finance)
+
+
+def company_runs(*, company) -> QuerySet[PayrollRun]:
+    return (
+        PayrollRun.objects.filter(company=company)
+        .select_related("started_by", "calculated_by", "approved_by")
+        .order_by("-period", "-created_at")
+    )
+
+
+def runs_ready_to_pay(*, company) -> QuerySet[PayrollRun]:
+    return company_runs(company=company).filter(status=RunStatus.APPROVED)
+
+
+def runs_paid(*, company, limit: int = 12) -> QuerySet[PayrollRun]:
+    return company_runs(company=company).filter(status=RunStatus.PAID).order_by("-paid_at")[:limit]
+
+
+def run_four_eyes_blocks(*, run: PayrollRun, user) -> bool:
+    """Whether the four-eyes rule keeps `user` from approving `run` (the same rule
+    `payroll_run_approve` enforces): the user started it or asked for its latest calculation."""
+    return bool(run.company.four_eyes_approval and user.pk in {run.started_by_id, run.calculated_by_id})
+
+
+def run_progress(run: PayrollRun) -> dict:
+    """The run's status for the page that polls it."""
+    return {
+        "id": run.pk,
+        "period": run.period,
+        "status": run.status,
+        "status_label": run_status(run.status),
+        "employees": run.employees_total,
+        "employees_done": run.employees_done,
+        "progress_pct": run.progress_pct if run.status not in LIVE or run.employees_total else 0,
+        "working": run.status in LIVE,
+    }

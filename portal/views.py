@@ -1,0 +1,346 @@
+"""The portal's pages: thin views over the services and selectors. Marketers see their own
+numbers; HR and finance their company's payroll runs. Every change is a POST with CSRF."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from compensation import access
+from compensation.engine import Period
+from payroll import services as payroll
+from payroll.models import PayrollRun
+from payroll.selectors import payroll_run_warnings
+from portal import selectors
+from portal.formatting import format_coefficient, format_money, format_percent, parse_number
+from portal.labels import warning_text
+
+RUN_ERRORS = {
+    payroll.FOUR_EYES: gettext_lazy(
+        "Four-eyes rule: the run must be approved by someone other than who started or recalculated it."
+    ),
+    payroll.RUN_FROZEN: gettext_lazy(
+        "The run is already approved or paid and can no longer change; enter an adjustment in a later period."
+    ),
+    payroll.RUN_ENDED: gettext_lazy("The run has ended (failed or cancelled); start a new one."),
+    payroll.RUN_NOT_CALCULATED: gettext_lazy("Only a calculated run can be approved."),
+    payroll.RUN_NOT_APPROVED: gettext_lazy("Only an approved run can be marked paid."),
+}
+HOMES = {access.MARKETER: "portal:dashboard", access.HR: "portal:runs", access.FINANCE: "portal:finance"}
+
+
+def role_required(*roles: str):
+    """Signed in (else to the login page) and holding one of `roles` (else 403)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return auth_views.redirect_to_login(request.get_full_path(), reverse("portal:login"))
+            if access.user_role(request.user) not in roles:
+                return render(request, "portal/forbidden.html", status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _company(request):
+    return access.user_membership(request.user).company
+
+
+def _period(value: str | None) -> Period:
+    if not value:
+        return Period.of(timezone.localdate())
+    return Period.parse(value)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+    next_page = "portal:home"
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "portal:login"
+
+
+def home(request):
+    """Each role to its own page."""
+    if not request.user.is_authenticated:
+        return redirect("portal:login")
+    role = access.user_role(request.user)
+    if role in HOMES:
+        return redirect(HOMES[role])
+    if role == "superuser":
+        return redirect("admin:index")
+    return render(request, "portal/forbidden.html", status=403)
+
+
+# ---------------------------------------------------------------------------------------
+# Marketer
+
+
+def _employee(request):
+    employee = access.user_employee(request.user)
+    if employee is None:
+        raise Http404("no employee record is linked to this user")
+    return employee
+
+
+def _typed_measures(query) -> dict[str, str]:
+    return {key.removeprefix("m-"): value for key, value in query.items() if key.startswith("m-") and value.strip()}
+
+
+def _parse_measures(typed: dict[str, str]) -> tuple[dict[str, Decimal], dict[str, str]]:
+    values, errors = {}, {}
+    for code, text in typed.items():
+        try:
+            values[code] = parse_number(text)
+        except ValueError:
+            errors[code] = _("%(value)s is not a number") % {"value": text}
+    return values, errors
+
+
+@require_GET
+@role_required(access.MARKETER)
+def dashboard(request):
+    employee = _employee(request)
+    try:
+        period = _period(request.GET.get("period"))
+    except ValueError:
+        return HttpResponseBadRequest(_("Write the month as YYYY-MM, for example 2026-11."))
+    today = timezone.localdate()
+    data = selectors.marketer_dashboard(employee=employee, period=period, today=today)
+    typed = _typed_measures(request.GET)
+    what_if, what_if_errors = None, {}
+    if typed:
+        values, what_if_errors = _parse_measures(typed)
+        if not what_if_errors:
+            try:
+                what_if = selectors.what_if(employee=employee, period=period, today=today, measures=values)
+            except selectors.WhatIfRefused as refused:
+                what_if_errors = refused.errors
+    context = {
+        **data,
+        "what_if": what_if,
+        "what_if_errors": what_if_errors,
+        "typed": typed,
+        "history": selectors.pay_history(employee=employee, until=period),
+        "payslips": selectors.employee_final_payouts(employee=employee)[:24],
+        "previous_period": period.previous,
+        "next_period": period.next,
+    }
+    return render(request, "portal/marketer/dashboard.html", context)
+
+
+def _what_if_json(result: dict, currency: str) -> dict:
+    money = lambda value: format_money(value, currency)  # noqa: E731
+    difference = result["difference"]
+    return {
+        "fixed": str(result["fixed"]),
+        "bonus": str(result["bonus"]),
+        "total": str(result["total"]),
+        "projected_bonus": str(result["projected_bonus"]),
+        "difference": str(difference),
+        "coefficients": [
+            {"factor": f["name"], "percentage": str(f["percentage"]), "coefficient": str(f["coefficient"])}
+            for f in result["factors"]
+        ],
+        "kpis": [
+            {"code": k["code"], "actual": None if k["actual"] is None else str(k["actual"]), "fulfillment_pct": str(k["fulfillment"])}
+            for k in result["kpis"]
+        ],
+        "display": {
+            "fixed": money(result["fixed"]),
+            "bonus": money(result["bonus"]),
+            "total": money(result["total"]),
+            "difference": ("+" if difference > 0 else "") + money(difference),
+            "factors": {
+                f["name"]: {"percentage": format_percent(f["percentage"]), "coefficient": format_coefficient(f["coefficient"])}
+                for f in result["factors"]
+            },
+            "kpis": {k["code"]: {"fulfillment": format_percent(k["fulfillment"])} for k in result["kpis"]},
+        },
+    }
+
+
+@require_POST
+@role_required(access.MARKETER)
+def what_if(request):
+    """JSON in (`{"period": "YYYY-MM", "measures": {code: "number"}}`), the what-if bonus out."""
+    employee = _employee(request)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"errors": {"__all__": _("The request is not JSON.")}}, status=400)
+    if not isinstance(body, dict) or not isinstance(body.get("measures", {}), dict):
+        return JsonResponse({"errors": {"__all__": _("Send the measures as an object.")}}, status=400)
+    try:
+        period = _period(body.get("period"))
+    except ValueError:
+        return JsonResponse({"errors": {"period": _("Write the month as YYYY-MM, for example 2026-11.")}}, status=400)
+    values, errors = _parse_measures({code: str(text) for code, text in body.get("measures", {}).items()})
+    if not errors:
+        try:
+            result = selectors.what_if(employee=employee, period=period, today=timezone.localdate(), measures=values)
+        except selectors.WhatIfRefused as refused:
+            errors = refused.errors
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
+    return JsonResponse({"period": str(period), **_what_if_json(result, employee.company.currency)})
+
+
+# ---------------------------------------------------------------------------------------
+# HR
+
+
+def _run(request, pk: int) -> PayrollRun:
+    """A run of the user's company; others' runs do not exist for them."""
+    return get_object_or_404(selectors.company_runs(company=_company(request)).select_related("company"), pk=pk)
+
+
+@role_required(access.HR)
+def runs(request):
+    company = _company(request)
+    return render(
+        request,
+        "portal/hr/runs.html",
+        {
+            "company": company,
+            "runs": selectors.company_runs(company=company)[:36],
+            "default_period": str(Period.of(timezone.localdate())),
+        },
+    )
+
+
+@require_POST
+@role_required(access.HR)
+def run_start(request):
+    try:
+        period = Period.parse(request.POST.get("period", ""))
+    except ValueError:
+        messages.error(request, _("Write the month as YYYY-MM, for example 2026-11."))
+        return redirect("portal:runs")
+    run, created = payroll.payroll_run_start(company=_company(request), period=period, started_by=request.user)
+    if not created:
+        messages.info(request, _("The %(period)s payroll is already under way; here it is.") % {"period": period})
+    return redirect("portal:run", pk=run.pk)
+
+
+@require_GET
+@role_required(access.HR)
+def run_detail(request, pk: int):
+    run = _run(request, pk)
+    warnings = payroll_run_warnings(run)
+    for warning in warnings:
+        warning["text"] = warning_text(warning)
+        warning["subject"] = warning.get("kpi") or warning.get("factor") or ""
+    return render(
+        request,
+        "portal/hr/run.html",
+        {
+            "run": run,
+            "progress": selectors.run_progress(run),
+            "warnings": warnings,
+            "four_eyes_blocks": selectors.run_four_eyes_blocks(run=run, user=request.user),
+            "transitions": run.transitions.select_related("by"),
+        },
+    )
+
+
+@require_GET
+@role_required(access.HR)
+def run_status_json(request, pk: int):
+    return JsonResponse(selectors.run_progress(_run(request, pk)))
+
+
+@dataclass(frozen=True)
+class RunAction:
+    """A change to a run: who may ask for it, the payroll service that makes it, what to say
+    when it is done and where to go next (the run's page unless named)."""
+
+    role: str
+    call: Callable  # (run, user) -> run
+    done: str
+    back: str | None = None
+
+
+RUN_ACTIONS = {
+    "approve": RunAction(
+        access.HR,
+        lambda run, user: payroll.payroll_run_approve(run=run, approved_by=user),
+        gettext_lazy("The %(period)s payroll is approved."),
+    ),
+    "recalculate": RunAction(
+        access.HR,
+        lambda run, user: payroll.payroll_run_recalculate(run=run, requested_by=user),
+        gettext_lazy("The %(period)s payroll is being calculated again."),
+    ),
+    "cancel": RunAction(
+        access.HR,
+        lambda run, user: payroll.payroll_run_cancel(run=run, by=user),
+        gettext_lazy("The %(period)s payroll is cancelled."),
+    ),
+    "paid": RunAction(
+        access.FINANCE,
+        lambda run, user: payroll.payroll_run_mark_paid(run=run, by=user),
+        gettext_lazy("The %(period)s payroll is marked paid."),
+        back="portal:finance",
+    ),
+}
+
+
+@require_POST
+def run_action(request, pk: int, action: str):
+    """Approve, recalculate, cancel (HR) or mark paid (finance) a run of the user's company;
+    the service decides whether the run's state allows it, and the page says why not."""
+    spec = RUN_ACTIONS.get(action)
+    if spec is None:
+        raise Http404("no such action")
+
+    @role_required(spec.role)
+    def act(request):
+        run = _run(request, pk)
+        try:
+            spec.call(run, request.user)
+        except payroll.RunStateError as error:
+            messages.error(request, str(RUN_ERRORS.get(error.code, error.message)))
+        else:
+            messages.success(request, spec.done % {"period": run.period})
+        return redirect(spec.back or reverse("portal:run", args=[run.pk]))
+
+    return act(request)
+
+
+# ---------------------------------------------------------------------------------------
+# Finance
+
+
+@require_GET
+@role_required(access.FINANCE)
+def finance(request):
+    company = _company(request)
+    return render(
+        request,
+        "portal/finance/runs.html",
+        {
+            "company": company,
+            "ready": selectors.runs_ready_to_pay(company=company),
+            "paid": selectors.runs_paid(company=company),
+        },
+    )
