@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -125,6 +125,26 @@ class Employee(models.Model):
             raise ValidationError(
                 {"termination_date": f"the termination date {self.termination_date} is before the hire date {self.hire_date}"}
             )
+
+    def validate_constraints(self, exclude=None) -> None:
+        """A clash of (company, personnel number) is the number's: the company is implied
+        wherever a person is entered, so the error names `personnel_number`."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            clash = [e for e in general if getattr(e, "code", None) == "unique_together"]
+            if clash:
+                errors.setdefault("personnel_number", []).append(
+                    ValidationError(
+                        f"the personnel number {self.personnel_number} is already used in this company",
+                        code="personnel_number_taken",
+                    )
+                )
+            if rest := [e for e in general if e not in clash]:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors) from error
 
 
 class SalaryAgreement(models.Model):
