@@ -1,6 +1,6 @@
 """The change history of a configuration object: who, when, and old → new per field."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -30,7 +30,7 @@ TRACKED = {
     "adjustments": (payroll.Adjustment, "employee__company", False),
 }
 
-HISTORY_ENTRY = inline_serializer(
+HISTORY_ENTRIES = inline_serializer(  # newest first
     "HistoryEntry",
     {
         "at": serializers.DateTimeField(),
@@ -38,6 +38,7 @@ HISTORY_ENTRY = inline_serializer(
         "action": serializers.ChoiceField(choices=["created", "changed", "deleted"]),
         "changes": serializers.ListField(child=serializers.DictField()),
     },
+    many=True,
 )
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -45,7 +46,10 @@ ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 class HistoryView(APIView):
     permission_classes = [IsHROrReadOnlyFinance]
 
-    @extend_schema(responses=HISTORY_ENTRY(many=True) if callable(HISTORY_ENTRY) else HISTORY_ENTRY)
+    @extend_schema(
+        parameters=[OpenApiParameter("resource", str, OpenApiParameter.PATH, enum=sorted(TRACKED))],
+        responses=HISTORY_ENTRIES,
+    )
     def get(self, request, resource: str, pk: int):
         if resource not in TRACKED:
             raise NotFound(f"no history is kept for {resource!r}")

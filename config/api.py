@@ -2,7 +2,10 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -10,6 +13,23 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from compensation.access import FINANCE, HR, user_role
 from payroll.services import RunStateError
+
+
+@csrf_exempt  # it changes nothing; a refused CSRF check would answer an HTML page instead
+def no_such_endpoint(request, *args, **kwargs) -> HttpResponse:
+    """An /api/ address that no route serves (an id that is no number, a typo). Without its
+    final slash a GET is redirected as Django's APPEND_SLASH would."""
+    message = f"no such endpoint: {request.path}"
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not no_such_endpoint:
+            if request.method in ("GET", "HEAD"):
+                return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+            message += " (the address ends with a slash)"
+    return JsonResponse(error_body("not_found", message), status=status.HTTP_404_NOT_FOUND)
 
 
 class Pagination(PageNumberPagination):
@@ -21,14 +41,24 @@ class Pagination(PageNumberPagination):
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF error details as {"field" / "items[2].weight" / "__all__": [messages]}."""
     fields: dict[str, list[str]] = {}
+
+    def add(found: dict[str, list[str]]) -> None:
+        for name, messages in found.items():
+            fields.setdefault(name, []).extend(messages)
+
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "__all__" if key in ("non_field_errors", "__all__") and not prefix else key
-            fields.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
+            if key in ("non_field_errors", "__all__"):
+                path = prefix or "__all__"  # a nested serializer's own errors belong to its field
+            elif isinstance(key, int):  # a list serializer or ListField reports rows by index
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            add(_flatten(value, path))
     elif isinstance(detail, list) and detail and all(isinstance(d, (dict, list)) for d in detail):
         for index, value in enumerate(detail):
             if value:
-                fields.update(_flatten(value, f"{prefix}[{index}]"))
+                add(_flatten(value, f"{prefix}[{index}]"))
     elif isinstance(detail, list):
         fields[prefix or "__all__"] = [str(d) for d in detail]
     else:
@@ -40,10 +70,25 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+IN_USE = "in_use"
+
+
+def _in_use_message(error: ProtectedError | RestrictedError) -> str:
+    """"it cannot be deleted: it is still used by 2 payouts and 1 scheme factor"."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects:
+        names = (str(row._meta.verbose_name), str(row._meta.verbose_name_plural))
+        counts[names] = counts.get(names, 0) + 1
+    users = [f"{n} {one if n == 1 else many}" for (one, many), n in sorted(counts.items())]
+    return "it cannot be deleted: it is still used by " + " and ".join(users)
+
+
 def exception_handler(exc, context):
     """Every error leaves as {"error": {"code", "message", "fields"}}."""
     if isinstance(exc, RunStateError):
         return Response(error_body(exc.code, exc.message), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return Response(error_body(IN_USE, _in_use_message(exc)), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})
     elif isinstance(exc, Http404):
@@ -87,3 +132,82 @@ class IsStaffRole(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return user_role(request.user) in ("superuser", HR, FINANCE)
+
+
+class IsSuperuser(permissions.BasePermission):
+    """An administrator of the whole installation (no company of their own)."""
+
+    message = "only an administrator may do this"
+
+    def has_permission(self, request, view):
+        return user_role(request.user) == "superuser"
+
+
+# --- the OpenAPI schema -----------------------------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error of the API has this shape.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "e.g. invalid, not_found, permission_denied, four_eyes"},
+                "message": {"type": "string", "description": "the first problem, in words"},
+                "fields": {
+                    "type": "object",
+                    "description": 'messages by field or item: "value", "items[2].weight", "__all__" for the whole',
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["code", "message", "fields"],
+        }
+    },
+    "required": ["error"],
+}
+ERRORS = {
+    "400": "The request is refused: `fields` names every bad field or item.",
+    "403": "Not signed in, or the user's role may not do this.",
+    "404": "No such row for this user (another company's rows do not exist for it), or no such page.",
+    "415": "The body is not JSON (nor a form).",
+    "409": "The state of the data does not allow it (`code`: run_frozen, run_ended, run_not_calculated, "
+    "run_not_approved, four_eyes, period_closed, in_use).",
+}
+UNAUTHENTICATED_PATHS = ("/api/v1/auth/token/",)
+
+
+def api_endpoints_only(endpoints):
+    """Preprocessing hook: the schema documents /api/; the /payroll/ downloads are pages of
+    the site (the API serves the same files as actions of runs and payouts)."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/")]
+
+
+def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
+    """Which errors an operation can answer, read off its shape."""
+    parameters = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+    statuses = []
+    if "requestBody" in operation or any(where == "query" for where, _ in parameters):
+        statuses.append("400")
+    if "requestBody" in operation:
+        statuses.append("415")
+    if path not in UNAUTHENTICATED_PATHS:
+        statuses.append("403")
+    if any(where == "path" for where, _ in parameters) or ("query", "page") in parameters or path.startswith("/api/v1/me/"):
+        statuses.append("404")
+    run_action = path.startswith("/api/v1/payroll-runs/{id}/") and (method == "post" or path.endswith("/sheet/"))
+    if method == "delete" or run_action or (path == "/api/v1/adjustments/" and method == "post"):
+        statuses.append("409")
+    return statuses
+
+
+def document_errors(result, generator, request, public):
+    """Postprocessing hook: every operation documents the errors it can answer, all in the
+    one error shape (`Error`)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for code in _error_statuses(path, method, operation):
+                responses.setdefault(code, {"description": ERRORS[code], "content": {"application/json": {"schema": reference}}})
+    return result

@@ -1,6 +1,6 @@
 """/api/v1/ routes, the OpenAPI schema and the offline docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from compensation import apis as comp
 from compensation import me_apis as me
 from compensation.history_apis import HistoryView
+from config.api import no_such_endpoint
 from kpis import apis as kpis
 from payroll import apis as payroll
 
@@ -45,4 +46,6 @@ urlpatterns = [
     path("api/v1/", include(v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Last: any other /api/ address answers 404 in the API's error shape, not an HTML page.
+    re_path(r"^api/", no_such_endpoint),
 ]
