@@ -16,7 +16,7 @@ from compensation.models import (
     SchemeFactor,
 )
 from compensation.services import band_table_save, bonus_scheme_save
-from config.api import IsHROrReadOnlyFinance
+from config.api import IsHROrReadOnlyFinance, IsSuperuser
 
 
 class CompanyStageSerializer(DomainSerializer):
@@ -43,7 +43,7 @@ class CompanySerializer(DomainSerializer):
 
 
 class CompanyViewSet(ScopedViewSet):
-    """The user's company with its stage history and calendar (HR edits; a superuser creates)."""
+    """The user's company with its stage history and calendar (HR edits; only a superuser creates or deletes one)."""
 
     queryset = Company.objects.all()
     serializer_class = CompanySerializer
@@ -57,12 +57,10 @@ class CompanyViewSet(ScopedViewSet):
 
         return companies_for(self.request.user).prefetch_related("stages", "calendar_days").order_by("name", "pk")
 
-    def perform_create(self, serializer):
-        if not self.request.user.is_superuser:
-            from rest_framework.exceptions import PermissionDenied
-
-            raise PermissionDenied("only an administrator creates companies")
-        serializer.save()
+    def get_permissions(self):
+        if self.action in ("create", "destroy"):  # HR would take every row of the company with it
+            return [IsSuperuser()]
+        return super().get_permissions()
 
 
 class CompanyStageViewSet(ScopedViewSet):

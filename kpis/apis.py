@@ -16,7 +16,12 @@ from kpis.services import kpi_set_save
 
 
 class CatalogueSerializer(CompanyOwnedSerializer):
-    """Catalogue rows have no company; HR's own rows belong to HR's company."""
+    """Catalogue rows have no company; HR's own rows belong to HR's company. A superuser
+    adds to the catalogue by sending `"company": null`."""
+
+    company = serializers.PrimaryKeyRelatedField(
+        queryset=Company.objects.all(), required=False, allow_null=True, help_text="empty: the shared catalogue"
+    )
 
 
 class MeasureSerializer(CatalogueSerializer):
@@ -113,9 +118,32 @@ class BulkItemSerializer(serializers.Serializer):
     value = serializers.CharField(help_text="a decimal number, as a string")
 
 
+def _unstorable(text: str) -> str | None:
+    """Why the database cannot hold this text (a NUL, a lone surrogate), or None."""
+    if "\x00" in text:
+        return "null characters are not allowed"
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "surrogate characters are not allowed"
+    return None
+
+
 class BulkUpsertSerializer(serializers.Serializer):
     company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
     items = serializers.ListField(child=serializers.DictField(), max_length=100_000)
+
+    def validate_items(self, items):
+        """Text the database cannot store is refused here, as DRF's own text fields refuse it
+        (the import pipeline would send it to PostgreSQL and fail there)."""
+        errors: dict[int, dict[str, list[str]]] = {}
+        for index, item in enumerate(items):
+            for key, value in item.items():
+                if problem := _unstorable(str(key)):
+                    errors.setdefault(index, {}).setdefault("non_field_errors", []).append(f"a column name: {problem}")
+                elif isinstance(value, str) and (problem := _unstorable(value)):
+                    errors.setdefault(index, {}).setdefault(key, []).append(problem)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return items
 
 
 class BulkResultSerializer(serializers.Serializer):

@@ -1,6 +1,9 @@
 """API of payroll runs, payouts and adjustments."""
 
+import io
+
 from django.http import FileResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +17,8 @@ from config.api import IsHR, IsStaffRole
 from payroll import services
 from payroll.models import Adjustment, Payout, PayrollRun
 from payroll.selectors import payroll_run_warnings
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PayrollRunSerializer(serializers.ModelSerializer):
@@ -85,8 +90,9 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         self._hr_only()
         start = RunStartSerializer(data=request.data, context={"request": request})
         start.is_valid(raise_exception=True)
-        company = start.validated_data.get("company")
-        if company is None or not request.user.is_superuser:
+        # HR runs their own company's payroll; a superuser (no company) names the company.
+        company = start.validated_data.get("company") if request.user.is_superuser else None
+        if company is None and not request.user.is_superuser:
             company = access.companies_for(request.user).first()
         if company is None:
             raise serializers.ValidationError({"company": ["name the company"]})
@@ -126,27 +132,34 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(PayrollRunSerializer(run).data)
 
     @extend_schema(responses=RunWarningSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def warnings(self, request, pk=None):
         return Response(payroll_run_warnings(self.get_object()))
 
     @extend_schema(responses=PayoutSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])  # the run's filters are not the payouts'
     def payouts(self, request, pk=None):
         run = self.get_object()
         queryset = run.payouts.select_related("employee", "run").order_by("employee__personnel_number", "pk")
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(PayoutSerializer(page, many=True).data)
 
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse()})
+    @extend_schema(responses={(200, XLSX): OpenApiResponse(description="the payroll sheet")})
     @action(detail=True, methods=["get"])
     def sheet(self, request, pk=None):
-        """The payroll sheet (.xlsx) of the run."""
-        from payroll.excel import sheet_file_for_run
+        """The payroll sheet (.xlsx) of the run, built now if it is missing or stale; 409
+        while the run is not calculated."""
+        from payroll.excel.services import payroll_sheet_download_name, payroll_sheet_ensure
 
         run = self.get_object()
-        path, name = sheet_file_for_run(run)
-        return FileResponse(open(path, "rb"), as_attachment=True, filename=name)
+        built = payroll_sheet_ensure(run=run)
+        if built is None:
+            raise services.RunStateError(
+                services.RUN_NOT_CALCULATED, f"the {run.period} run is {run.status}; its sheet is ready once it is calculated"
+            )
+        return FileResponse(
+            built.sheet.open("rb"), as_attachment=True, filename=payroll_sheet_download_name(built), content_type=XLSX
+        )
 
 
 class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -166,13 +179,17 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return access.scope_to_company(queryset, user, "run__company")
         return queryset.filter(employee__user=user)
 
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse()})
+    @extend_schema(responses={(200, XLSX): OpenApiResponse(description="the payslip")})
     @action(detail=True, methods=["get"])
     def payslip(self, request, pk=None):
-        """The payslip (.xlsx) of the payout."""
-        from payroll.excel import payslip_response
+        """The payslip (.xlsx) of the payout: the marketer's own once the run is approved, HR's
+        for their company's calculated runs (the rule of the /payroll/ downloads); 404 otherwise."""
+        from payroll.excel.selectors import payouts_with_payslips_for
+        from payroll.excel.services import payslip_file_name, payslip_render
 
-        return payslip_response(self.get_object())
+        payout = get_object_or_404(payouts_with_payslips_for(request.user), pk=self.get_object().pk)
+        name = payslip_file_name(payout.employee.personnel_number, payout.run.period)
+        return FileResponse(io.BytesIO(payslip_render(payout=payout)), as_attachment=True, filename=name, content_type=XLSX)
 
 
 class AdjustmentSerializer(DomainSerializer):
