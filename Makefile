@@ -24,8 +24,8 @@ demo: venv
 
 run: demo
 	@echo ""
-	@echo "  Marketer bonus engine: http://$(HOST):$(PORT)/admin/"
-	@echo "  Demo logins (password: demo12345): hr, hr2, finance, marketer"
+	@echo "  Marketer bonus engine: http://$(HOST):$(PORT)/  (portal; HR configuration at /admin/, API docs at /api/docs/)"
+	@echo "  Demo logins (password demo12345): marketer, hr, hr2, finance, admin"
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

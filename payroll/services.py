@@ -235,6 +235,14 @@ def payroll_run_fail(*, run_id: int, calculation: int, error: str) -> None:
         run.save(update_fields=["status", "error"])
 
 
+def four_eyes_blocks(*, run: PayrollRun, user) -> bool:
+    """Whether the four-eyes rule (a company setting, on by default) keeps `user` from
+    approving `run`: they started it or asked for its latest calculation."""
+    return bool(
+        run.company.four_eyes_approval and user is not None and user.pk in {run.started_by_id, run.calculated_by_id}
+    )
+
+
 def payroll_run_approve(*, run: PayrollRun, approved_by) -> PayrollRun:
     """Approve a calculated run. With four-eyes on (the default), the approver must be
     someone other than who started or last recalculated it."""
@@ -244,11 +252,10 @@ def payroll_run_approve(*, run: PayrollRun, approved_by) -> PayrollRun:
             if run.status in FROZEN:
                 raise RunStateError(RUN_FROZEN, f"the run is already {run.status}")
             raise RunStateError(RUN_NOT_CALCULATED, f"only a calculated run can be approved; this one is {run.status}")
-        if run.company.four_eyes_approval and approved_by is not None:
-            if approved_by.pk in {run.started_by_id, run.calculated_by_id}:
-                raise RunStateError(
-                    FOUR_EYES, "four-eyes rule: the run must be approved by someone other than who started or recalculated it"
-                )
+        if four_eyes_blocks(run=run, user=approved_by):
+            raise RunStateError(
+                FOUR_EYES, "four-eyes rule: the run must be approved by someone other than who started or recalculated it"
+            )
         run.approved_by = approved_by
         run.approved_at = timezone.now()
         _transition(run, RunStatus.APPROVED, approved_by)

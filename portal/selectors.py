@@ -18,6 +18,7 @@ from compensation.services import payout_preview, payout_projection, payout_what
 from kpis.models import Kpi, Measure
 from payroll.excel.selectors import RELEASED
 from payroll.models import Payout, PayrollRun, RunStatus
+from payroll.services import four_eyes_blocks
 from portal.charts import Month, pay_history_chart
 from portal.labels import catalogue_name, run_status, warning_text
 
@@ -361,9 +362,8 @@ def runs_paid(*, company, limit: int = 12) -> QuerySet[PayrollRun]:
 
 
 def run_four_eyes_blocks(*, run: PayrollRun, user) -> bool:
-    """Whether the four-eyes rule keeps `user` from approving `run` (the same rule
-    `payroll_run_approve` enforces): the user started it or asked for its latest calculation."""
-    return bool(run.company.four_eyes_approval and user.pk in {run.started_by_id, run.calculated_by_id})
+    """Whether the four-eyes rule keeps `user` from approving `run` (the payroll's own rule)."""
+    return four_eyes_blocks(run=run, user=user)
 
 
 def run_progress(run: PayrollRun) -> dict:
