@@ -6,6 +6,7 @@ Import it after Django is set up (it imports models)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -132,14 +133,25 @@ class CeleryWorker:
                 continue
         return peaks
 
+    def _signal_group(self, signum: int) -> None:
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def freeze(self) -> None:
+        """SIGSTOP to the whole process group: every process stops where it is, at once."""
+        self._signal_group(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal_group(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL to the whole process group: nothing acknowledges, nothing cleans up."""
         if self.process is None or self.process.poll() is not None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        self._signal_group(signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self, timeout: float = 15) -> None:
@@ -164,10 +176,11 @@ def drop_queue(app, queue: str) -> None:
         for tag in _unacked_tags(channel, queue):
             client.hdel(channel.unacked_key, tag)
             client.zrem(channel.unacked_index_key, tag)
-        for key in client.scan_iter(match="_kombu.binding.*"):
-            for member in list(client.smembers(key)):
-                if member.decode(errors="replace").endswith(f"\x06\x16{queue}"):
-                    client.srem(key, member)
+        for prefix in ("_kombu.binding.", "_kombu.binding_permanent."):  # exchange → routing key, pattern, queue
+            for key in client.scan_iter(match=f"{prefix}*"):
+                for member in list(client.smembers(key)):
+                    if member.decode(errors="replace").endswith(f"\x06\x16{queue}"):
+                        client.srem(key, member)
 
 
 def add_marketers(company: Company, count: int, *, prefix: str = "B", batch_size: int = 5000) -> list[int]:
@@ -310,3 +323,20 @@ def _unacked_tags(channel, queue: str) -> list[bytes]:
 def unacked_count(app, queue: str) -> int:
     with app.connection_for_write() as connection:
         return len(_unacked_tags(connection.default_channel, queue))
+
+
+def chunks_held(app, queue: str) -> set[int]:
+    """Indexes of the `compute_chunk` messages Redis holds for `queue`: waiting in the
+    queue or delivered and not yet acknowledged. A message a worker has popped but not yet
+    recorded as unacknowledged is in neither place: only in that worker's memory."""
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        client = channel.client
+        messages = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+        messages += [json.loads(client.hget(channel.unacked_key, tag))[0] for tag in _unacked_tags(channel, queue)]
+    held = set()
+    for message in messages:
+        if message["headers"].get("task") == "payroll.tasks.compute_chunk":
+            args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+            held.add(args[2])
+    return held
