@@ -7,12 +7,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from compensation import engine
 from compensation.engine import Period, RuleViolation
 from compensation.models import (
+    BandPoint,
     BonusScheme,
     CalendarDay,
     Company,
@@ -34,10 +36,14 @@ def employees_in_period(*, company: Company, period: Period) -> QuerySet[Employe
 
 
 def work_calendar(*, company: Company, period: Period) -> engine.WorkCalendar:
-    days = CalendarDay.objects.filter(company=company, date__range=(period.first_day, period.last_day))
+    days = (
+        CalendarDay.objects.filter(company=company, date__range=(period.first_day, period.last_day))
+        .order_by("date")
+        .values_list("date", "kind")
+    )
     holidays, working = [], []
-    for day in days:
-        (holidays if day.kind == CalendarDay.Kind.HOLIDAY else working).append(day.date)
+    for day, kind in days:
+        (holidays if kind == CalendarDay.Kind.HOLIDAY else working).append(day)
     return engine.WorkCalendar.build(period, holidays, working)
 
 
@@ -62,18 +68,36 @@ def kpi_definitions(*, company: Company) -> dict[str, engine.Kpi]:
     definitions: dict[str, engine.Kpi] = {}
     for kpi in sorted(rows, key=lambda k: k.company_id is not None):
         try:
-            formula = engine.parse_formula(kpi.expression)
+            formula = _parsed(kpi.expression)
         except engine.FormulaError:
             continue  # cannot be saved through the domain layer; treated as not defined
         definitions[kpi.code] = engine.Kpi(kpi.code, kpi.direction, formula, kpi.name, kpi.unit)
     return definitions
 
 
+@lru_cache(maxsize=4096)
+def _parsed(expression: str) -> engine.Formula:
+    """A formula parsed once per process: parsing is a pure function of the text and the
+    result is immutable, so every request reading the same KPI shares it."""
+    return engine.parse_formula(expression)
+
+
 def measure_aggregations(*, company: Company) -> dict[str, str]:
+    """Each measure's aggregation; the company's own measure wins over the catalogue's."""
     from kpis.models import Measure
 
-    rows = Measure.objects.filter(Q(company__isnull=True) | Q(company=company)).values_list("code", "aggregation")
+    rows = (
+        Measure.objects.filter(Q(company__isnull=True) | Q(company=company))
+        .order_by(F("company_id").asc(nulls_first=True))
+        .values_list("code", "aggregation")
+    )
     return dict(rows)
+
+
+def _set_items():
+    from kpis.models import KpiSetItem
+
+    return KpiSetItem.objects.select_related("kpi").order_by("id")
 
 
 def _kpi_set(kpi_set) -> engine.KpiSet:
@@ -103,14 +127,15 @@ class _CompanyContext:
 
 
 def _company_context(company: Company, period: Period) -> _CompanyContext:
-    from kpis.models import KpiSet, KpiSetItem
+    from kpis.models import KpiSet
 
     stage = company_stage(company=company, period=period)
     stage_set = None
     if stage is not None:
         stage_set = (
             KpiSet.objects.filter(company=company, stage=stage, is_active=True)
-            .prefetch_related(Prefetch("items", queryset=KpiSetItem.objects.select_related("kpi")))
+            .prefetch_related(Prefetch("items", queryset=_set_items()))
+            .order_by("pk")  # one active set per stage; the default ordering would join the company
             .first()
         )
     return _CompanyContext(
@@ -164,7 +189,7 @@ def payout_inputs(
     """The engine's input for each employee of the company employed in `period` (or for
     exactly `employee_ids`), in personnel-number order. The number of queries does not
     depend on how many employees there are."""
-    from kpis.models import KpiSetItem, MeasureValue, Plan
+    from kpis.models import MeasureValue, Plan
 
     context = _company_context(company, period)
     employees_qs = (
@@ -188,12 +213,21 @@ def payout_inputs(
         SchemeAssignment.objects.filter(employee_id__in=ids, effective_from__lte=last_day).order_by("effective_from")
     )
     scheme_ids = {assignment.scheme_id for assignment in assignments.values()}
-    schemes = BonusScheme.objects.filter(pk__in=scheme_ids).prefetch_related(
-        Prefetch(
-            "factors",
-            queryset=SchemeFactor.objects.select_related("kpi", "band_table", "kpi_set").prefetch_related(
-                "band_table__points", Prefetch("kpi_set__items", queryset=KpiSetItem.objects.select_related("kpi"))
-            ),
+    # Explicit orderings within each parent: the models' default orderings go through their
+    # parents' (scheme → company → name) and cost a join per query.
+    schemes = (
+        BonusScheme.objects.filter(pk__in=scheme_ids)
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch(
+                "factors",
+                queryset=SchemeFactor.objects.select_related("kpi", "band_table", "kpi_set")
+                .order_by("position", "id")
+                .prefetch_related(
+                    Prefetch("band_table__points", queryset=BandPoint.objects.order_by("lower_bound_pct")),
+                    Prefetch("kpi_set__items", queryset=_set_items()),
+                ),
+            )
         )
     )
     scheme_warnings: dict[int, list[dict[str, str]]] = {}
@@ -203,7 +237,7 @@ def payout_inputs(
         engine_schemes[scheme.pk] = _engine_scheme(scheme, context, scheme_warnings[scheme.pk])
 
     plans: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for employee_id, code, value in Plan.objects.filter(employee_id__in=ids, period=str(period)).values_list(
+    for employee_id, code, value in Plan.objects.filter(employee_id__in=ids, period=str(period)).order_by().values_list(
         "employee_id", "kpi__code", "value"
     ):
         plans[employee_id][code] = value
@@ -212,7 +246,7 @@ def payout_inputs(
     previous: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for employee_id, record_period, code, value in MeasureValue.objects.filter(
         employee_id__in=ids, period__in=[str(period), str(period.previous)]
-    ).values_list("employee_id", "period", "measure__code", "value"):
+    ).order_by().values_list("employee_id", "period", "measure__code", "value"):
         (measures if record_period == str(period) else previous)[employee_id][code] = value
 
     inputs = []

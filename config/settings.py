@@ -107,16 +107,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Redis redelivers a task whose worker died without acknowledging it after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+REDIS_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE = {
     "monthly-payroll": {
         "task": "payroll.tasks.start_monthly_runs",
         "schedule": crontab(minute=0, hour=3, day_of_month=1),
     },
+    "resume-stalled-payroll-runs": {
+        "task": "payroll.tasks.resume_stalled_runs",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 PAYROLL_CHUNK_SIZE = env.int("PAYROLL_CHUNK_SIZE", default=500)
+# A calculating run with no chunk written for this long lost a task; it is resumed.
+PAYROLL_STALLED_AFTER_SECONDS = env.int("PAYROLL_STALLED_AFTER_SECONDS", default=REDIS_VISIBILITY_TIMEOUT + 120)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://localhost/"
 

@@ -51,6 +51,7 @@ class PayrollRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     calculation_started_at = models.DateTimeField(null=True, blank=True)
     calculated_at = models.DateTimeField(null=True, blank=True)
+    progressed_at = models.DateTimeField(null=True, blank=True, help_text="when a chunk last wrote its payouts")
     approved_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     sheet = models.FileField(upload_to="payroll-sheets/", blank=True)

@@ -1,7 +1,10 @@
 """Celery tasks: thin interfaces that take ids and call services. Retries live here."""
 
+from datetime import timedelta
+
 from celery import group, shared_task
 from celery.contrib.django.task import DjangoTask
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -11,6 +14,7 @@ from payroll.services import (
     Chunk,
     RunNotReady,
     payroll_chunk_compute,
+    payroll_resume_stalled_runs,
     payroll_run_fail,
     payroll_run_finalize,
     payroll_run_split,
@@ -63,6 +67,21 @@ def finalize_run(self, run_id: int, calculation: int) -> None:
     except RunNotReady as not_ready:
         if self.request.retries < FINALIZE_WAITS:
             raise self.retry(exc=not_ready, countdown=2, max_retries=FINALIZE_WAITS) from not_ready
+
+
+@shared_task
+def resume_stalled_runs() -> list[int]:
+    """Every few minutes: a run whose chunks stopped arriving is given its missing chunks
+    again (a message lost with a dying worker), or closed if none are missing."""
+    resumed = payroll_resume_stalled_runs(
+        now=timezone.now(), stalled_after=timedelta(seconds=settings.PAYROLL_STALLED_AFTER_SECONDS)
+    )
+    for run_id, calculation, chunks in resumed:
+        if chunks:
+            group(compute_chunk.s(run_id, calculation, c.index, c.employee_ids) for c in chunks).apply_async()
+        else:
+            finalize_run.delay(run_id, calculation)
+    return [run_id for run_id, _, _ in resumed]
 
 
 @shared_task

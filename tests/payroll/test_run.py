@@ -160,7 +160,8 @@ def test_a_redelivered_chunk_never_duplicates(demo, start):
     PayrollRun.objects.filter(pk=run.pk).update(status=RunStatus.CALCULATING)
     for _ in range(2):
         payroll_chunk_compute(run_id=run.pk, calculation=run.calculation, chunk=Chunk(0, ids))
-    assert run.payouts.count() == run.employees_total
+    run.refresh_from_db()
+    assert run.payouts.count() == run.employees_total == run.employees_done
     assert run.payouts.filter(employee_id__in=ids).count() == 7
 
 
@@ -273,3 +274,34 @@ def test_run_payroll_command_prints_the_run_as_json():
         "fixed": str(run.fixed_total), "bonus": str(run.bonus_total), "adjustments": "0.00",
         "total": str(run.total), "warnings": 1,
     }
+
+
+def test_a_run_whose_chunk_was_lost_is_resumed_and_closed(demo, start, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payroll.tasks import resume_stalled_runs
+
+    run, _ = start(demo)
+    lost = list(run.payouts.order_by("pk").values_list("employee_id", flat=True)[:9])
+    run.payouts.filter(employee_id__in=lost).delete()
+    long_ago = timezone.now() - timedelta(hours=3)
+    PayrollRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.CALCULATING, employees_done=run.employees_total - 9, progressed_at=long_ago
+    )
+
+    assert resume_stalled_runs() == [run.pk]
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.CALCULATED
+    assert run.payouts.count() == run.employees_total == run.employees_done
+    assert run.total == sum(p.total for p in run.payouts.all())
+
+
+def test_a_run_that_is_progressing_is_left_alone(demo, start):
+    from payroll.tasks import resume_stalled_runs
+
+    run, _ = start(demo)
+    PayrollRun.objects.filter(pk=run.pk).update(status=RunStatus.CALCULATING)
+    assert resume_stalled_runs() == []
