@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
@@ -114,33 +113,37 @@ def _band_table(table, warnings: list[dict[str, str]]) -> engine.BandTable:
         return _UNUSABLE_TABLE
 
 
-@dataclass
 class _CompanyContext:
-    """What every payout of one company and period shares."""
+    """What every payout of one company and period shares. The stage and its active KPI
+    set are read only when a scheme has a factor on them (most payouts do not)."""
 
-    company: Company
-    period: Period
-    calendar: engine.WorkCalendar
-    kpis: dict[str, engine.Kpi]
-    stage: int | None
-    stage_kpi_set: object | None  # kpis.KpiSet with items prefetched
+    def __init__(self, company: Company, period: Period):
+        self.company = company
+        self.period = period
+        self.calendar = work_calendar(company=company, period=period)
+        self.kpis = kpi_definitions(company=company)
 
+    @cached_property
+    def stage(self) -> int | None:
+        return company_stage(company=self.company, period=self.period)
 
-def _company_context(company: Company, period: Period) -> _CompanyContext:
-    from kpis.models import KpiSet
+    @cached_property
+    def stage_kpi_set(self):
+        """kpis.KpiSet with its items, or None."""
+        from kpis.models import KpiSet
 
-    stage = company_stage(company=company, period=period)
-    stage_set = None
-    if stage is not None:
-        stage_set = (
-            KpiSet.objects.filter(company=company, stage=stage, is_active=True)
+        if self.stage is None:
+            return None
+        return (
+            KpiSet.objects.filter(company=self.company, stage=self.stage, is_active=True)
             .prefetch_related(Prefetch("items", queryset=_set_items()))
             .order_by("pk")  # one active set per stage; the default ordering would join the company
             .first()
         )
-    return _CompanyContext(
-        company, period, work_calendar(company=company, period=period), kpi_definitions(company=company), stage, stage_set
-    )
+
+
+def _company_context(company: Company, period: Period) -> _CompanyContext:
+    return _CompanyContext(company, period)
 
 
 def _engine_scheme(scheme: BonusScheme, context: _CompanyContext, warnings: list[dict[str, str]]) -> engine.Scheme:
@@ -185,19 +188,24 @@ def payout_inputs(
     period: Period,
     employee_ids: Sequence[int] | None = None,
     adjustments: dict[int, list[engine.Adjustment]] | None = None,
+    employees: Sequence[Employee] | None = None,
 ) -> list[engine.PayoutInput]:
     """The engine's input for each employee of the company employed in `period` (or for
-    exactly `employee_ids`), in personnel-number order. The number of queries does not
-    depend on how many employees there are."""
+    exactly `employee_ids`, or exactly `employees` of the company when the caller has them
+    loaded), in personnel-number order. The number of queries does not depend on how many
+    employees there are."""
     from kpis.models import MeasureValue, Plan
 
     context = _company_context(company, period)
-    employees_qs = (
-        Employee.objects.filter(company=company, pk__in=employee_ids)
-        if employee_ids is not None
-        else employees_in_period(company=company, period=period)
-    )
-    employees = list(employees_qs.order_by("personnel_number"))
+    if employees is None:
+        queryset = (
+            Employee.objects.filter(company=company, pk__in=employee_ids)
+            if employee_ids is not None
+            else employees_in_period(company=company, period=period)
+        )
+        employees = list(queryset.order_by("personnel_number"))
+    else:
+        employees = sorted(employees, key=lambda employee: employee.personnel_number)
     ids = [employee.pk for employee in employees]
     last_day = period.last_day
 

@@ -75,7 +75,7 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
 
 def payout_preview(*, employee: Employee, period: Period) -> PayoutResult:
     """One payout with its trace, computed now and stored nowhere."""
-    (data,) = payout_inputs(company=employee.company, period=period, employee_ids=[employee.pk])
+    (data,) = payout_inputs(company=employee.company, period=period, employees=[employee])
     return calculate_payout(data)
 
 
@@ -86,7 +86,7 @@ def payout_projection(*, employee: Employee, period: Period, today) -> dict:
     from compensation.engine.projection import project_measures, run_rate
     from compensation.selectors import measure_aggregations
 
-    (data,) = payout_inputs(company=employee.company, period=period, employee_ids=[employee.pk])
+    (data,) = payout_inputs(company=employee.company, period=period, employees=[employee])
     rate = run_rate(period, today)
     projected = dataclasses.replace(
         data, measures=project_measures(data.measures, measure_aggregations(company=employee.company), rate)
@@ -100,7 +100,7 @@ def payout_what_if(*, employee: Employee, period: Period, measures: dict[str, De
     from compensation.engine.guidance import next_bands
     from compensation.engine.projection import what_if_payout
 
-    (data,) = payout_inputs(company=employee.company, period=period, employee_ids=[employee.pk])
+    (data,) = payout_inputs(company=employee.company, period=period, employees=[employee])
     result = what_if_payout(data, measures)
     changed = dataclasses.replace(data, measures={**data.measures, **measures})
     return {"payout": result.as_json(), "next_bands": next_bands(changed, result)}

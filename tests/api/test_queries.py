@@ -102,3 +102,12 @@ def test_a_list_needs_few_queries(world, api, thirty_of_each, resource, django_a
     client.get(f"/api/v1/{resource}/")
     with django_assert_max_num_queries(6):  # token, membership, count, page, and a prefetch or two
         client.get(f"/api/v1/{resource}/", {"page_size": 100})
+
+
+def test_the_projection_reads_only_what_the_marketers_scheme_needs(world, api, django_assert_num_queries):
+    # token+user, employee, calendar, KPIs, salaries, assignment, scheme, factors, band
+    # points, plans, measures, aggregations: a leads × CPL marketer's scheme reads no stage set.
+    client = api("marketer")
+    client.get("/api/v1/me/projection/", {"period": "2026-11"})
+    with django_assert_num_queries(12):
+        assert client.get("/api/v1/me/projection/", {"period": "2026-11"}).status_code == 200
