@@ -114,8 +114,7 @@ def chunk_profile(company, ids: list[int]) -> list[tuple[str, float]]:
         "gather inputs (payout_inputs)": ("compensation/selectors.py", "payout_inputs"),
         "engine (calculate_payout)": ("compensation/engine/payout.py", "calculate_payout"),
         "build Payout objects": ("django/db/models/base.py", "__init__"),
-        "write payouts (bulk_create)": ("django/db/models/query.py", "bulk_create"),
-        "  of which quoting arrays (UNNEST)": ("psycopg/types/array.py", "_dump_list"),
+        "write payouts (COPY)": ("payroll/services.py", "_write_payouts"),
         "delete earlier payouts": ("django/db/models/query.py", "delete"),
         "all SQL round trips": ("django/db/backends/utils.py", "_execute"),
     }
