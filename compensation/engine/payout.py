@@ -138,7 +138,7 @@ def fulfillment(direction: str, plan: Decimal | None, actual: Decimal | None) ->
 
 def _fulfillment(direction: str, plan: Decimal | None, actual: Decimal | None) -> tuple[Decimal, str]:
     """`fulfillment` and its text (the trace needs both, for every KPI of every payout)."""
-    if plan is None or actual is None:
+    if plan is None or actual is None or plan <= ZERO:  # a plan is > 0 (rules refuse others on save)
         return _NO_FULFILLMENT
     if direction == LOWER_IS_BETTER:
         value = plan / actual * HUNDRED if actual else FULFILLMENT_CEILING
