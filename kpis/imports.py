@@ -91,6 +91,7 @@ CSV_NOT_UTF8 = "csv_not_utf8"
 HEADER_WRONG = "header_wrong"
 NO_DATA_ROWS = "no_data_rows"
 CELL_EMPTY = "cell_empty"
+BAD_CHARACTER = "bad_character"
 UNKNOWN_EMPLOYEE = "unknown_employee"
 UNKNOWN_CODE = "unknown_code"
 BAD_PERIOD = "bad_period"
@@ -416,6 +417,8 @@ def validate_rows(
         for column in COLUMNS:
             if _blank(row.cells[column]):
                 report(column, CELL_EMPTY, "the cell is empty")
+            elif _unstorable(row.cells[column]):
+                report(column, BAD_CHARACTER, "the cell holds a control character that cannot be stored")
         number, code = texts[row.number]
         employee_id = employees.get(number) if number else None
         if number and employee_id is None:
@@ -468,9 +471,15 @@ def _column_order(column: str | None, columns: dict[str, str]) -> int:
     return written.index(column) if column in written else -1
 
 
+def _unstorable(cell: Any) -> bool:
+    """NUL and lone surrogates: PostgreSQL cannot store them in text."""
+    return isinstance(cell, str) and any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in cell)
+
+
 def _text(cell: Any) -> str:
-    """A personnel number or a code as text: numbers Excel stored as numbers read as digits."""
-    if cell is None:
+    """A personnel number or a code as text: numbers Excel stored as numbers read as digits.
+    Text the database cannot hold reads as nothing (its cell is reported on its own)."""
+    if cell is None or _unstorable(cell):
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))

@@ -629,3 +629,19 @@ def test_the_queries_do_not_grow_with_the_rows(company, employees, django_assert
         updated = plans_import(company=company, file_name="p.csv", content=csv_file(rows("2")))
 
     assert (created.rows_created, updated.rows_updated) == (300, 300)
+
+
+@pytest.mark.parametrize("bad", ["DEMO\x00A", "lead\ud800s"], ids=["nul", "surrogate"])
+def test_a_character_the_database_cannot_store_is_a_cell_error(bad):
+    from compensation.demo import seed_demo
+    from kpis.imports import BAD_CHARACTER, items_import
+    from kpis.models import Plan
+
+    company = seed_demo()
+    before = Plan.objects.count()
+    result = items_import(
+        kind="plans", company=company, source="test",
+        items=[{"personnel_number": bad, "period": "2026-12", "code": "leads", "value": "1"}],
+    )
+    assert BAD_CHARACTER in {problem.code for problem in result.errors}
+    assert Plan.objects.count() == before
