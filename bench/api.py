@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +109,7 @@ def one_request(token: str) -> None:
     assert response.status_code == 200, response.content[:300]
     print(f"one request in this process: {len(captured.captured_queries)} queries, {seconds * 1000:.1f} ms")
     for query in captured.captured_queries:
-        print(f"  {float(query['time']) * 1000:5.1f} ms  {query['sql'][:110]}")
+        print(f"  {Decimal(query['time']) * 1000:5.1f} ms  {query['sql'][:110]}")
 
     profile = cProfile.Profile()
     rounds = 50
