@@ -57,15 +57,20 @@ def company_stage(*, company: Company, period: Period) -> int | None:
     return stage
 
 
+def catalogue_and_own(model, *, company: Company) -> QuerySet:
+    """Catalogue rows (no company) and the company's own, the company's last: read into a
+    dict by code, the company's own row wins over the catalogue's."""
+    return model.objects.filter(Q(company__isnull=True) | Q(company=company)).order_by(
+        F("company_id").asc(nulls_first=True)
+    )
+
+
 def kpi_definitions(*, company: Company) -> dict[str, engine.Kpi]:
     """The catalogue's KPIs and the company's own (which win on the same code), parsed."""
     from kpis.models import Kpi
 
-    rows = Kpi.objects.filter(Q(company__isnull=True) | Q(company=company)).select_related("measure").order_by(
-        "company_id"
-    )
     definitions: dict[str, engine.Kpi] = {}
-    for kpi in sorted(rows, key=lambda k: k.company_id is not None):
+    for kpi in catalogue_and_own(Kpi, company=company).select_related("measure"):
         try:
             formula = _parsed(kpi.expression)
         except engine.FormulaError:
@@ -85,12 +90,7 @@ def measure_aggregations(*, company: Company) -> dict[str, str]:
     """Each measure's aggregation; the company's own measure wins over the catalogue's."""
     from kpis.models import Measure
 
-    rows = (
-        Measure.objects.filter(Q(company__isnull=True) | Q(company=company))
-        .order_by(F("company_id").asc(nulls_first=True))
-        .values_list("code", "aggregation")
-    )
-    return dict(rows)
+    return dict(catalogue_and_own(Measure, company=company).values_list("code", "aggregation"))
 
 
 def _set_items():

@@ -1,6 +1,5 @@
 """Writes for band tables and bonus schemes, and the payout preview."""
 
-import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -10,6 +9,8 @@ from simple_history.utils import bulk_create_with_history
 
 from compensation.domain import raise_problems
 from compensation.engine import PayoutResult, Period, band_points_problems, calculate_payout
+from compensation.engine.guidance import next_bands
+from compensation.engine.projection import projected_input, what_if_input
 from compensation.models import BandPoint, BandTable, BonusScheme, Employee, SchemeFactor
 from compensation.selectors import payout_inputs
 
@@ -82,25 +83,20 @@ def payout_preview(*, employee: Employee, period: Period) -> PayoutResult:
 def payout_projection(*, employee: Employee, period: Period, today) -> dict:
     """Spec §9: the payout the period brings at the current run rate, with what it takes
     to reach the next band of each factor."""
-    from compensation.engine.guidance import next_bands
-    from compensation.engine.projection import project_measures, run_rate
     from compensation.selectors import measure_aggregations
 
     (data,) = payout_inputs(company=employee.company, period=period, employees=[employee])
-    rate = run_rate(period, today)
-    projected = dataclasses.replace(
-        data, measures=project_measures(data.measures, measure_aggregations(company=employee.company), rate)
-    )
-    result = calculate_payout(projected)
-    return {"run_rate": str(rate), "payout": result.as_json(), "next_bands": next_bands(projected, result)}
+    projected, rate = projected_input(data, measure_aggregations(company=employee.company), today)
+    return {"run_rate": str(rate), **_explained(projected)}
 
 
 def payout_what_if(*, employee: Employee, period: Period, measures: dict[str, Decimal]) -> dict:
     """The payout with these measures in place of the recorded ones; stores nothing."""
-    from compensation.engine.guidance import next_bands
-    from compensation.engine.projection import what_if_payout
-
     (data,) = payout_inputs(company=employee.company, period=period, employees=[employee])
-    result = what_if_payout(data, measures)
-    changed = dataclasses.replace(data, measures={**data.measures, **measures})
-    return {"payout": result.as_json(), "next_bands": next_bands(changed, result)}
+    return _explained(what_if_input(data, measures))
+
+
+def _explained(data) -> dict:
+    """A payout with what it takes to reach the next band of each factor."""
+    result = calculate_payout(data)
+    return {"payout": result.as_json(), "next_bands": next_bands(data, result)}

@@ -55,6 +55,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from compensation.engine import Period, Problem
 from compensation.engine.rules import measure_value_problems, plan_value_problems
 from compensation.models import Company, Employee
+from compensation.selectors import catalogue_and_own
 from kpis.models import ImportLog, Kpi, Measure, MeasureValue, Plan
 
 # --- limits (module constants, so tests can make them small) ----------------------------
@@ -396,14 +397,8 @@ def validate_rows(
     if lock:
         employees_query = employees_query.select_for_update()
     employees = dict(employees_query.values_list("personnel_number", "pk"))
-    targets = {
-        # the company's own code wins over the catalogue's (ordered last)
-        target.code: target
-        for target in sorted(
-            kind.target_model.objects.filter(models.Q(company__isnull=True) | models.Q(company=company)),
-            key=lambda target: target.company_id is not None,
-        )
-    }
+    # the company's own code wins over the catalogue's (it comes last)
+    targets = {target.code: target for target in catalogue_and_own(kind.target_model, company=company)}
     value_field = kind.model._meta.get_field("value")
 
     records: list[Record] = []

@@ -73,19 +73,16 @@ def kpi_set_copy_preset(*, preset: KpiSet, company: Company, activate: bool = Fa
 
 
 def plan_upsert(*, employee: Employee, period: str, kpi: Kpi, value: Decimal) -> Plan:
-    plan = Plan.objects.filter(employee=employee, period=period, kpi=kpi).first() or Plan(
-        employee=employee, period=period, kpi=kpi
-    )
-    plan.value = value
-    plan.full_clean()
-    plan.save()
-    return plan
+    return _value_upsert(Plan, value, employee=employee, period=period, kpi=kpi)
 
 
 def measure_value_upsert(*, employee: Employee, period: str, measure: Measure, value: Decimal) -> MeasureValue:
-    record = MeasureValue.objects.filter(employee=employee, period=period, measure=measure).first() or MeasureValue(
-        employee=employee, period=period, measure=measure
-    )
+    return _value_upsert(MeasureValue, value, employee=employee, period=period, measure=measure)
+
+
+def _value_upsert(model, value: Decimal, **key):
+    """Create or change the one row of `key`, validated by the model's rules."""
+    record = model.objects.filter(**key).first() or model(**key)
     record.value = value
     record.full_clean()
     record.save()

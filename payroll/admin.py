@@ -231,7 +231,7 @@ class AdjustmentForm(forms.ModelForm):
         employee, period = cleaned.get("employee"), cleaned.get("period")
         if employee and period:
             try:
-                services._ensure_period_open(employee, period)
+                services.adjustment_period_ensure_open(employee, period)
             except services.RunStateError as error:
                 raise ValidationError({"period": error.message}, code=error.code) from error
         return cleaned
@@ -258,7 +258,7 @@ class AdjustmentAdmin(ReadOnlyAfterAddMixin, HistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         if obj is not None:
             try:
-                services._ensure_period_open(obj.employee, obj.period)
+                services.adjustment_period_ensure_open(obj.employee, obj.period)
             except services.RunStateError:
                 return False
         return super().has_delete_permission(request, obj)

@@ -194,12 +194,9 @@ def payroll_chunk_compute(*, run_id: int, calculation: int, chunk: Chunk) -> boo
         return False
     period = Period.parse(run.period)
     adjustments = adjustments_by_employee(employee_ids=chunk.employee_ids, period=period)
-    inputs = payout_inputs(company=run.company, period=period, employee_ids=chunk.employee_ids, adjustments=adjustments)
-    ids = (
-        dict(Employee.objects.filter(pk__in=chunk.employee_ids).order_by().values_list("personnel_number", "pk"))
-        if inputs
-        else {}
-    )
+    employees = list(Employee.objects.filter(company=run.company, pk__in=chunk.employee_ids).order_by())
+    ids = {employee.personnel_number: employee.pk for employee in employees}
+    inputs = payout_inputs(company=run.company, period=period, employees=employees, adjustments=adjustments)
     payouts = []
     for data in inputs:
         result = calculate_payout(data)
@@ -344,7 +341,8 @@ def payroll_run_cancel(*, run: PayrollRun, by=None, note: str = "") -> PayrollRu
     return run
 
 
-def _ensure_period_open(employee: Employee, period: str) -> None:
+def adjustment_period_ensure_open(employee: Employee, period: str) -> None:
+    """Refuse an adjustment for a period whose payroll is approved or paid."""
     frozen = PayrollRun.objects.filter(company_id=employee.company_id, period=period, status__in=FROZEN).first()
     if frozen:
         raise RunStateError(
@@ -357,13 +355,13 @@ def adjustment_create(*, employee: Employee, period: str, amount, reason: str, c
     """A one-off signed amount; it counts in that period's (re)calculation."""
     adjustment = Adjustment(employee=employee, period=period, amount=amount, reason=reason, created_by=created_by)
     adjustment.full_clean()
-    _ensure_period_open(employee, period)
+    adjustment_period_ensure_open(employee, period)
     adjustment.save()
     return adjustment
 
 
 def adjustment_delete(*, adjustment: Adjustment) -> None:
-    _ensure_period_open(adjustment.employee, adjustment.period)
+    adjustment_period_ensure_open(adjustment.employee, adjustment.period)
     adjustment.delete()
 
 

@@ -18,7 +18,6 @@ from compensation.services import payout_preview, payout_projection, payout_what
 from kpis.models import Kpi, Measure
 from payroll.excel.selectors import RELEASED
 from payroll.models import Payout, PayrollRun, RunStatus
-from payroll.services import four_eyes_blocks
 from portal.charts import Month, pay_history_chart
 from portal.labels import catalogue_name, run_status, warning_text
 
@@ -359,11 +358,6 @@ def runs_ready_to_pay(*, company) -> QuerySet[PayrollRun]:
 
 def runs_paid(*, company, limit: int = 12) -> QuerySet[PayrollRun]:
     return company_runs(company=company).filter(status=RunStatus.PAID).order_by("-paid_at")[:limit]
-
-
-def run_four_eyes_blocks(*, run: PayrollRun, user) -> bool:
-    """Whether the four-eyes rule keeps `user` from approving `run` (the payroll's own rule)."""
-    return four_eyes_blocks(run=run, user=user)
 
 
 def run_progress(run: PayrollRun) -> dict:

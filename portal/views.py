@@ -257,7 +257,7 @@ def run_detail(request, pk: int):
             "run": run,
             "progress": selectors.run_progress(run),
             "warnings": warnings,
-            "four_eyes_blocks": selectors.run_four_eyes_blocks(run=run, user=request.user),
+            "four_eyes_blocks": payroll.four_eyes_blocks(run=run, user=request.user),
             "transitions": run.transitions.select_related("by"),
         },
     )

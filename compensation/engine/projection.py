@@ -30,13 +30,23 @@ def project_measures(
     return {code: value * factor if aggregations.get(code, SUM) == SUM else value for code, value in measures.items()}
 
 
+def projected_input(data: PayoutInput, aggregations: Mapping[str, str], today: date) -> tuple[PayoutInput, Decimal]:
+    """The input with its measures projected to the period's end, and the run rate used."""
+    factor = run_rate(data.period, today)
+    return dataclasses.replace(data, measures=project_measures(data.measures, aggregations, factor)), factor
+
+
+def what_if_input(data: PayoutInput, measures: Mapping[str, Decimal]) -> PayoutInput:
+    """The input with the user's measures in place of the recorded ones."""
+    return dataclasses.replace(data, measures={**data.measures, **measures})
+
+
 def project_payout(data: PayoutInput, aggregations: Mapping[str, str], today: date) -> tuple[PayoutResult, Decimal]:
     """The payout the period will bring at the current run rate, and that rate."""
-    factor = run_rate(data.period, today)
-    projected = dataclasses.replace(data, measures=project_measures(data.measures, aggregations, factor))
+    projected, factor = projected_input(data, aggregations, today)
     return calculate_payout(projected), factor
 
 
 def what_if_payout(data: PayoutInput, measures: Mapping[str, Decimal]) -> PayoutResult:
     """The payout with the user's measures in place of the recorded ones (stores nothing)."""
-    return calculate_payout(dataclasses.replace(data, measures={**data.measures, **measures}))
+    return calculate_payout(what_if_input(data, measures))

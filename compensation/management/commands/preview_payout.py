@@ -5,7 +5,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.engine import Period
+from compensation.management.arguments import period_argument
 from compensation.models import Employee
 from compensation.services import payout_preview
 
@@ -20,10 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the payout as JSON")
 
     def handle(self, *args, **options):
-        try:
-            period = Period.parse(options["period"])
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        period = period_argument(options["period"])
         employees = Employee.objects.select_related("company").filter(personnel_number=options["personnel_number"])
         if options["company"]:
             employees = employees.filter(company__slug=options["company"])

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.models import Company
+from compensation.management.arguments import company_argument
 from kpis import imports
 
 
@@ -24,9 +24,7 @@ class ImportCommand(BaseCommand):
         parser.add_argument("--user", help="username recorded as the uploader (and in the history)")
 
     def handle(self, *args, **options):
-        company = Company.objects.filter(slug=options["company"]).first()
-        if company is None:
-            raise CommandError(f"no company with slug {options['company']!r}")
+        company = company_argument(options["company"])
         user = None
         if options["user"]:
             user = get_user_model().objects.filter(username=options["user"]).first()

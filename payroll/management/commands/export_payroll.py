@@ -5,8 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.engine import Period
-from compensation.models import Company
+from compensation.management.arguments import company_argument, period_argument
 from payroll.excel.selectors import READY
 from payroll.excel.services import payroll_sheet_write
 from payroll.models import ENDED_WITHOUT_RESULT, PayrollRun
@@ -21,14 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="the .xlsx file to write")
 
     def handle(self, *args, **options):
-        try:
-            period = Period.parse(options["period"])
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        period = period_argument(options["period"])
         slug = options["company"]
-        company = Company.objects.filter(slug=slug).first()
-        if company is None:
-            raise CommandError(f"no company with slug {slug!r}")
+        company = company_argument(slug)
         run = (
             PayrollRun.objects.select_related("company")
             .exclude(status__in=ENDED_WITHOUT_RESULT)

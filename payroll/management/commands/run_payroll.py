@@ -6,8 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.engine import Period
-from compensation.models import Company
+from compensation.management.arguments import company_argument, period_argument
 from payroll.models import RunStatus
 from payroll.selectors import payroll_run_summary
 from payroll.services import payroll_run_start
@@ -27,13 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the run as JSON")
 
     def handle(self, *args, **options):
-        try:
-            period = Period.parse(options["period"])
-        except ValueError as error:
-            raise CommandError(str(error)) from error
-        company = Company.objects.filter(slug=options["company"]).first()
-        if company is None:
-            raise CommandError(f"no company with slug {options['company']!r}")
+        period = period_argument(options["period"])
+        company = company_argument(options["company"])
         run, created = payroll_run_start(company=company, period=period, chunk_size=options["chunk_size"])
         if not options["json"]:
             self.stdout.write(f"{'Started' if created else 'Found'} run {run.pk}: {company.slug} {run.period}, {run.status}")
