@@ -37,6 +37,11 @@ def user_company_id(user) -> int | None:
 def user_employee(user) -> Employee | None:
     if not getattr(user, "is_authenticated", False):
         return None
+    if Employee.user.field.remote_field.is_cached(user):  # read with the user (config.authentication)
+        try:
+            return user.employee
+        except Employee.DoesNotExist:
+            return None
     return Employee.objects.select_related("company").filter(user=user).first()
 
 

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class CompensationConfig(AppConfig):
     name = "compensation"
+
+    def ready(self) -> None:
+        from compensation.configuration import connect_signals
+
+        connect_signals()

@@ -1,5 +1,6 @@
 """Companies, their people, fixed pay, band tables and bonus schemes."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,6 +28,12 @@ class Company(models.Model):
         default=True, help_text="A payroll run must be approved by someone other than who started it."
     )
     automatic_runs = models.BooleanField(default=False, help_text="Compute last month's payroll on the 1st.")
+    config_version = models.UUIDField(
+        default=uuid.uuid4,
+        editable=False,
+        help_text="Replaced, in the same transaction, by every change to what the company's payouts are "
+        "computed from; keys the compiled configuration each process keeps (compensation.configuration).",
+    )
 
     class Meta:
         verbose_name_plural = "companies"
@@ -34,6 +41,14 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # A new version on every save: a stale copy of this row saved later must never bring
+        # back a version that processes still hold configuration under.
+        self.config_version = uuid.uuid4()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "config_version"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.currency and not (len(self.currency) == 3 and self.currency.isalpha() and self.currency.isupper()):

@@ -12,7 +12,7 @@ from compensation.engine import PayoutResult, Period, band_points_problems, calc
 from compensation.engine.guidance import next_bands
 from compensation.engine.projection import projected_input, what_if_input
 from compensation.models import BandPoint, BandTable, BonusScheme, Employee, SchemeFactor
-from compensation.selectors import payout_inputs
+from compensation.selectors import company_configuration, payout_inputs
 
 
 def band_table_validate(*, points: Sequence[tuple[Decimal | None, Decimal | None]]) -> None:
@@ -83,10 +83,9 @@ def payout_preview(*, employee: Employee, period: Period) -> PayoutResult:
 def payout_projection(*, employee: Employee, period: Period, today) -> dict:
     """Spec §9: the payout the period brings at the current run rate, with what it takes
     to reach the next band of each factor."""
-    from compensation.selectors import measure_aggregations
-
-    (data,) = payout_inputs(company=employee.company, period=period, employees=[employee])
-    projected, rate = projected_input(data, measure_aggregations(company=employee.company), today)
+    configuration = company_configuration(company=employee.company, period=period)
+    (data,) = payout_inputs(company=employee.company, period=period, employees=[employee], configuration=configuration)
+    projected, rate = projected_input(data, configuration.aggregations, today)
     return {"run_rate": str(rate), **_explained(projected)}
 
 

@@ -71,3 +71,12 @@ def eager_celery(monkeypatch):
     from config.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
+@pytest.fixture(autouse=True)
+def _no_compiled_configuration():
+    """Each test starts with no company configuration compiled in this process: a test's
+    rolled-back rows must not live on in the process cache."""
+    from compensation.selectors import forget_compiled_configurations
+
+    forget_compiled_configurations()

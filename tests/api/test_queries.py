@@ -37,9 +37,13 @@ def thirty_of_each(world):
                 SchemeFactor(name="k2", input_kind="kpi", kpi=cpl, band_table=table),
             ],
         )
-        kpi_set_save(kpi_set=KpiSet(company=company, stage=1 + n % 5, name=f"Set {n}"), items=[(leads, D("0.5")), (cpl, D("0.5"))])
+        kpi_set_save(
+            kpi_set=KpiSet(company=company, stage=1 + n % 5, name=f"Set {n}"),
+            items=[(leads, D("0.5")), (cpl, D("0.5"))],
+        )
     PayrollRun.objects.bulk_create(
-        PayrollRun(company=company, period=f"{2000 + n // 12}-{1 + n % 12:02d}", status="cancelled") for n in range(PAGE)
+        PayrollRun(company=company, period=f"{2000 + n // 12}-{1 + n % 12:02d}", status="cancelled")
+        for n in range(PAGE)
     )
 
 
@@ -104,10 +108,21 @@ def test_a_list_needs_few_queries(world, api, thirty_of_each, resource, django_a
         client.get(f"/api/v1/{resource}/", {"page_size": 100})
 
 
-def test_the_projection_reads_only_what_the_marketers_scheme_needs(world, api, django_assert_num_queries):
-    # token+user, employee, calendar, KPIs, salaries, assignment, scheme, factors, band
-    # points, plans, measures, aggregations: a leads × CPL marketer's scheme reads no stage set.
+def test_the_projection_reads_only_the_marketers_own_rows_once_the_configuration_is_compiled(
+    world, api, django_assert_num_queries
+):
+    # token with user, membership and employee, configuration version, and the marketer's own rows (salaries,
+    # assignment, plans, measures) in one query. The calendar, KPIs, aggregations and the
+    # scheme with its factors and band points are compiled once per process and version.
     client = api("marketer")
     client.get("/api/v1/me/projection/", {"period": "2026-11"})
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(3):
         assert client.get("/api/v1/me/projection/", {"period": "2026-11"}).status_code == 200
+
+
+def test_a_new_period_compiles_the_configuration_once(world, api, django_assert_max_num_queries):
+    # A leads × CPL marketer's scheme reads no stage set: calendar, KPIs, aggregations,
+    # scheme, factors and band points come on top of the three.
+    client = api("marketer")
+    with django_assert_max_num_queries(9):
+        assert client.get("/api/v1/me/projection/", {"period": "2026-07"}).status_code == 200

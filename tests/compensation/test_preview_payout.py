@@ -44,7 +44,9 @@ def test_example_b_stage_scorecard_step_and_linear(demo):
     assert [item["fulfillment_pct"] for item in items] == ["120.00", "90.00", "100.00", "80.00", "200.00"]
     assert items[-1]["capped_pct"] == "150.00"
 
-    BandTable.objects.filter(company=demo, name="Scorecard bands").update(mode="linear")
+    table = BandTable.objects.get(company=demo, name="Scorecard bands")
+    table.mode = "linear"
+    table.save()
     linear = preview("DEMO-B")
     assert linear["trace"]["bonus"]["factors"][0]["coefficient"] == "1.0150"
     assert (linear["bonus"], linear["total"]) == ("20300.00", "60300.00")

@@ -9,15 +9,18 @@ import os
 import threading
 import time
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.db import connections
 
 from compensation.engine import Period
+from compensation.models import BandTable
+from compensation.services import band_table_save
 from config.celery import app as celery_app
 from payroll.models import Payout, PayrollRun, RunStatus
-from payroll.services import payroll_run_start
+from payroll.services import payroll_run_recalculate, payroll_run_start
 from tests.factories import CompanyFactory
 from tests.payroll.worker import (
     PERIOD,
@@ -132,6 +135,26 @@ def test_a_real_worker_computes_a_run_with_progress(start_worker):
     assert_complete_and_right(run, 300)
     assert run.chunks_total == 6
     assert any(status == RunStatus.CALCULATING and 0 < done < 300 for status, done in seen), seen[:: max(len(seen) // 20, 1)]
+
+
+def test_a_worker_recalculates_with_the_configuration_changed_in_another_process(start_worker):
+    """The worker keeps the company's compiled configuration between tasks; a band table
+    changed here, after the first calculation, must reach its recalculation."""
+    company = demo_company_with(0)
+    worker = start_worker()
+    run, _ = payroll_run_start(company=company, period=PERIOD, chunk_size=10)
+    wait_for(run, timeout=60, worker=worker)
+    assert_complete_and_right(run, SEEDED)
+    assert Payout.objects.get(run=run, employee__personnel_number="DEMO-A").bonus == Decimal("15000.00")
+
+    table = BandTable.objects.get(company=company, name__startswith="Seed bands")
+    points = [(point.lower_bound_pct, point.coefficient) for point in table.points.all()]
+    band_table_save(table=table, points=[(lower, Decimal("0.6") if k == Decimal("0.5") else k) for lower, k in points])
+    run = payroll_run_recalculate(run=run)
+    wait_for(run, timeout=60, worker=worker)
+
+    assert_complete_and_right(run, SEEDED)  # as computed here, from the changed table
+    assert Payout.objects.get(run=run, employee__personnel_number="DEMO-A").bonus == Decimal("18000.00")
 
 
 def kill_with_every_chunk_in_redis(worker: CeleryWorker, run: PayrollRun, queue: str, attempts: int = 100) -> None:
