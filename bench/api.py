@@ -3,9 +3,10 @@ gunicorn with 10,000 employees in PostgreSQL and 20 concurrent clients.
 
 Run from the repository root:
 
-    .venv/bin/python bench/api.py [--employees N] [--clients C] [--seconds S] [--workers W]
+    .venv/bin/python bench/api.py [--employees N] [--clients C] [--seconds S] [--workers W] [--url U]
 
-(defaults 10,000 marketers, 20 clients, 30 s, 2 gunicorn workers). It creates its own
+(defaults 10,000 marketers, 20 clients, 30 s, 2 gunicorn workers, the projection; `--url
+/api/v1/me/` measures the cheapest authenticated read, a floor for any endpoint). It creates its own
 database (`marketer_bonus_bench_api` on BENCH_API_DATABASE_URL's server, dropped at the end
 unless --keep), migrates it, seeds the demo company plus N marketers in bulk (salaries,
 scheme assignments, plans, measures: `tests/payroll/worker.add_marketers`), gives each a
@@ -14,8 +15,9 @@ user with a token, and prints:
 - one request in this process: its queries and where its time goes (cProfile);
 - under `gunicorn config.wsgi -w W` on a free port of 127.0.0.1 (database connections kept
   600 s through `DATABASE_URL=…?conn_max_age=600`; `--conn-max-age 0` is Django's default of
-  one connection per request): C client threads, each with its own marketer's token,
-  sending requests one after another for S seconds (after a 2 s warm-up that is not
+  one connection per request): C client threads, each cycling through its own share of
+  the marketers' tokens (every request another marketer), sending requests one after
+  another for S seconds (after a 2 s warm-up that is not
   counted): p50/p95/p99 latency, requests per second, each request's time inside a worker
   (gunicorn's access log) and the CPU the workers, PostgreSQL and the clients used.
 
@@ -58,6 +60,7 @@ def parse_args() -> argparse.Namespace:
         "--conn-max-age", type=int, default=600,
         help="seconds gunicorn's workers keep a database connection (0: a new one per request, Django's default)",
     )  # fmt: skip
+    parser.add_argument("--url", default=URL, help="the path (and query) every request asks for")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--reuse", action="store_true", help="use the kept bench database as it is (no seeding)")
     return parser.parse_args()
@@ -94,29 +97,29 @@ def seed(employees: int) -> list[str]:
     return [token.key for token in tokens]
 
 
-def one_request(token: str) -> None:
-    """One projection in this process: its queries, then its time under cProfile."""
+def one_request(token: str, url: str) -> None:
+    """One request in this process: its queries, then its time under cProfile."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-    assert client.get(URL).status_code == 200
+    assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
-        response = client.get(URL)
+        response = client.get(url)
         seconds = time.perf_counter() - started
     assert response.status_code == 200, response.content[:300]
     print(f"one request in this process: {len(captured.captured_queries)} queries, {seconds * 1000:.1f} ms")
     for query in captured.captured_queries:
-        print(f"  {Decimal(query['time']) * 1000:5.1f} ms  {query['sql'][:110]}")
+        print(f"  {Decimal(query['time']) * 1000:5.1f} ms  {' '.join(query['sql'].split())[:110]}")
 
     profile = cProfile.Profile()
     rounds = 50
     started = time.perf_counter()
     profile.enable()
     for _ in range(rounds):
-        client.get(URL)
+        client.get(url)
     profile.disable()
     per_request = (time.perf_counter() - started) / rounds
     stats = pstats.Stats(profile).stats
@@ -125,8 +128,7 @@ def one_request(token: str) -> None:
         "  authentication (token, user)": ("rest_framework/request.py", "_authenticate"),
         "  payout_projection": ("compensation/services.py", "payout_projection"),
         "    payout_inputs (gather)": ("compensation/selectors.py", "payout_inputs"),
-        "      company context": ("compensation/selectors.py", "_company_context"),
-        "      kpi_definitions": ("compensation/selectors.py", "kpi_definitions"),
+        "    company_configuration (kept)": ("compensation/selectors.py", "company_configuration"),
         "    calculate_payout (engine)": ("compensation/engine/payout.py", "calculate_payout"),
         "    next_bands (guidance)": ("compensation/engine/guidance.py", "next_bands"),
         "  rendering JSON": ("rest_framework/renderers.py", "render"),
@@ -192,20 +194,22 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
 
 class Client(threading.Thread):
     """Requests one after another on a keep-alive connection (re-opened when the server
-    closes it, as gunicorn's sync workers do), until `stop_at`; latencies after `count_from`."""
+    closes it, as gunicorn's sync workers do), each with the next of its `tokens`, until
+    `stop_at`; latencies after `count_from`."""
 
-    def __init__(self, port: int, token: str, count_from: float, stop_at: float):
+    def __init__(self, port: int, url: str, tokens: list[str], count_from: float, stop_at: float):
         super().__init__(daemon=True)
-        self.port, self.token, self.count_from, self.stop_at = port, token, count_from, stop_at
+        self.port, self.url, self.tokens, self.count_from, self.stop_at = port, url, tokens, count_from, stop_at
         self.latencies: list[float] = []
         self.errors: dict[str, int] = {}
 
     def run(self) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Authorization": f"Token {self.token}", "Accept": "application/json"}
+        headers = [{"Authorization": f"Token {token}", "Accept": "application/json"} for token in self.tokens]
+        sent = 0
         while (now := time.perf_counter()) < self.stop_at:
             try:
-                connection.request("GET", URL, headers=headers)
+                connection.request("GET", self.url, headers=headers[sent % len(headers)])
                 response = connection.getresponse()
                 response.read()
                 status = str(response.status)
@@ -214,6 +218,7 @@ class Client(threading.Thread):
             except (OSError, http.client.HTTPException) as error:
                 connection.close()
                 status = type(error).__name__
+            sent += 1
             elapsed = time.perf_counter() - now
             if now >= self.count_from:
                 if status == "200":
@@ -223,11 +228,11 @@ class Client(threading.Thread):
         connection.close()
 
 
-def load(port: int, tokens: list[str], clients: int, seconds: float) -> tuple[list[float], dict[str, int], float]:
+def load(port: int, url: str, tokens: list[str], clients: int, seconds: float) -> tuple[list[float], dict[str, int], float]:
+    """`clients` threads, each with every `clients`-th token (each marketer asked by one client)."""
     begin = time.perf_counter()
     count_from, stop_at = begin + 2, begin + 2 + seconds
-    step = max(len(tokens) // clients, 1)
-    threads = [Client(port, tokens[(n * step) % len(tokens)], count_from, stop_at) for n in range(clients)]
+    threads = [Client(port, url, tokens[n::clients] or tokens, count_from, stop_at) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -241,6 +246,14 @@ def load(port: int, tokens: list[str], clients: int, seconds: float) -> tuple[li
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))]
+
+
+def workers_of(pid: int, workers: int) -> list[int]:
+    """gunicorn's master and its workers, once all are forked (the master listens first)."""
+    deadline = time.monotonic() + 30
+    while len(found := children_of(pid)) < workers + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
 
 
 def children_of(pid: int) -> list[int]:
@@ -287,7 +300,7 @@ def main() -> None:
             tokens = seed(args.employees)
         print(f"machine: {machine()}")
         print(f"data: demo company + {args.employees:,} marketers with users and tokens, in {time.perf_counter() - started:.1f} s")
-        one_request(tokens[len(tokens) // 2])
+        one_request(tokens[len(tokens) // 2], args.url)
         connections.close_all()
 
         log = Path(f"/tmp/bench-api-gunicorn-{os.getpid()}.log")
@@ -295,9 +308,9 @@ def main() -> None:
         port = free_port()
         served = f"{database}?conn_max_age={args.conn_max_age}&conn_health_checks=true" if args.conn_max_age else database
         gunicorn = start_gunicorn({**os.environ, "DATABASE_URL": served}, port, args.workers, log, access)
-        pids = children_of(gunicorn.pid)
+        pids = workers_of(gunicorn.pid, args.workers)
         cpu_before = (cpu_seconds(pids), cpu_seconds(postgres_pids()), cpu_seconds([os.getpid()]))
-        latencies, errors, seconds = load(port, tokens, args.clients, args.seconds)
+        latencies, errors, seconds = load(port, args.url, tokens, args.clients, args.seconds)
         cpu_after = (cpu_seconds(pids), cpu_seconds(postgres_pids()), cpu_seconds([os.getpid()]))
         stop_gunicorn(gunicorn)
         gunicorn = None
@@ -307,7 +320,7 @@ def main() -> None:
         ordered = sorted(latencies)
         p50, p95, p99 = (percentile(ordered, f) * 1000 for f in (0.50, 0.95, 0.99))
         print(
-            f"load: GET {URL} under gunicorn -w {args.workers} (sync), {args.clients} clients, "
+            f"load: GET {args.url} under gunicorn -w {args.workers} (sync), {args.clients} clients, "
             f"{seconds:.0f} s after a 2 s warm-up, database connections kept {args.conn_max_age} s"
         )
         print(f"  requests: {len(latencies):,} ok, {sum(errors.values())} failed {errors or ''}")
@@ -317,7 +330,7 @@ def main() -> None:
             f"mean {statistics.fmean(latencies) * 1000:.1f}, max {ordered[-1] * 1000:.1f}"
         )
         in_worker = sorted(
-            int(line.split()[0]) / 1000 for line in access.read_text().splitlines() if line.endswith(URL.split("?")[0])
+            int(line.split()[0]) / 1000 for line in access.read_text().splitlines() if line.endswith(args.url.split("?")[0])
         )
         print(
             f"  time in the gunicorn worker per request (access log, all requests), ms: p50 {percentile(in_worker, 0.5):.1f}, "
