@@ -167,7 +167,8 @@ ERROR_SCHEMA = {
 }
 ERRORS = {
     "400": "The request is refused: `fields` names every bad field or item.",
-    "403": "Not signed in, or the user's role may not do this.",
+    "401": "Not signed in: no token or session, or an unknown token (`WWW-Authenticate: Token`).",
+    "403": "The user's role may not do this.",
     "404": "No such row for this user (another company's rows do not exist for it), or no such page.",
     "415": "The body is not JSON (nor a form).",
     "409": "The state of the data does not allow it (`code`: run_frozen, run_ended, run_not_calculated, "
@@ -191,7 +192,7 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
     if "requestBody" in operation:
         statuses.append("415")
     if path not in UNAUTHENTICATED_PATHS:
-        statuses.append("403")
+        statuses.extend(["401", "403"])
     if any(where == "path" for where, _ in parameters) or ("query", "page") in parameters or path.startswith("/api/v1/me/"):
         statuses.append("404")
     run_action = path.startswith("/api/v1/payroll-runs/{id}/") and (method == "post" or path.endswith("/sheet/"))

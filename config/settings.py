@@ -133,13 +133,15 @@ if not CELERY_BROKER_URL:
 
 REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
+    # Token first: a request with no credentials is answered 401 with `WWW-Authenticate: Token`
+    # (DRF asks the first class for the header; session authentication has none).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "config.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.filters.ScopedFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "PAGE_SIZE": 50,

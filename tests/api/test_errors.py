@@ -399,3 +399,25 @@ def test_the_superuser_adds_to_the_catalogue_with_no_company(world, api):
 def test_the_superuser_names_the_company_of_a_row(world, api):
     error = error_of(post(api("superuser"), "employees", {**create_body("employees", world.demo), "company": None}), 400)
     assert "company" in error["fields"]
+
+
+@pytest.mark.parametrize(
+    ("credentials", "code"),
+    [({}, "not_authenticated"), ({"HTTP_AUTHORIZATION": "Token 0123456789abcdef"}, "authentication_failed")],
+    ids=["none", "unknown token"],
+)
+def test_a_request_without_valid_credentials_is_told_to_authenticate(world, credentials, code):
+    from rest_framework.test import APIClient
+
+    response = APIClient().get("/api/v1/me/projection/", **credentials)
+
+    assert error_of(response, 401)["code"] == code
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_signed_in_session_still_reaches_the_api(world, api):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(world.user("marketer"))
+    assert client.get("/api/v1/me/").status_code == 200

@@ -22,100 +22,100 @@ HAS_EXCEL = find_spec("payroll.excel") is not None
 
 # fmt: off
 MATRIX = {
-    # endpoint                                      superuser  hr   finance marketer anonymous
-    "GET    companies/":                            (200,      200, 200,    403,     403),
-    "GET    companies/{id}/":                       (200,      200, 200,    403,     403),
-    "POST   companies/":                            (201,      403, 403,    403,     403),
-    "PATCH  companies/{id}/":                       (200,      200, 403,    403,     403),
-    "DELETE companies/{id}/":                       (409,      403, 403,    403,     403),
-    "GET    company-stages/":                       (200,      200, 200,    403,     403),
-    "GET    company-stages/{id}/":                  (200,      200, 200,    403,     403),
-    "POST   company-stages/":                       (201,      201, 403,    403,     403),
-    "PATCH  company-stages/{id}/":                  (200,      200, 403,    403,     403),
-    "DELETE company-stages/{id}/":                  (204,      204, 403,    403,     403),
-    "GET    calendar-days/":                        (200,      200, 200,    403,     403),
-    "GET    calendar-days/{id}/":                   (200,      200, 200,    403,     403),
-    "POST   calendar-days/":                        (201,      201, 403,    403,     403),
-    "PATCH  calendar-days/{id}/":                   (200,      200, 403,    403,     403),
-    "DELETE calendar-days/{id}/":                   (204,      204, 403,    403,     403),
-    "GET    employees/":                            (200,      200, 200,    403,     403),
-    "GET    employees/{id}/":                       (200,      200, 200,    403,     403),
-    "POST   employees/":                            (201,      201, 403,    403,     403),
-    "PATCH  employees/{id}/":                       (200,      200, 403,    403,     403),
-    "PUT    employees/{id}/":                       (200,      200, 403,    403,     403),
-    "DELETE employees/{id}/":                       (409,      409, 403,    403,     403),  # has payouts
-    "GET    salary-agreements/":                    (200,      200, 200,    403,     403),
-    "GET    salary-agreements/{id}/":               (200,      200, 200,    403,     403),
-    "POST   salary-agreements/":                    (201,      201, 403,    403,     403),
-    "PATCH  salary-agreements/{id}/":               (200,      200, 403,    403,     403),
-    "DELETE salary-agreements/{id}/":               (204,      204, 403,    403,     403),
-    "GET    band-tables/":                          (200,      200, 200,    403,     403),
-    "GET    band-tables/{id}/":                     (200,      200, 200,    403,     403),
-    "POST   band-tables/":                          (201,      201, 403,    403,     403),
-    "PATCH  band-tables/{id}/":                     (200,      200, 403,    403,     403),
-    "DELETE band-tables/{id}/":                     (409,      409, 403,    403,     403),  # a scheme uses it
-    "GET    bonus-schemes/":                        (200,      200, 200,    403,     403),
-    "GET    bonus-schemes/{id}/":                   (200,      200, 200,    403,     403),
-    "POST   bonus-schemes/":                        (201,      201, 403,    403,     403),
-    "PATCH  bonus-schemes/{id}/":                   (200,      200, 403,    403,     403),
-    "DELETE bonus-schemes/{id}/":                   (409,      409, 403,    403,     403),  # assigned
-    "GET    scheme-assignments/":                   (200,      200, 200,    403,     403),
-    "GET    scheme-assignments/{id}/":              (200,      200, 200,    403,     403),
-    "POST   scheme-assignments/":                   (201,      201, 403,    403,     403),
-    "PATCH  scheme-assignments/{id}/":              (200,      200, 403,    403,     403),
-    "DELETE scheme-assignments/{id}/":              (204,      204, 403,    403,     403),
-    "GET    measures/":                             (200,      200, 200,    403,     403),
-    "GET    measures/{id}/":                        (200,      200, 200,    403,     403),
-    "POST   measures/":                             (201,      201, 403,    403,     403),
-    "PATCH  measures/{id}/":                        (200,      200, 403,    403,     403),
-    "DELETE measures/{id}/":                        (409,      409, 403,    403,     403),  # a KPI reads it
-    "GET    kpis/":                                 (200,      200, 200,    403,     403),
-    "GET    kpis/{id}/":                            (200,      200, 200,    403,     403),
-    "POST   kpis/":                                 (201,      201, 403,    403,     403),
-    "PATCH  kpis/{id}/":                            (200,      200, 403,    403,     403),
-    "DELETE kpis/{id}/":                            (204,      204, 403,    403,     403),
-    "GET    kpi-sets/":                             (200,      200, 200,    403,     403),
-    "GET    kpi-sets/{id}/":                        (200,      200, 200,    403,     403),
-    "POST   kpi-sets/":                             (201,      201, 403,    403,     403),
-    "PATCH  kpi-sets/{id}/":                        (200,      200, 403,    403,     403),
-    "DELETE kpi-sets/{id}/":                        (204,      204, 403,    403,     403),
-    "GET    plans/":                                (200,      200, 200,    403,     403),
-    "GET    plans/{id}/":                           (200,      200, 200,    403,     403),
-    "POST   plans/":                                (201,      201, 403,    403,     403),
-    "PATCH  plans/{id}/":                           (200,      200, 403,    403,     403),
-    "DELETE plans/{id}/":                           (204,      204, 403,    403,     403),
-    "GET    measure-values/":                       (200,      200, 200,    403,     403),
-    "GET    measure-values/{id}/":                  (200,      200, 200,    403,     403),
-    "POST   measure-values/":                       (201,      201, 403,    403,     403),
-    "PATCH  measure-values/{id}/":                  (200,      200, 403,    403,     403),
-    "DELETE measure-values/{id}/":                  (204,      204, 403,    403,     403),
-    "GET    payroll-runs/":                         (200,      200, 200,    403,     403),
-    "GET    payroll-runs/{id}/":                    (200,      200, 200,    403,     403),
-    "POST   payroll-runs/":                         (201,      201, 403,    403,     403),
-    "POST   payroll-runs/{id}/recalculate/":        (200,      200, 403,    403,     403),
-    "POST   payroll-runs/{id}/approve/":            (200,      200, 403,    403,     403),  # started by hr2
-    "POST   payroll-runs/{approved}/mark-paid/":    (200,      200, 200,    403,     403),
-    "POST   payroll-runs/{id}/cancel/":             (200,      200, 403,    403,     403),
-    "GET    payroll-runs/{id}/warnings/":           (200,      200, 200,    403,     403),
-    "GET    payroll-runs/{id}/payouts/":            (200,      200, 200,    403,     403),
-    "GET    payroll-runs/{id}/sheet/":              (200,      200, 200,    403,     403),
-    "GET    payouts/":                              (200,      200, 200,    200,     403),
-    "GET    payouts/{id}/":                         (200,      200, 200,    200,     403),  # the marketer's own
-    "GET    payouts/{released}/payslip/":           (200,      200, 404,    200,     403),  # approved run; not finance's
-    "GET    adjustments/":                          (200,      200, 403,    403,     403),
-    "GET    adjustments/{id}/":                     (200,      200, 403,    403,     403),
-    "POST   adjustments/":                          (201,      201, 403,    403,     403),
-    "DELETE adjustments/{id}/":                     (204,      204, 403,    403,     403),
-    "GET    history/employees/{id}/":               (200,      200, 200,    403,     403),
-    "GET    history/plans/{id}/":                   (200,      200, 200,    403,     403),
-    "GET    history/kpi-sets/{id}/":                (200,      200, 200,    403,     403),
-    "GET    history/adjustments/{id}/":             (200,      200, 200,    403,     403),
-    "GET    me/":                                   (404,      404, 404,    200,     403),  # only a marketer has a record
-    "GET    me/plans/?period=2026-11":              (404,      404, 404,    200,     403),
-    "GET    me/measures/?period=2026-11":           (404,      404, 404,    200,     403),
-    "GET    me/payouts/":                           (404,      404, 404,    200,     403),
-    "GET    me/projection/?period=2026-11":         (404,      404, 404,    200,     403),
-    "POST   me/what-if/":                           (404,      404, 404,    200,     403),
+    # endpoint                                      superuser  hr   finance marketer anonymous (401: no credentials)
+    "GET    companies/":                            (200,      200, 200,    403,     401),
+    "GET    companies/{id}/":                       (200,      200, 200,    403,     401),
+    "POST   companies/":                            (201,      403, 403,    403,     401),
+    "PATCH  companies/{id}/":                       (200,      200, 403,    403,     401),
+    "DELETE companies/{id}/":                       (409,      403, 403,    403,     401),
+    "GET    company-stages/":                       (200,      200, 200,    403,     401),
+    "GET    company-stages/{id}/":                  (200,      200, 200,    403,     401),
+    "POST   company-stages/":                       (201,      201, 403,    403,     401),
+    "PATCH  company-stages/{id}/":                  (200,      200, 403,    403,     401),
+    "DELETE company-stages/{id}/":                  (204,      204, 403,    403,     401),
+    "GET    calendar-days/":                        (200,      200, 200,    403,     401),
+    "GET    calendar-days/{id}/":                   (200,      200, 200,    403,     401),
+    "POST   calendar-days/":                        (201,      201, 403,    403,     401),
+    "PATCH  calendar-days/{id}/":                   (200,      200, 403,    403,     401),
+    "DELETE calendar-days/{id}/":                   (204,      204, 403,    403,     401),
+    "GET    employees/":                            (200,      200, 200,    403,     401),
+    "GET    employees/{id}/":                       (200,      200, 200,    403,     401),
+    "POST   employees/":                            (201,      201, 403,    403,     401),
+    "PATCH  employees/{id}/":                       (200,      200, 403,    403,     401),
+    "PUT    employees/{id}/":                       (200,      200, 403,    403,     401),
+    "DELETE employees/{id}/":                       (409,      409, 403,    403,     401),  # has payouts
+    "GET    salary-agreements/":                    (200,      200, 200,    403,     401),
+    "GET    salary-agreements/{id}/":               (200,      200, 200,    403,     401),
+    "POST   salary-agreements/":                    (201,      201, 403,    403,     401),
+    "PATCH  salary-agreements/{id}/":               (200,      200, 403,    403,     401),
+    "DELETE salary-agreements/{id}/":               (204,      204, 403,    403,     401),
+    "GET    band-tables/":                          (200,      200, 200,    403,     401),
+    "GET    band-tables/{id}/":                     (200,      200, 200,    403,     401),
+    "POST   band-tables/":                          (201,      201, 403,    403,     401),
+    "PATCH  band-tables/{id}/":                     (200,      200, 403,    403,     401),
+    "DELETE band-tables/{id}/":                     (409,      409, 403,    403,     401),  # a scheme uses it
+    "GET    bonus-schemes/":                        (200,      200, 200,    403,     401),
+    "GET    bonus-schemes/{id}/":                   (200,      200, 200,    403,     401),
+    "POST   bonus-schemes/":                        (201,      201, 403,    403,     401),
+    "PATCH  bonus-schemes/{id}/":                   (200,      200, 403,    403,     401),
+    "DELETE bonus-schemes/{id}/":                   (409,      409, 403,    403,     401),  # assigned
+    "GET    scheme-assignments/":                   (200,      200, 200,    403,     401),
+    "GET    scheme-assignments/{id}/":              (200,      200, 200,    403,     401),
+    "POST   scheme-assignments/":                   (201,      201, 403,    403,     401),
+    "PATCH  scheme-assignments/{id}/":              (200,      200, 403,    403,     401),
+    "DELETE scheme-assignments/{id}/":              (204,      204, 403,    403,     401),
+    "GET    measures/":                             (200,      200, 200,    403,     401),
+    "GET    measures/{id}/":                        (200,      200, 200,    403,     401),
+    "POST   measures/":                             (201,      201, 403,    403,     401),
+    "PATCH  measures/{id}/":                        (200,      200, 403,    403,     401),
+    "DELETE measures/{id}/":                        (409,      409, 403,    403,     401),  # a KPI reads it
+    "GET    kpis/":                                 (200,      200, 200,    403,     401),
+    "GET    kpis/{id}/":                            (200,      200, 200,    403,     401),
+    "POST   kpis/":                                 (201,      201, 403,    403,     401),
+    "PATCH  kpis/{id}/":                            (200,      200, 403,    403,     401),
+    "DELETE kpis/{id}/":                            (204,      204, 403,    403,     401),
+    "GET    kpi-sets/":                             (200,      200, 200,    403,     401),
+    "GET    kpi-sets/{id}/":                        (200,      200, 200,    403,     401),
+    "POST   kpi-sets/":                             (201,      201, 403,    403,     401),
+    "PATCH  kpi-sets/{id}/":                        (200,      200, 403,    403,     401),
+    "DELETE kpi-sets/{id}/":                        (204,      204, 403,    403,     401),
+    "GET    plans/":                                (200,      200, 200,    403,     401),
+    "GET    plans/{id}/":                           (200,      200, 200,    403,     401),
+    "POST   plans/":                                (201,      201, 403,    403,     401),
+    "PATCH  plans/{id}/":                           (200,      200, 403,    403,     401),
+    "DELETE plans/{id}/":                           (204,      204, 403,    403,     401),
+    "GET    measure-values/":                       (200,      200, 200,    403,     401),
+    "GET    measure-values/{id}/":                  (200,      200, 200,    403,     401),
+    "POST   measure-values/":                       (201,      201, 403,    403,     401),
+    "PATCH  measure-values/{id}/":                  (200,      200, 403,    403,     401),
+    "DELETE measure-values/{id}/":                  (204,      204, 403,    403,     401),
+    "GET    payroll-runs/":                         (200,      200, 200,    403,     401),
+    "GET    payroll-runs/{id}/":                    (200,      200, 200,    403,     401),
+    "POST   payroll-runs/":                         (201,      201, 403,    403,     401),
+    "POST   payroll-runs/{id}/recalculate/":        (200,      200, 403,    403,     401),
+    "POST   payroll-runs/{id}/approve/":            (200,      200, 403,    403,     401),  # started by hr2
+    "POST   payroll-runs/{approved}/mark-paid/":    (200,      200, 200,    403,     401),
+    "POST   payroll-runs/{id}/cancel/":             (200,      200, 403,    403,     401),
+    "GET    payroll-runs/{id}/warnings/":           (200,      200, 200,    403,     401),
+    "GET    payroll-runs/{id}/payouts/":            (200,      200, 200,    403,     401),
+    "GET    payroll-runs/{id}/sheet/":              (200,      200, 200,    403,     401),
+    "GET    payouts/":                              (200,      200, 200,    200,     401),
+    "GET    payouts/{id}/":                         (200,      200, 200,    200,     401),  # the marketer's own
+    "GET    payouts/{released}/payslip/":           (200,      200, 404,    200,     401),  # approved run; not finance's
+    "GET    adjustments/":                          (200,      200, 403,    403,     401),
+    "GET    adjustments/{id}/":                     (200,      200, 403,    403,     401),
+    "POST   adjustments/":                          (201,      201, 403,    403,     401),
+    "DELETE adjustments/{id}/":                     (204,      204, 403,    403,     401),
+    "GET    history/employees/{id}/":               (200,      200, 200,    403,     401),
+    "GET    history/plans/{id}/":                   (200,      200, 200,    403,     401),
+    "GET    history/kpi-sets/{id}/":                (200,      200, 200,    403,     401),
+    "GET    history/adjustments/{id}/":             (200,      200, 200,    403,     401),
+    "GET    me/":                                   (404,      404, 404,    200,     401),  # only a marketer has a record
+    "GET    me/plans/?period=2026-11":              (404,      404, 404,    200,     401),
+    "GET    me/measures/?period=2026-11":           (404,      404, 404,    200,     401),
+    "GET    me/payouts/":                           (404,      404, 404,    200,     401),
+    "GET    me/projection/?period=2026-11":         (404,      404, 404,    200,     401),
+    "POST   me/what-if/":                           (404,      404, 404,    200,     401),
 }
 # fmt: on
 
@@ -372,6 +372,21 @@ def test_filtering_by_another_companys_row_shows_nothing_of_it(world, api, resou
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert not {row["id"] for row in response.json()["results"]} & other_rows
+
+
+ID_FILTERS = [(r, n, v) for r, n, v in FILTERS if n in ("employee", "scheme", "company", "kpi", "measure", "run")]
+
+
+@pytest.mark.parametrize(("resource", "name", "value"), ID_FILTERS, ids=[f"{r}?{n}" for r, n, _ in ID_FILTERS])
+def test_another_companys_id_in_a_filter_is_refused_as_an_id_that_does_not_exist(world, api, resource, name, value):
+    client = api("hr")
+    theirs = client.get(f"/api/v1/{resource}/", {name: value(world.other)})
+    nobodys = client.get(f"/api/v1/{resource}/", {name: 2**31 - 1})
+    own = client.get(f"/api/v1/{resource}/", {name: value(world.demo)})
+
+    assert theirs.status_code == nobodys.status_code == 400
+    assert theirs.json() == nobodys.json()
+    assert own.status_code == 200
 
 
 # HR of the demo company writes rows that point at the other company's: 400 naming the field.

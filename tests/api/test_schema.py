@@ -26,7 +26,7 @@ def test_the_schema_is_served_and_documents_the_error_shape(client):
     assert "Error" in schema["components"]["schemas"]
     assert all(path.startswith("/api/") for path in schema["paths"])
     employee = schema["paths"]["/api/v1/employees/{id}/"]
-    assert {"403", "404"} <= set(employee["get"]["responses"])
+    assert {"401", "403", "404"} <= set(employee["get"]["responses"])
     assert {"400", "403", "404"} <= set(employee["patch"]["responses"])
     assert "409" in employee["delete"]["responses"]
     assert "409" in schema["paths"]["/api/v1/payroll-runs/{id}/approve/"]["post"]["responses"]
