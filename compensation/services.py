@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -74,25 +75,44 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
     return scheme
 
 
+class PayoutOutlook:
+    """One employee's payout for one period, from inputs gathered once: as recorded so far
+    (`recorded`), at the run rate (`projection`, spec §9) and with other measures
+    (`what_if`). A page that shows several of them gathers the inputs once."""
+
+    def __init__(self, *, employee: Employee, period: Period):
+        self.employee, self.period = employee, period
+        self.configuration = company_configuration(company=employee.company, period=period)
+        (self.data,) = payout_inputs(
+            company=employee.company, period=period, employees=[employee], configuration=self.configuration
+        )
+
+    @cached_property
+    def recorded(self) -> PayoutResult:
+        """The payout with its trace, computed now and stored nowhere."""
+        return calculate_payout(self.data)
+
+    def projection(self, today) -> dict:
+        """The payout the period brings at the current run rate, with what it takes to reach
+        the next band of each factor."""
+        projected, rate = projected_input(self.data, self.configuration.aggregations, today)
+        return {"run_rate": str(rate), **_explained(projected)}
+
+    def what_if(self, measures: dict[str, Decimal]) -> dict:
+        """The payout with these measures in place of the recorded ones; stores nothing."""
+        return _explained(what_if_input(self.data, measures))
+
+
 def payout_preview(*, employee: Employee, period: Period) -> PayoutResult:
-    """One payout with its trace, computed now and stored nowhere."""
-    (data,) = payout_inputs(company=employee.company, period=period, employees=[employee])
-    return calculate_payout(data)
+    return PayoutOutlook(employee=employee, period=period).recorded
 
 
 def payout_projection(*, employee: Employee, period: Period, today) -> dict:
-    """Spec §9: the payout the period brings at the current run rate, with what it takes
-    to reach the next band of each factor."""
-    configuration = company_configuration(company=employee.company, period=period)
-    (data,) = payout_inputs(company=employee.company, period=period, employees=[employee], configuration=configuration)
-    projected, rate = projected_input(data, configuration.aggregations, today)
-    return {"run_rate": str(rate), **_explained(projected)}
+    return PayoutOutlook(employee=employee, period=period).projection(today)
 
 
 def payout_what_if(*, employee: Employee, period: Period, measures: dict[str, Decimal]) -> dict:
-    """The payout with these measures in place of the recorded ones; stores nothing."""
-    (data,) = payout_inputs(company=employee.company, period=period, employees=[employee])
-    return _explained(what_if_input(data, measures))
+    return PayoutOutlook(employee=employee, period=period).what_if(measures)
 
 
 def _explained(data) -> dict:

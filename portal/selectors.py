@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from compensation.engine import Period
 from compensation.engine.rules import measure_value_problems
 from compensation.models import BandPoint, Employee
-from compensation.services import payout_preview, payout_projection, payout_what_if
+from compensation.services import PayoutOutlook
 from kpis.models import Kpi, Measure
 from payroll.excel.selectors import RELEASED
 from payroll.models import Payout, PayrollRun, RunStatus
@@ -135,14 +135,15 @@ def _measure_codes(trace: dict) -> list[str]:
     return codes
 
 
-def marketer_dashboard(*, employee: Employee, period: Period, today: date) -> dict:
+def marketer_dashboard(*, outlook: PayoutOutlook, today: date) -> dict:
     """Everything the marketer's page shows for one period: per KPI the plan, the actual so
     far and at the run rate (spec §9), the band and the next one; the projected bonus with its
     coefficients; the measures the what-if starts from."""
-    projection = payout_projection(employee=employee, period=period, today=today)
+    employee, period = outlook.employee, outlook.period
+    projection = outlook.projection(today)
     payout = projection["payout"]
     trace = payout["trace"]
-    so_far = payout_preview(employee=employee, period=period).as_json()
+    so_far = outlook.recorded.as_json()
     so_far_kpis = {entry["code"]: entry for entry in so_far["trace"].get("kpis", [])}
 
     kpi_codes = [entry["code"] for entry in trace.get("kpis", [])]
@@ -248,18 +249,17 @@ class WhatIfRefused(Exception):
     errors: dict[str, str]
 
 
-def what_if_measure_codes(*, employee: Employee, period: Period) -> dict[str, str]:
-    """The measures the employee's KPIs read in `period`, with their units."""
-    trace = payout_preview(employee=employee, period=period).trace
-    codes = _measure_codes(trace)
-    measures = _definitions(Measure, employee, codes)
+def what_if_measure_codes(outlook: PayoutOutlook) -> dict[str, str]:
+    """The measures the employee's KPIs read in the period, with their units."""
+    codes = _measure_codes(outlook.recorded.trace)
+    measures = _definitions(Measure, outlook.employee, codes)
     return {code: measures[code].unit if code in measures else "" for code in codes}
 
 
-def what_if(*, employee: Employee, period: Period, today: date, measures: dict[str, Decimal]) -> dict:
+def what_if(*, outlook: PayoutOutlook, today: date, measures: dict[str, Decimal]) -> dict:
     """The bonus with these month-end measures, next to the projection. Refuses values of
     measures the employee's KPIs do not read, and values no measure can have."""
-    units = what_if_measure_codes(employee=employee, period=period)
+    units = what_if_measure_codes(outlook)
     errors = {}
     for code, value in measures.items():
         if code not in units:
@@ -270,8 +270,7 @@ def what_if(*, employee: Employee, period: Period, today: date, measures: dict[s
             errors[code] = str(MEASURE_PROBLEMS.get(problems[0].code, problems[0].message))
     if errors:
         raise WhatIfRefused(errors)
-    projection = payout_projection(employee=employee, period=period, today=today)
-    projected = projection["payout"]
+    projected = outlook.projection(today)["payout"]
     # The form starts at the projection rounded to cents: a value left as it was means the
     # projection itself, not its rounding (else 260.87 leads would read 130.44 % for 130.43 %).
     exact = {}
@@ -280,7 +279,7 @@ def what_if(*, employee: Employee, period: Period, today: date, measures: dict[s
     measures = {
         code: exact[code] if code in exact and value == _cents(exact[code]) else value for code, value in measures.items()
     }
-    result = payout_what_if(employee=employee, period=period, measures=measures)
+    result = outlook.what_if(measures)
     payout = result["payout"]
     by_factor = {item["factor"]: item for item in result["next_bands"]}
     return {

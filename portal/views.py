@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from compensation import access
 from compensation.engine import Period
+from compensation.services import PayoutOutlook
 from payroll import services as payroll
 from payroll.models import PayrollRun
 from payroll.selectors import payroll_run_warnings
@@ -125,14 +126,15 @@ def dashboard(request):
     except ValueError:
         return HttpResponseBadRequest(_("Write the month as YYYY-MM, for example 2026-11."))
     today = timezone.localdate()
-    data = selectors.marketer_dashboard(employee=employee, period=period, today=today)
+    outlook = PayoutOutlook(employee=employee, period=period)
+    data = selectors.marketer_dashboard(outlook=outlook, today=today)
     typed = _typed_measures(request.GET)
     what_if, what_if_errors = None, {}
     if typed:
         values, what_if_errors = _parse_measures(typed)
         if not what_if_errors:
             try:
-                what_if = selectors.what_if(employee=employee, period=period, today=today, measures=values)
+                what_if = selectors.what_if(outlook=outlook, today=today, measures=values)
             except selectors.WhatIfRefused as refused:
                 what_if_errors = refused.errors
     context = {
@@ -197,7 +199,8 @@ def what_if(request):
     values, errors = _parse_measures({code: str(text) for code, text in body.get("measures", {}).items()})
     if not errors:
         try:
-            result = selectors.what_if(employee=employee, period=period, today=timezone.localdate(), measures=values)
+            outlook = PayoutOutlook(employee=employee, period=period)
+            result = selectors.what_if(outlook=outlook, today=timezone.localdate(), measures=values)
         except selectors.WhatIfRefused as refused:
             errors = refused.errors
     if errors:
