@@ -86,6 +86,7 @@ class PayoutOutlook:
         (self.data,) = payout_inputs(
             company=employee.company, period=period, employees=[employee], configuration=self.configuration
         )
+        self._projections: dict = {}
 
     @cached_property
     def recorded(self) -> PayoutResult:
@@ -94,9 +95,11 @@ class PayoutOutlook:
 
     def projection(self, today) -> dict:
         """The payout the period brings at the current run rate, with what it takes to reach
-        the next band of each factor."""
-        projected, rate = projected_input(self.data, self.configuration.aggregations, today)
-        return {"run_rate": str(rate), **_explained(projected)}
+        the next band of each factor (computed once per day asked for)."""
+        if today not in self._projections:
+            projected, rate = projected_input(self.data, self.configuration.aggregations, today)
+            self._projections[today] = {"run_rate": str(rate), **_explained(projected)}
+        return self._projections[today]
 
     def what_if(self, measures: dict[str, Decimal]) -> dict:
         """The payout with these measures in place of the recorded ones; stores nothing."""

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from compensation.engine import Period
 from compensation.engine.rules import measure_value_problems
 from compensation.models import BandPoint, Employee
+from compensation.selectors import catalogue_and_own
 from compensation.services import PayoutOutlook
 from kpis.models import Kpi, Measure
 from payroll.excel.selectors import RELEASED
 from payroll.models import Payout, PayrollRun, RunStatus
+from payroll.selectors import payroll_run_warnings
 from portal.charts import Month, pay_history_chart
 from portal.labels import catalogue_name, run_status, warning_text
 
@@ -77,7 +79,6 @@ def _guidance(item: dict | None) -> dict | None:
         "from_pct": Decimal(upcoming["from_pct"]),
         "coefficient": Decimal(upcoming["coefficient"]),
         "points_away": Decimal(upcoming["points_away"]),
-        "kpi": upcoming.get("kpi"),
         "target": _dec(upcoming.get("target")),
         "change_needed": _dec(upcoming.get("change_needed")),
         "lower_is_better": upcoming.get("direction") == "lower_is_better",
@@ -119,20 +120,15 @@ def _factors(trace: dict, guidance: list[dict], kpi_names: dict[str, str]) -> li
 
 def _definitions(model, employee: Employee, codes: list[str]) -> dict:
     """KPIs or measures by code; the company's own definition wins over the catalogue's."""
-    rows = model.objects.filter(Q(company__isnull=True) | Q(company=employee.company), code__in=codes)
-    found: dict = {}
-    for row in rows.order_by(F("company").desc(nulls_last=True)):
-        found.setdefault(row.code, row)
-    return found
+    return {row.code: row for row in catalogue_and_own(model, company=employee.company).filter(code__in=codes)}
 
 
-def _measure_codes(trace: dict) -> list[str]:
-    codes: list[str] = []
+def _trace_measures(trace: dict) -> dict[str, str | None]:
+    """The measures a payout's KPIs read, with their values, in the order the KPIs read them."""
+    measures: dict[str, str | None] = {}
     for entry in trace.get("kpis", []):
-        for code in entry.get("measures", {}):
-            if code not in codes:
-                codes.append(code)
-    return codes
+        measures.update(entry.get("measures", {}))
+    return measures
 
 
 def marketer_dashboard(*, outlook: PayoutOutlook, today: date) -> dict:
@@ -188,14 +184,10 @@ def marketer_dashboard(*, outlook: PayoutOutlook, today: date) -> dict:
     for factor in factors:
         factor["bar"] = _bar(factor["percentage"], bounds.get(factor["band_table"], [HUNDRED]))
 
-    measure_codes = _measure_codes(trace)
+    projected = _trace_measures(trace)
+    measure_codes = list(projected)
     measures = _definitions(Measure, employee, measure_codes)
-    recorded = {}
-    for entry in so_far["trace"].get("kpis", []):
-        recorded.update(entry.get("measures", {}))
-    projected = {}
-    for entry in trace.get("kpis", []):
-        projected.update(entry.get("measures", {}))
+    recorded = _trace_measures(so_far["trace"])
     what_if_measures = [
         {
             "code": code,
@@ -251,7 +243,7 @@ class WhatIfRefused(Exception):
 
 def what_if_measure_codes(outlook: PayoutOutlook) -> dict[str, str]:
     """The measures the employee's KPIs read in the period, with their units."""
-    codes = _measure_codes(outlook.recorded.trace)
+    codes = list(_trace_measures(outlook.recorded.trace))
     measures = _definitions(Measure, outlook.employee, codes)
     return {code: measures[code].unit if code in measures else "" for code in codes}
 
@@ -273,17 +265,13 @@ def what_if(*, outlook: PayoutOutlook, today: date, measures: dict[str, Decimal]
     projected = outlook.projection(today)["payout"]
     # The form starts at the projection rounded to cents: a value left as it was means the
     # projection itself, not its rounding (else 260.87 leads would read 130.44 % for 130.43 %).
-    exact = {}
-    for entry in projected["trace"].get("kpis", []):
-        exact.update({code: Decimal(value) for code, value in entry.get("measures", {}).items() if value is not None})
+    exact = {code: Decimal(value) for code, value in _trace_measures(projected["trace"]).items() if value is not None}
     measures = {
         code: exact[code] if code in exact and value == _cents(exact[code]) else value for code, value in measures.items()
     }
     result = outlook.what_if(measures)
     payout = result["payout"]
-    by_factor = {item["factor"]: item for item in result["next_bands"]}
     return {
-        "raw": payout,
         "fixed": Decimal(payout["fixed"]),
         "bonus": Decimal(payout["bonus"]),
         "total": Decimal(payout["total"]),
@@ -294,7 +282,6 @@ def what_if(*, outlook: PayoutOutlook, today: date, measures: dict[str, Decimal]
                 "name": entry["name"],
                 "percentage": Decimal(entry["percentage"]),
                 "coefficient": Decimal(entry["coefficient"]),
-                "next": _guidance(by_factor.get(entry["name"])),
             }
             for entry in (payout["trace"].get("bonus") or {}).get("factors", [])
         ],
@@ -357,6 +344,15 @@ def runs_ready_to_pay(*, company) -> QuerySet[PayrollRun]:
 
 def runs_paid(*, company, limit: int = 12) -> QuerySet[PayrollRun]:
     return company_runs(company=company).filter(status=RunStatus.PAID).order_by("-paid_at")[:limit]
+
+
+def run_warnings(run: PayrollRun) -> list[dict]:
+    """The run's payout warnings, each with its text and what it concerns (a KPI or factor)."""
+    warnings = payroll_run_warnings(run)
+    for warning in warnings:
+        warning["text"] = warning_text(warning)
+        warning["subject"] = warning.get("kpi") or warning.get("factor") or ""
+    return warnings
 
 
 def run_progress(run: PayrollRun) -> dict:

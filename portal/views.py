@@ -23,11 +23,10 @@ from compensation import access
 from compensation.engine import Period
 from compensation.services import PayoutOutlook
 from payroll import services as payroll
+from payroll.excel.selectors import READY
 from payroll.models import PayrollRun
-from payroll.selectors import payroll_run_warnings
 from portal import selectors
 from portal.formatting import format_coefficient, format_money, format_percent, parse_number
-from portal.labels import warning_text
 
 RUN_ERRORS = {
     payroll.FOUR_EYES: gettext_lazy(
@@ -214,7 +213,8 @@ def what_if(request):
 
 def _run(request, pk: int) -> PayrollRun:
     """A run of the user's company; others' runs do not exist for them."""
-    return get_object_or_404(selectors.company_runs(company=_company(request)).select_related("company"), pk=pk)
+    runs = selectors.company_runs(company=access.user_company_id(request.user)).select_related("company")
+    return get_object_or_404(runs, pk=pk)
 
 
 @role_required(access.HR)
@@ -249,19 +249,17 @@ def run_start(request):
 @role_required(access.HR)
 def run_detail(request, pk: int):
     run = _run(request, pk)
-    warnings = payroll_run_warnings(run)
-    for warning in warnings:
-        warning["text"] = warning_text(warning)
-        warning["subject"] = warning.get("kpi") or warning.get("factor") or ""
+    has_results = run.status in READY  # payouts are complete: totals, downloads, warnings
     return render(
         request,
         "portal/hr/run.html",
         {
             "run": run,
+            "has_results": has_results,
             "progress": selectors.run_progress(run),
-            "warnings": warnings,
+            "warnings": selectors.run_warnings(run) if has_results else [],
             "four_eyes_blocks": payroll.four_eyes_blocks(run=run, user=request.user),
-            "transitions": run.transitions.select_related("by"),
+            "transitions": run.transitions.select_related("by").order_by("at", "id"),  # one run: no join to sort
         },
     )
 
