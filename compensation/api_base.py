@@ -1,27 +1,21 @@
 """Base classes for the API: serializers that validate through the domain model and only
 accept related objects of the user's company; viewsets scoped to that company."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from compensation import access
-from compensation.models import BandTable, BonusScheme, Company, Employee
+from compensation.models import Company
 
 
-def scoped(queryset, user):
-    return access.scope_for_user(queryset, user)
-
-
-def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(
-            {
-                ("non_field_errors" if field == "__all__" else field): [str(m) for m in messages]
-                for field, messages in error.message_dict.items()
-            }
-        )
-    return serializers.ValidationError({"non_field_errors": error.messages})
+def request_company(user, named: Company | None = None) -> Company:
+    """The company a request acts for: a superuser names it (`named`); anyone else acts for
+    their own company. Refused (400 on `company`) when there is none."""
+    company = named if user.is_superuser else access.companies_for(user).first()
+    if company is None:
+        raise serializers.ValidationError({"company": ["name the company"]})
+    return company
 
 
 class DomainSerializer(serializers.ModelSerializer):
@@ -35,7 +29,7 @@ class DomainSerializer(serializers.ModelSerializer):
         for field in fields.values():
             target = getattr(field, "child_relation", field)
             if isinstance(target, serializers.RelatedField) and getattr(target, "queryset", None) is not None:
-                target.queryset = scoped(target.queryset, user)
+                target.queryset = access.scope_for_user(target.queryset, user)
         return fields
 
     def get_validators(self):
@@ -53,10 +47,9 @@ class DomainSerializer(serializers.ModelSerializer):
             if name in self.nested_fields():
                 continue
             setattr(candidate, name, value)
-        try:
-            candidate.full_clean(exclude=self.clean_exclude())
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        # Django's ValidationError becomes DRF's in `Serializer.run_validation` (`__all__`
+        # stays the key of errors of the whole row: config.api reports it as such).
+        candidate.full_clean(exclude=self.clean_exclude())
         return attrs
 
     def nested_fields(self) -> set[str]:
@@ -84,12 +77,17 @@ class CompanyOwnedSerializer(DomainSerializer):
 
 
 class ScopedViewSet(viewsets.ModelViewSet):
-    """A viewset whose rows are those of the user's company (`company_path`)."""
+    """A viewset whose rows are those the user may see (`access.scope_for_user`: the user's
+    company's, and the shared catalogue's where the model has one, read-only)."""
 
-    company_path = "company"
-    shared_catalogue = False
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # `scope_for_user` leaves a model it does not know unscoped: refuse one up front.
+        if cls.queryset is not None and cls.queryset.model._meta.label_lower not in access.COMPANY_PATHS:
+            raise ImproperlyConfigured(f"{cls.__name__}: add {cls.queryset.model._meta.label} to access.COMPANY_PATHS")
 
     def get_queryset(self):
         queryset = self.queryset.all()
@@ -97,15 +95,14 @@ class ScopedViewSet(viewsets.ModelViewSet):
             queryset = queryset.select_related(*self.select_related)
         if self.prefetch_related:
             queryset = queryset.prefetch_related(*self.prefetch_related)
-        return access.scope_to_company(
-            queryset, self.request.user, self.company_path, shared_catalogue=self.shared_catalogue
-        ).order_by(*(self.queryset.model._meta.ordering or ["pk"]), "pk")
+        ordering = self.queryset.model._meta.ordering or ["pk"]
+        return access.scope_for_user(queryset, self.request.user).order_by(*ordering, "pk")
 
     def check_object_permissions(self, request, obj):
         super().check_object_permissions(request, obj)
-        shared = self.shared_catalogue and getattr(obj, "company_id", 0) is None
-        if shared and request.method not in ("GET", "HEAD", "OPTIONS") and not request.user.is_superuser:
+        changes = request.method not in ("GET", "HEAD", "OPTIONS")
+        if changes and access.is_shared_row(obj) and not request.user.is_superuser:
             raise PermissionDenied("this row belongs to the shared catalogue; add your company's own instead")
 
 
-__all__ = ["BandTable", "BonusScheme", "CompanyOwnedSerializer", "DomainSerializer", "Employee", "ScopedViewSet", "scoped"]
+__all__ = ["CompanyOwnedSerializer", "DomainSerializer", "ScopedViewSet", "request_company"]

@@ -48,14 +48,8 @@ class CompanyViewSet(ScopedViewSet):
     queryset = Company.objects.all()
     serializer_class = CompanySerializer
     permission_classes = [IsHROrReadOnlyFinance]
-    company_path = "id"
     prefetch_related = ("stages", "calendar_days")
     filterset_fields = ["slug"]
-
-    def get_queryset(self):
-        from compensation.access import companies_for
-
-        return companies_for(self.request.user).prefetch_related("stages", "calendar_days").order_by("name", "pk")
 
     def get_permissions(self):
         if self.action in ("create", "destroy"):  # HR would take every row of the company with it
@@ -101,7 +95,6 @@ class SalaryAgreementViewSet(ScopedViewSet):
     queryset = SalaryAgreement.objects.all()
     serializer_class = SalaryAgreementSerializer
     permission_classes = [IsHROrReadOnlyFinance]
-    company_path = "employee__company"
     filterset_fields = ["employee"]
 
 
@@ -205,5 +198,4 @@ class SchemeAssignmentViewSet(ScopedViewSet):
     queryset = SchemeAssignment.objects.all()
     serializer_class = SchemeAssignmentSerializer
     permission_classes = [IsHROrReadOnlyFinance]
-    company_path = "employee__company"
     filterset_fields = ["employee", "scheme"]

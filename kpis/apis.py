@@ -3,11 +3,10 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from compensation import access
-from compensation.api_base import CompanyOwnedSerializer, DomainSerializer, ScopedViewSet
+from compensation.api_base import CompanyOwnedSerializer, DomainSerializer, ScopedViewSet, request_company
 from compensation.models import Company
 from config.api import IsHR, IsHROrReadOnlyFinance
 from kpis.imports import items_import
@@ -34,7 +33,6 @@ class MeasureViewSet(ScopedViewSet):
     queryset = Measure.objects.all()
     serializer_class = MeasureSerializer
     permission_classes = [IsHROrReadOnlyFinance]
-    shared_catalogue = True
     filterset_fields = ["code", "aggregation", "unit"]
 
 
@@ -50,7 +48,6 @@ class KpiViewSet(ScopedViewSet):
     queryset = Kpi.objects.all()
     serializer_class = KpiSerializer
     permission_classes = [IsHROrReadOnlyFinance]
-    shared_catalogue = True
     filterset_fields = ["code", "direction"]
 
 
@@ -77,9 +74,7 @@ class KpiSetSerializer(CatalogueSerializer):
         return fields
 
     def fields_scope_kpis(self):
-        from compensation.api_base import scoped
-
-        return scoped(Kpi.objects.all(), getattr(self.context.get("request"), "user", None))
+        return access.scope_for_user(Kpi.objects.all(), getattr(self.context.get("request"), "user", None))
 
     def get_weights_sum(self, kpi_set) -> str:
         return str(sum((item.weight for item in kpi_set.items.all()), start=0))
@@ -98,7 +93,7 @@ class KpiSetSerializer(CatalogueSerializer):
 
     def update(self, instance, validated_data):
         if "items" not in validated_data:
-            validated_data["items"] = [{"kpi": i.kpi, "weight": i.weight} for i in instance.items.all()]
+            validated_data["items"] = [{"kpi": i.kpi, "weight": i.weight} for i in instance.items.select_related("kpi")]
         return self._save(instance, validated_data)
 
 
@@ -106,7 +101,6 @@ class KpiSetViewSet(ScopedViewSet):
     queryset = KpiSet.objects.all()
     serializer_class = KpiSetSerializer
     permission_classes = [IsHROrReadOnlyFinance]
-    shared_catalogue = True
     prefetch_related = ("items",)
     filterset_fields = ["stage", "is_active"]
 
@@ -164,13 +158,7 @@ class BulkUpsertMixin:
     def bulk(self, request):
         body = BulkUpsertSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        company = body.validated_data.get("company") if request.user.is_superuser else None
-        if company is None:
-            company = access.companies_for(request.user).first() if not request.user.is_superuser else None
-        if company is None:
-            raise serializers.ValidationError({"company": ["name the company"]})
-        if not request.user.is_superuser and company.pk != access.user_company_id(request.user):
-            raise PermissionDenied()
+        company = request_company(request.user, body.validated_data.get("company"))
         result = items_import(
             kind=self.import_kind, company=company, items=body.validated_data["items"], source="api", uploaded_by=request.user
         )
@@ -196,7 +184,6 @@ class PlanViewSet(BulkUpsertMixin, ScopedViewSet):
     queryset = Plan.objects.all()
     serializer_class = PlanSerializer
     permission_classes = [IsHROrReadOnlyFinance]
-    company_path = "employee__company"
     import_kind = "plans"
     select_related = ("kpi", "employee")
     filterset_fields = ["employee", "period", "kpi"]
@@ -212,7 +199,6 @@ class MeasureValueViewSet(BulkUpsertMixin, ScopedViewSet):
     queryset = MeasureValue.objects.all()
     serializer_class = MeasureValueSerializer
     permission_classes = [IsHROrReadOnlyFinance]
-    company_path = "employee__company"
     import_kind = "measures"
     select_related = ("measure", "employee")
     filterset_fields = ["employee", "period", "measure"]
