@@ -12,22 +12,22 @@ from config.api import IsHROrReadOnlyFinance
 from kpis import models as kpis
 from payroll import models as payroll
 
-# name in the URL: (model, path to its company, whether catalogue rows are shared)
+# name in the URL: model (scoped to the user's company by `access.COMPANY_PATHS`)
 TRACKED = {
-    "employees": (comp.Employee, "company", False),
-    "company-stages": (comp.CompanyStage, "company", False),
-    "salary-agreements": (comp.SalaryAgreement, "employee__company", False),
-    "band-tables": (comp.BandTable, "company", False),
-    "band-points": (comp.BandPoint, "table__company", False),
-    "bonus-schemes": (comp.BonusScheme, "company", False),
-    "scheme-factors": (comp.SchemeFactor, "scheme__company", False),
-    "scheme-assignments": (comp.SchemeAssignment, "employee__company", False),
-    "kpis": (kpis.Kpi, "company", True),
-    "kpi-sets": (kpis.KpiSet, "company", True),
-    "kpi-set-items": (kpis.KpiSetItem, "kpi_set__company", True),
-    "plans": (kpis.Plan, "employee__company", False),
-    "measure-values": (kpis.MeasureValue, "employee__company", False),
-    "adjustments": (payroll.Adjustment, "employee__company", False),
+    "employees": comp.Employee,
+    "company-stages": comp.CompanyStage,
+    "salary-agreements": comp.SalaryAgreement,
+    "band-tables": comp.BandTable,
+    "band-points": comp.BandPoint,
+    "bonus-schemes": comp.BonusScheme,
+    "scheme-factors": comp.SchemeFactor,
+    "scheme-assignments": comp.SchemeAssignment,
+    "kpis": kpis.Kpi,
+    "kpi-sets": kpis.KpiSet,
+    "kpi-set-items": kpis.KpiSetItem,
+    "plans": kpis.Plan,
+    "measure-values": kpis.MeasureValue,
+    "adjustments": payroll.Adjustment,
 }
 
 HISTORY_ENTRIES = inline_serializer(  # newest first
@@ -53,15 +53,10 @@ class HistoryView(APIView):
     def get(self, request, resource: str, pk: int):
         if resource not in TRACKED:
             raise NotFound(f"no history is kept for {resource!r}")
-        model, path, shared = TRACKED[resource]
-        if "__" in path:
-            visible = access.scope_to_company(model.objects.all(), request.user, path)
-            if shared:
-                visible = visible | model.objects.filter(**{f"{path}__isnull": True})
-        else:
-            visible = access.scope_to_company(model.objects.all(), request.user, path, shared_catalogue=shared)
+        model = TRACKED[resource]
+        visible = access.scope_for_user(model.objects.all(), request.user)
         records = list(model.history.filter(id=pk).select_related("history_user").order_by("history_date", "history_id"))
-        if not records or not (visible.filter(pk=pk).exists() or self._was_visible(records, request.user, path)):
+        if not records or not (visible.filter(pk=pk).exists() or self._was_visible(records, request.user, model)):
             raise NotFound()
         entries, previous = [], None
         for record in records:
@@ -87,11 +82,11 @@ class HistoryView(APIView):
         return Response(list(reversed(entries)))
 
     @staticmethod
-    def _was_visible(records, user, path: str) -> bool:
+    def _was_visible(records, user, model) -> bool:
         """A deleted row's history is visible to its company (read off its last record)."""
         if user.is_superuser:
             return True
-        if path != "company":
+        if access.COMPANY_PATHS[model._meta.label_lower][0] != "company":
             return False
         return records[-1].company_id == access.user_company_id(user)
 
