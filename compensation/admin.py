@@ -35,6 +35,7 @@ from compensation.models import (
     SchemeAssignment,
     SchemeFactor,
 )
+from compensation.services import SCHEME_NO_FACTORS
 
 ROW_HISTORY_LIMIT = 200
 
@@ -170,9 +171,6 @@ class BandPointFormSet(EngineRulesFormSet):
         return band_points_problems(
             [(form.cleaned_data.get("lower_bound_pct"), form.cleaned_data.get("coefficient")) for form in rows]
         )
-
-
-SCHEME_NO_FACTORS = Problem("scheme_no_factors", "a bonus scheme needs at least one factor", "factors")
 
 
 class SchemeFactorFormSet(EngineRulesFormSet):

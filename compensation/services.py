@@ -9,11 +9,14 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from compensation.domain import raise_problems
-from compensation.engine import PayoutResult, Period, band_points_problems, calculate_payout
+from compensation.engine import PayoutResult, Period, Problem, band_points_problems, calculate_payout
 from compensation.engine.guidance import next_bands
 from compensation.engine.projection import projected_input, what_if_input
 from compensation.models import BandPoint, BandTable, BonusScheme, Employee, SchemeFactor
 from compensation.selectors import company_configuration, payout_inputs
+
+# Spec §6: a scheme has one or more factors (the admin's factor formset checks the same rule).
+SCHEME_NO_FACTORS = Problem("scheme_no_factors", "a bonus scheme needs at least one factor", "factors")
 
 
 def band_table_validate(*, points: Sequence[tuple[Decimal | None, Decimal | None]]) -> None:
@@ -51,7 +54,7 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
     every factor are reported together, keyed `factors[i].field` (0-based)."""
     errors: dict[str, list] = {}
     if not factors:
-        errors["__all__"] = [ValidationError("a bonus scheme needs at least one factor", code="scheme_no_factors")]
+        errors["__all__"] = [ValidationError(SCHEME_NO_FACTORS.message, code=SCHEME_NO_FACTORS.code)]
     try:
         scheme.full_clean()
     except ValidationError as error:
