@@ -68,20 +68,24 @@ class MeMeasureSerializer(serializers.ModelSerializer):
         fields = ["period", "measure", "value"]
 
 
+def _rows_of_period(request, model, code_of: str):
+    """The user's own rows of `model` for the asked period, by the code of `code_of`: a bad
+    period is refused (400) before a missing employee record (404)."""
+    period = _period(request.query_params.get("period"))
+    rows = model.objects.filter(employee=_employee(request), period=str(period)).select_related(code_of)
+    return rows.order_by(f"{code_of}__code")
+
+
 class MePlansView(APIView):
     @extend_schema(parameters=[PERIOD_PARAMETER], responses=MePlanSerializer(many=True))
     def get(self, request):
-        period = _period(request.query_params.get("period"))
-        rows = Plan.objects.filter(employee=_employee(request), period=str(period)).select_related("kpi")
-        return Response(MePlanSerializer(rows.order_by("kpi__code"), many=True).data)
+        return Response(MePlanSerializer(_rows_of_period(request, Plan, "kpi"), many=True).data)
 
 
 class MeMeasuresView(APIView):
     @extend_schema(parameters=[PERIOD_PARAMETER], responses=MeMeasureSerializer(many=True))
     def get(self, request):
-        period = _period(request.query_params.get("period"))
-        rows = MeasureValue.objects.filter(employee=_employee(request), period=str(period)).select_related("measure")
-        return Response(MeMeasureSerializer(rows.order_by("measure__code"), many=True).data)
+        return Response(MeMeasureSerializer(_rows_of_period(request, MeasureValue, "measure"), many=True).data)
 
 
 class MePayoutsView(APIView):
@@ -119,10 +123,9 @@ class WhatIfSerializer(serializers.Serializer):
         for code, text in value.items():
             try:
                 number = Decimal(str(text).strip())
+                if not number.is_finite():  # NaN, Infinity
+                    raise InvalidOperation
             except InvalidOperation:
-                errors[code] = f"{text!r} is not a number"
-                continue
-            if not number.is_finite():
                 errors[code] = f"{text!r} is not a number"
                 continue
             parsed[code] = number
