@@ -11,9 +11,10 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from compensation import access
 from compensation.admin import CompanyScopedAdmin, EngineRulesFormSet, HistoryAdmin, RowsInline
 from compensation.engine import Problem, kpi_set_problems
-from compensation.models import Company, CompanyMembership
+from compensation.models import Company
 from kpis import imports
 from kpis.models import ImportLog, Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_activate, kpi_set_copy_preset
@@ -160,7 +161,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        membership = CompanyMembership.objects.filter(user=user).select_related("company").first()
+        membership = access.user_membership(user)
         if membership is not None:  # HR imports for their own company
             self.fields["company"].queryset = Company.objects.filter(pk=membership.company_id)
             self.fields["company"].initial = membership.company

@@ -90,11 +90,9 @@ class Kpi(models.Model):
         return self.measure.code if self.measure_id else self.formula
 
     def clean(self) -> None:
-        known = set(
-            Measure.objects.filter(models.Q(company__isnull=True) | models.Q(company_id=self.company_id)).values_list(
-                "code", flat=True
-            )
-        )
+        from compensation.selectors import catalogue_and_own  # the selectors read these models
+
+        known = set(catalogue_and_own(Measure, company=self.company_id).values_list("code", flat=True))
         raise_problems(kpi_definition_problems(self.measure_id is not None, self.formula or "", known))
         if self.measure_id and self.measure.company_id not in (None, self.company_id):
             raise ValidationError({"measure": "the measure belongs to another company"})
