@@ -33,7 +33,7 @@ def no_such_endpoint(request, *args, **kwargs) -> HttpResponse:
 
 
 class Pagination(PageNumberPagination):
-    page_size = 50
+    # page_size: REST_FRAMEWORK["PAGE_SIZE"]
     page_size_query_param = "page_size"
     max_page_size = 500
 
