@@ -110,6 +110,19 @@ def _schedule_calculation(run_id: int, *, requested_by=None, note: str = "") -> 
         calculate_run.delay_on_commit(run.pk, run.calculation)
 
 
+def _employee_ids(run: PayrollRun):
+    """The ids of the run's employees in the period, in personnel-number order (the order
+    chunks are cut in)."""
+    period = Period.parse(run.period)
+    return employees_in_period(company=run.company, period=period).order_by("personnel_number").values_list("pk", flat=True)
+
+
+def _chunks(run: PayrollRun, ids: list[int], *, first_index: int = 0) -> list[Chunk]:
+    """`ids` cut into chunks of the run's chunk size, numbered from `first_index`."""
+    size = max(run.chunk_size, 1)
+    return [Chunk(first_index + n, ids[start : start + size]) for n, start in enumerate(range(0, len(ids), size))]
+
+
 def payroll_run_split(*, run_id: int, calculation: int) -> list[Chunk]:
     """Begin a calculation: drop the run's earlier payouts, count the employees and cut them
     into chunks. Returns no chunks when the calculation is stale."""
@@ -117,13 +130,9 @@ def payroll_run_split(*, run_id: int, calculation: int) -> list[Chunk]:
         run = _locked(run_id)
         if run.calculation != calculation or run.status not in (RunStatus.QUEUED, RunStatus.CALCULATING):
             return []
-        period = Period.parse(run.period)
-        ids = list(
-            employees_in_period(company=run.company, period=period).order_by("personnel_number").values_list("pk", flat=True)
-        )
+        ids = list(_employee_ids(run))
         run.payouts.all().delete()
-        size = max(run.chunk_size, 1)
-        chunks = [Chunk(index, ids[start : start + size]) for index, start in enumerate(range(0, len(ids), size))]
+        chunks = _chunks(run, ids)
         if run.status != RunStatus.CALCULATING:
             _transition(run, RunStatus.CALCULATING, run.calculated_by)
         run.employees_total = len(ids)
@@ -237,19 +246,9 @@ def payroll_resume_stalled_runs(*, now, stalled_after: timedelta) -> list[tuple[
         status=RunStatus.CALCULATING,
     ).filter(Q(progressed_at__lt=now - stalled_after) | Q(progressed_at__isnull=True, calculation_started_at__lt=now - stalled_after))
     for run in stalled:
-        period = Period.parse(run.period)
         done = set(run.payouts.values_list("employee_id", flat=True))
-        missing = [
-            pk
-            for pk in employees_in_period(company=run.company, period=period)
-            .order_by("personnel_number")
-            .values_list("pk", flat=True)
-            if pk not in done
-        ]
-        size = max(run.chunk_size, 1)
-        chunks = [
-            Chunk(run.chunks_total + n, missing[start : start + size]) for n, start in enumerate(range(0, len(missing), size))
-        ]
+        missing = [pk for pk in _employee_ids(run) if pk not in done]
+        chunks = _chunks(run, missing, first_index=run.chunks_total)
         PayrollRun.objects.filter(pk=run.pk).update(progressed_at=now)
         resumed.append((run.pk, run.calculation, chunks))
     return resumed
@@ -262,7 +261,12 @@ def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
         if run.calculation != calculation or run.status != RunStatus.CALCULATING:
             return None
         sums = run.payouts.aggregate(
-            count=Count("id"), fixed=Sum("fixed"), bonus=Sum("bonus"), adjustments=Sum("adjustments"), total=Sum("total")
+            count=Count("id"),
+            warned=Count("id", filter=~Q(warnings=[])),
+            fixed=Sum("fixed"),
+            bonus=Sum("bonus"),
+            adjustments=Sum("adjustments"),
+            total=Sum("total"),
         )
         if sums["count"] < run.employees_total:
             raise RunNotReady(f"{sums['count']} of {run.employees_total} payouts written")
@@ -272,7 +276,7 @@ def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
         run.adjustments_total = sums["adjustments"] or zero
         run.total = sums["total"] or zero
         run.employees_done = sums["count"]
-        run.warnings_count = run.payouts.exclude(warnings=[]).count()
+        run.warnings_count = sums["warned"]
         run.calculated_at = timezone.now()
         _transition(run, RunStatus.CALCULATED, run.calculated_by)
         run.save()

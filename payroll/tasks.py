@@ -40,14 +40,19 @@ class RunTask(DjangoTask):
         payroll_run_fail(run_id=run_id, calculation=calculation, error=f"{type(exc).__name__}: {exc}")
 
 
+def _queue_chunks(run_id: int, calculation: int, chunks: list[Chunk]) -> None:
+    """Compute the chunks with a group of tasks; with no chunks, go straight to closing the run."""
+    if chunks:
+        group(compute_chunk.s(run_id, calculation, chunk.index, chunk.employee_ids) for chunk in chunks).apply_async()
+    else:
+        finalize_run.delay(run_id, calculation)
+
+
 @shared_task(base=RunTask)
 def calculate_run(run_id: int, calculation: int) -> int:
     """Split the run into chunks and compute them with a group of tasks."""
     chunks = payroll_run_split(run_id=run_id, calculation=calculation)
-    if not chunks:
-        finalize_run.delay(run_id, calculation)
-        return 0
-    group(compute_chunk.s(run_id, calculation, chunk.index, chunk.employee_ids) for chunk in chunks).apply_async()
+    _queue_chunks(run_id, calculation, chunks)
     return len(chunks)
 
 
@@ -77,10 +82,7 @@ def resume_stalled_runs() -> list[int]:
         now=timezone.now(), stalled_after=timedelta(seconds=settings.PAYROLL_STALLED_AFTER_SECONDS)
     )
     for run_id, calculation, chunks in resumed:
-        if chunks:
-            group(compute_chunk.s(run_id, calculation, c.index, c.employee_ids) for c in chunks).apply_async()
-        else:
-            finalize_run.delay(run_id, calculation)
+        _queue_chunks(run_id, calculation, chunks)
     return [run_id for run_id, _, _ in resumed]
 
 
