@@ -176,7 +176,7 @@ class BonusSchemeSerializer(CompanyOwnedSerializer):
         if "factors" not in validated_data:
             validated_data["factors"] = [
                 {"name": f.name, "input_kind": f.input_kind, "kpi": f.kpi, "kpi_set": f.kpi_set, "band_table": f.band_table}
-                for f in instance.factors.all()
+                for f in instance.factors.select_related("kpi", "kpi_set", "band_table")
             ]
         return self._save(instance, validated_data)
 
