@@ -1,12 +1,10 @@
 """API of payroll runs, payouts and adjustments."""
 
-import io
-
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from compensation import access
@@ -15,10 +13,11 @@ from compensation.engine import Period
 from compensation.models import Company
 from config.api import IsHR, IsStaffRole
 from payroll import services
+from payroll.excel.selectors import payouts_with_payslips_for
+from payroll.excel.services import payroll_sheet_ensure
 from payroll.models import Adjustment, Payout, PayrollRun
 from payroll.selectors import payroll_run_warnings
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from payroll.views import XLSX, payroll_sheet_response, payslip_response
 
 
 class PayrollRunSerializer(serializers.ModelSerializer):
@@ -79,9 +78,7 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return access.scope_to_company(PayrollRun.objects.all(), self.request.user).order_by("-period", "pk")
 
     def _hr_only(self):
-        if access.user_role(self.request.user) not in ("superuser", access.HR):
-            from rest_framework.exceptions import PermissionDenied
-
+        if not IsHR().has_permission(self.request, self):
             raise PermissionDenied("only HR may do this")
 
     @extend_schema(request=RunStartSerializer, responses={201: PayrollRunSerializer, 200: PayrollRunSerializer})
@@ -149,17 +146,13 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def sheet(self, request, pk=None):
         """The payroll sheet (.xlsx) of the run, built now if it is missing or stale; 409
         while the run is not calculated."""
-        from payroll.excel.services import payroll_sheet_download_name, payroll_sheet_ensure
-
         run = self.get_object()
         built = payroll_sheet_ensure(run=run)
         if built is None:
             raise services.RunStateError(
                 services.RUN_NOT_CALCULATED, f"the {run.period} run is {run.status}; its sheet is ready once it is calculated"
             )
-        return FileResponse(
-            built.sheet.open("rb"), as_attachment=True, filename=payroll_sheet_download_name(built), content_type=XLSX
-        )
+        return payroll_sheet_response(built)
 
 
 class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -184,12 +177,8 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def payslip(self, request, pk=None):
         """The payslip (.xlsx) of the payout: the marketer's own once the run is approved, HR's
         for their company's calculated runs (the rule of the /payroll/ downloads); 404 otherwise."""
-        from payroll.excel.selectors import payouts_with_payslips_for
-        from payroll.excel.services import payslip_file_name, payslip_render
-
         payout = get_object_or_404(payouts_with_payslips_for(request.user), pk=self.get_object().pk)
-        name = payslip_file_name(payout.employee.personnel_number, payout.run.period)
-        return FileResponse(io.BytesIO(payslip_render(payout=payout)), as_attachment=True, filename=name, content_type=XLSX)
+        return payslip_response(payout)
 
 
 class AdjustmentSerializer(DomainSerializer):

@@ -7,8 +7,6 @@ import tempfile
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from rest_framework import status
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payroll.excel.selectors import (
@@ -24,9 +22,24 @@ from payroll.excel.services import (
     payslip_render,
     payslips_zip_write,
 )
-from payroll.services import RUN_NOT_CALCULATED
+from payroll.models import Payout, PayrollRun
+from payroll.services import RUN_NOT_CALCULATED, RunStateError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def payslip_response(payout: Payout) -> FileResponse:
+    """The payout's payslip as an .xlsx attachment (here and in the API)."""
+    name = payslip_file_name(payout.employee.personnel_number, payout.run.period)
+    return FileResponse(io.BytesIO(payslip_render(payout=payout)), as_attachment=True, filename=name, content_type=XLSX)
+
+
+def payroll_sheet_response(built: PayrollRun) -> FileResponse:
+    """The payroll sheet of a run `payroll_sheet_ensure` built, as an .xlsx attachment (here
+    and in the API)."""
+    return FileResponse(
+        built.sheet.open("rb"), as_attachment=True, filename=payroll_sheet_download_name(built), content_type=XLSX
+    )
 
 
 class DownloadView(APIView):
@@ -38,10 +51,10 @@ class DownloadView(APIView):
         return super().perform_content_negotiation(request, force=True)
 
 
-def _not_calculated(run) -> Response:
-    message = f"the {run.period} run is {run.status}; its documents are ready once it is calculated"
-    return Response(
-        {"error": {"code": RUN_NOT_CALCULATED, "message": message, "fields": {}}}, status=status.HTTP_409_CONFLICT
+def _not_calculated(run) -> RunStateError:
+    """Raised, it answers 409 in the API's error shape (config.api.exception_handler)."""
+    return RunStateError(
+        RUN_NOT_CALCULATED, f"the {run.period} run is {run.status}; its documents are ready once it is calculated"
     )
 
 
@@ -50,10 +63,7 @@ class PayslipDownload(DownloadView):
 
     def get(self, request, payout_id: int):
         payout = get_object_or_404(payouts_with_payslips_for(request.user), pk=payout_id)
-        name = payslip_file_name(payout.employee.personnel_number, payout.run.period)
-        return FileResponse(
-            io.BytesIO(payslip_render(payout=payout)), as_attachment=True, filename=name, content_type=XLSX
-        )
+        return payslip_response(payout)
 
 
 class PayrollSheetDownload(DownloadView):
@@ -63,10 +73,8 @@ class PayrollSheetDownload(DownloadView):
         run = get_object_or_404(runs_with_sheets_for(request.user), pk=run_id)
         built = payroll_sheet_ensure(run=run)
         if built is None:
-            return _not_calculated(run)
-        return FileResponse(
-            built.sheet.open("rb"), as_attachment=True, filename=payroll_sheet_download_name(built), content_type=XLSX
-        )
+            raise _not_calculated(run)
+        return payroll_sheet_response(built)
 
 
 class PayslipsZipDownload(DownloadView):
@@ -76,7 +84,7 @@ class PayslipsZipDownload(DownloadView):
     def get(self, request, run_id: int):
         run = get_object_or_404(runs_with_payslips_for(request.user), pk=run_id)
         if run.status not in READY:
-            return _not_calculated(run)
+            raise _not_calculated(run)
         archive = tempfile.TemporaryFile()
         payslips_zip_write(run=run, target=archive)
         archive.seek(0)

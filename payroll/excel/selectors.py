@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 
+from compensation.access import user_membership
 from compensation.models import CompanyMembership
 from payroll.excel.payslip import PayslipSource
 from payroll.excel.sheet import SheetRow
@@ -80,15 +80,8 @@ def payslip_sources(run: PayrollRun, *, chunk_size: int = 500) -> Iterator[tuple
         yield pk, _source(run, *values)
 
 
-def _membership(user) -> CompanyMembership | None:
-    try:
-        return user.membership
-    except ObjectDoesNotExist:
-        return None
-
-
 def _role_company(user, *roles: str) -> int | None:
-    membership = _membership(user)
+    membership = user_membership(user)
     return membership.company_id if membership is not None and membership.role in roles else None
 
 

@@ -104,10 +104,6 @@ def formula(expression: str, style: Style) -> CellXml:
     return FORMULA, escape(expression.removeprefix("=")), style.id
 
 
-def blank(style: Style) -> CellXml:
-    return BLANK, "", style.id
-
-
 def row_xml(index: int, cells: Sequence[CellXml | None], *, height: float | None = None) -> str:
     """One `<row>`: the cells from column A on; None leaves a cell out."""
     parts = [f'<row r="{index}" ht="{height}" customHeight="1">' if height else f'<row r="{index}">']
