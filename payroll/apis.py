@@ -8,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from compensation import access
-from compensation.api_base import DomainSerializer, ScopedViewSet
+from compensation.api_base import DomainSerializer, ScopedViewSet, request_company
 from compensation.engine import Period
 from compensation.models import Company
 from config.api import IsHR, IsStaffRole
@@ -87,14 +87,8 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         self._hr_only()
         start = RunStartSerializer(data=request.data, context={"request": request})
         start.is_valid(raise_exception=True)
-        # HR runs their own company's payroll; a superuser (no company) names the company.
-        company = start.validated_data.get("company") if request.user.is_superuser else None
-        if company is None and not request.user.is_superuser:
-            company = access.companies_for(request.user).first()
-        if company is None:
-            raise serializers.ValidationError({"company": ["name the company"]})
         run, created = services.payroll_run_start(
-            company=company,
+            company=request_company(request.user, start.validated_data.get("company")),
             period=start.validated_data["period"],
             started_by=request.user,
             chunk_size=start.validated_data.get("chunk_size"),
@@ -198,7 +192,6 @@ class AdjustmentViewSet(ScopedViewSet):
     queryset = Adjustment.objects.all()
     serializer_class = AdjustmentSerializer
     permission_classes = [IsHR]
-    company_path = "employee__company"
     http_method_names = ["get", "post", "delete", "head", "options"]
     filterset_fields = ["employee", "period"]
 
