@@ -34,6 +34,8 @@ class Company(models.Model):
         help_text="Replaced, in the same transaction, by every change to what the company's payouts are "
         "computed from; keys the compiled configuration each process keeps (compensation.configuration).",
     )
+    # Every change is kept, four-eyes and automatic runs above all (who switched them, when).
+    history = HistoricalRecords(excluded_fields=["config_version"])
 
     class Meta:
         verbose_name_plural = "companies"

@@ -48,6 +48,9 @@ class PayrollRun(models.Model):
         help_text="who asked for the latest calculation",
     )
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    four_eyes_at_approval = models.BooleanField(
+        null=True, blank=True, help_text="whether the four-eyes rule was in force when the run was approved"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     calculation_started_at = models.DateTimeField(null=True, blank=True)
     calculated_at = models.DateTimeField(null=True, blank=True)
