@@ -15,7 +15,7 @@ from compensation.models import (
     SchemeAssignment,
     SchemeFactor,
 )
-from compensation.services import band_table_save, bonus_scheme_save
+from compensation.services import band_table_save, bonus_scheme_save, company_changes_ensure_allowed
 from config.api import IsHROrReadOnlyFinance, IsSuperuser
 
 
@@ -40,6 +40,10 @@ class CompanySerializer(DomainSerializer):
         fields = [
             "id", "name", "slug", "currency", "language", "four_eyes_approval", "automatic_runs", "stages", "calendar_days",
         ]
+
+    def validate(self, attrs):
+        company_changes_ensure_allowed(company=self.instance or Company(), changes=attrs, user=self.context["request"].user)
+        return super().validate(attrs)
 
 
 class CompanyViewSet(ScopedViewSet):

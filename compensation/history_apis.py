@@ -14,6 +14,7 @@ from payroll import models as payroll
 
 # name in the URL: model (scoped to the user's company by `access.COMPANY_PATHS`)
 TRACKED = {
+    "companies": comp.Company,
     "employees": comp.Employee,
     "company-stages": comp.CompanyStage,
     "salary-agreements": comp.SalaryAgreement,
@@ -67,7 +68,7 @@ class HistoryView(APIView):
             elif record.history_type == "+":
                 changes = [
                     {"field": f.attname, "old": None, "new": _text(getattr(record, f.attname))}
-                    for f in model._meta.concrete_fields
+                    for f in model.history.model.tracked_fields
                     if f.attname != "id"
                 ]
             entries.append(

@@ -14,7 +14,7 @@ from compensation.engine import Period
 from compensation.services import payout_projection, payout_what_if
 from kpis.models import MeasureValue, Plan
 from payroll.apis import PayoutSerializer
-from payroll.models import Payout
+from payroll.selectors import payouts_visible_to
 
 PERIOD_PARAMETER = OpenApiParameter("period", str, description="YYYY-MM (default: the current month)")
 
@@ -91,7 +91,8 @@ class MeMeasuresView(APIView):
 class MePayoutsView(APIView):
     @extend_schema(responses=PayoutSerializer(many=True))
     def get(self, request):
-        rows = Payout.objects.filter(employee=_employee(request)).select_related("employee", "run")
+        _employee(request)  # 404 without an employee record
+        rows = payouts_visible_to(request.user).select_related("employee", "run")
         return Response(PayoutSerializer(rows.order_by("-run__period", "pk"), many=True).data)
 
 

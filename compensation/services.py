@@ -1,10 +1,10 @@
-"""Writes for band tables and bonus schemes, and the payout preview."""
+"""Writes for companies, band tables and bonus schemes, and the payout preview."""
 
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import cached_property
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
@@ -12,8 +12,23 @@ from compensation.domain import raise_problems
 from compensation.engine import PayoutResult, Period, Problem, band_points_problems, calculate_payout
 from compensation.engine.guidance import next_bands
 from compensation.engine.projection import projected_input, what_if_input
-from compensation.models import BandPoint, BandTable, BonusScheme, Employee, SchemeFactor
+from compensation.models import BandPoint, BandTable, BonusScheme, Company, Employee, SchemeFactor
 from compensation.selectors import company_configuration, payout_inputs
+
+#: Settings only a superuser may change: the four-eyes rule checks HR itself (HR who could
+#: switch it off could approve their own run), and automatic runs start payroll unasked.
+COMPANY_SUPERUSER_FIELDS = ("four_eyes_approval", "automatic_runs")
+
+
+def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> None:
+    """Refuse a change of a superuser-only setting by anyone else (an unchanged value, as in
+    a full update, is no change)."""
+    if getattr(user, "is_superuser", False):
+        return
+    changed = [name for name in COMPANY_SUPERUSER_FIELDS if name in changes and changes[name] != getattr(company, name)]
+    if changed:
+        raise PermissionDenied(f"only an administrator may change {' and '.join(changed)}")
+
 
 # Spec §6: a scheme has one or more factors (the admin's factor formset checks the same rule).
 SCHEME_NO_FACTORS = Problem("scheme_no_factors", "a bonus scheme needs at least one factor", "factors")

@@ -16,7 +16,7 @@ from payroll import services
 from payroll.excel.selectors import payouts_with_payslips_for
 from payroll.excel.services import payroll_sheet_ensure
 from payroll.models import Adjustment, Payout, PayrollRun
-from payroll.selectors import payroll_run_warnings
+from payroll.selectors import payouts_visible_to, payroll_run_warnings
 from payroll.views import XLSX, payroll_sheet_response, payslip_response
 
 
@@ -28,7 +28,8 @@ class PayrollRunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "company", "period", "status", "chunk_size", "employees_total", "employees_done", "progress_pct",
             "fixed_total", "bonus_total", "adjustments_total", "total", "warnings_count", "error",
-            "started_by", "calculated_by", "approved_by", "created_at", "calculated_at", "approved_at", "paid_at",
+            "started_by", "calculated_by", "approved_by", "four_eyes_at_approval", "created_at", "calculated_at",
+            "approved_at", "paid_at",
         ]
         read_only_fields = fields
 
@@ -112,6 +113,8 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=None, responses=PayrollRunSerializer)
     @action(detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
+        if not services.may_mark_paid(request.user):  # the role is refused before the row is looked up
+            raise PermissionDenied(services.MARK_PAID_REFUSED)
         run = services.payroll_run_mark_paid(run=self.get_object(), by=request.user)
         return Response(PayrollRunSerializer(run).data)
 
@@ -150,7 +153,8 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Payouts with their traces: HR and finance see their company's, a marketer only their own."""
+    """Payouts with their traces: HR and finance see their company's, a marketer only their
+    own once the run is approved (`payouts_visible_to`)."""
 
     serializer_class = PayoutSerializer
     filterset_fields = ["run", "employee"]
@@ -158,13 +162,10 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Payout.objects.none()
 
     def get_queryset(self):
-        queryset = Payout.objects.select_related("employee", "run").order_by("run", "employee__personnel_number", "pk")
-        user = self.request.user
         if getattr(self, "swagger_fake_view", False):
-            return queryset.none()
-        if access.user_role(user) in ("superuser", access.HR, access.FINANCE):
-            return access.scope_to_company(queryset, user, "run__company")
-        return queryset.filter(employee__user=user)
+            return Payout.objects.none()
+        visible = payouts_visible_to(self.request.user)
+        return visible.select_related("employee", "run").order_by("run", "employee__personnel_number", "pk")
 
     @extend_schema(responses={(200, XLSX): OpenApiResponse(description="the payslip")})
     @action(detail=True, methods=["get"])

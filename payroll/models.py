@@ -22,6 +22,10 @@ class RunStatus(models.TextChoices):
 ENDED_WITHOUT_RESULT = (RunStatus.FAILED, RunStatus.CANCELLED)
 #: Once approved, a run and its payouts never change.
 FROZEN = (RunStatus.APPROVED, RunStatus.PAID)
+#: A run whose payouts are all written: its sheet and payslips can be made.
+READY = (RunStatus.CALCULATED, RunStatus.APPROVED, RunStatus.PAID)
+#: An employee sees their payouts and payslips once the run is approved: before that they may still change.
+RELEASED = FROZEN
 
 
 class PayrollRun(models.Model):

@@ -1,6 +1,24 @@
-"""Reads of payroll runs."""
+"""Reads of payroll runs and payouts."""
 
-from payroll.models import PayrollRun
+from django.db.models import QuerySet
+
+from compensation import access
+from payroll.models import RELEASED, Payout, PayrollRun
+
+
+def payouts_visible_to(user) -> QuerySet[Payout]:
+    """The payouts a user may read: HR and finance their company's; a marketer their own,
+    once the run is approved (before that a payout may still change, spec §8); a superuser
+    every one."""
+    payouts = Payout.objects.all()
+    role = access.user_role(user)
+    if role == "superuser":
+        return payouts
+    if role in (access.HR, access.FINANCE):
+        return payouts.filter(run__company_id=access.user_company_id(user))
+    if role == access.MARKETER:
+        return payouts.filter(employee__user=user, run__status__in=RELEASED)
+    return payouts.none()
 
 
 def payroll_run_summary(run: PayrollRun) -> dict:

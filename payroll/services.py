@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from compensation import engine
+from compensation import access, engine
 from compensation.engine import Period, calculate_payout
 from compensation.models import Company, Employee
 from compensation.selectors import employees_in_period, payout_inputs
@@ -319,12 +320,25 @@ def payroll_run_approve(*, run: PayrollRun, approved_by) -> PayrollRun:
             )
         run.approved_by = approved_by
         run.approved_at = timezone.now()
-        _transition(run, RunStatus.APPROVED, approved_by)
-        run.save(update_fields=["status", "approved_by", "approved_at"])
+        run.four_eyes_at_approval = run.company.four_eyes_approval
+        _transition(run, RunStatus.APPROVED, approved_by, "" if run.four_eyes_at_approval else "four-eyes rule off")
+        run.save(update_fields=["status", "approved_by", "approved_at", "four_eyes_at_approval"])
     return run
 
 
+MARK_PAID_REFUSED = "only finance may mark a payroll paid"
+
+
+def may_mark_paid(user) -> bool:
+    """Marking paid is finance's step (or an administrator's): HR, who runs and approves the
+    payroll, may not also confirm that the money has left."""
+    return access.user_role(user) in ("superuser", access.FINANCE)
+
+
 def payroll_run_mark_paid(*, run: PayrollRun, by=None) -> PayrollRun:
+    """`by` is None only for the system itself (a command, a test)."""
+    if by is not None and not may_mark_paid(by):
+        raise PermissionDenied(MARK_PAID_REFUSED)
     with transaction.atomic():
         run = _locked(run.pk)
         if run.status != RunStatus.APPROVED:

@@ -17,8 +17,7 @@ from compensation.models import BandPoint, Employee
 from compensation.selectors import catalogue_and_own
 from compensation.services import PayoutOutlook
 from kpis.models import Kpi, Measure
-from payroll.excel.selectors import RELEASED
-from payroll.models import Payout, PayrollRun, RunStatus
+from payroll.models import RELEASED, Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_run_warnings
 from portal.charts import Month, pay_history_chart
 from portal.labels import catalogue_name, run_status, warning_text

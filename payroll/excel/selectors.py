@@ -11,12 +11,8 @@ from compensation.access import user_membership
 from compensation.models import CompanyMembership
 from payroll.excel.payslip import PayslipSource
 from payroll.excel.sheet import SheetRow
-from payroll.models import Payout, PayrollRun, RunStatus
+from payroll.models import READY, RELEASED, Payout, PayrollRun
 
-#: A run whose payouts are all written: its sheet and payslips can be made.
-READY = (RunStatus.CALCULATED, RunStatus.APPROVED, RunStatus.PAID)
-#: An employee sees their payslip once the run is approved: before that it may still change.
-RELEASED = (RunStatus.APPROVED, RunStatus.PAID)
 CHUNK_SIZE = 2000
 
 EMPLOYEE_COLUMNS = ("employee__personnel_number", "employee__full_name", "employee__position")

@@ -94,13 +94,14 @@ MATRIX = {
     "POST   payroll-runs/":                         (201,      201, 403,    403,     401),
     "POST   payroll-runs/{id}/recalculate/":        (200,      200, 403,    403,     401),
     "POST   payroll-runs/{id}/approve/":            (200,      200, 403,    403,     401),  # started by hr2
-    "POST   payroll-runs/{approved}/mark-paid/":    (200,      200, 200,    403,     401),
+    "POST   payroll-runs/{approved}/mark-paid/":    (200,      403, 200,    403,     401),  # finance's step
     "POST   payroll-runs/{id}/cancel/":             (200,      200, 403,    403,     401),
     "GET    payroll-runs/{id}/warnings/":           (200,      200, 200,    403,     401),
     "GET    payroll-runs/{id}/payouts/":            (200,      200, 200,    403,     401),
     "GET    payroll-runs/{id}/sheet/":              (200,      200, 200,    403,     401),
     "GET    payouts/":                              (200,      200, 200,    200,     401),
-    "GET    payouts/{id}/":                         (200,      200, 200,    200,     401),  # the marketer's own
+    "GET    payouts/{id}/":                         (200,      200, 200,    404,     401),  # the marketer's own, not yet approved
+    "GET    payouts/{released}/":                   (200,      200, 200,    200,     401),  # the marketer's own, approved
     "GET    payouts/{released}/payslip/":           (200,      200, 404,    200,     401),  # approved run; not finance's
     "GET    adjustments/":                          (200,      200, 403,    403,     401),
     "GET    adjustments/{id}/":                     (200,      200, 403,    403,     401),
@@ -317,14 +318,14 @@ def test_the_superuser_lists_every_company(world, api, resource):
 def test_a_marketer_lists_only_their_own_payouts(world, api, company):
     side = world.side(company)
     shown = listed_ids(api("marketer", company), "/api/v1/payouts/")
-    assert shown == set(payroll.Payout.objects.filter(employee__user=side.users["marketer"]).values_list("pk", flat=True))
-    assert len(shown) == 2  # October and November
+    assert shown == {side.ids["released-payout"]}  # October's (approved), not November's (only calculated)
+    assert payroll.Payout.objects.filter(employee__user=side.users["marketer"]).count() == 2
 
 
 def test_a_marketer_gets_404_for_another_marketers_payout(world):
     demo = world.demo
-    theirs = payroll.Payout.objects.get(run_id=demo.ids["payroll-runs"], employee__user=demo.users["marketer2"]).pk
-    mine = demo.ids["payouts"]
+    theirs = payroll.Payout.objects.get(run_id=demo.ids["approved-run"], employee__user=demo.users["marketer2"]).pk
+    mine = demo.ids["released-payout"]
 
     their_employee = demo.users["marketer2"].employee.pk
     assert client_for(demo.users["marketer"]).get(f"/api/v1/payouts/{theirs}/").status_code == 404

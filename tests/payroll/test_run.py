@@ -218,7 +218,7 @@ def test_an_approved_run_refuses_recalculation_cancellation_and_adjustments(demo
         adjustment_create(employee=employee, period="2026-11", amount=Decimal("500.00"), reason="late fix")
     assert closed.value.code == PERIOD_CLOSED
     assert list(run.payouts.order_by("pk").values_list("total", flat=True)) == totals
-    assert payroll_run_mark_paid(run=run, by=hr).status == RunStatus.PAID
+    assert payroll_run_mark_paid(run=run, by=User.objects.get(username="finance")).status == RunStatus.PAID
 
 
 def test_adjustments_count_in_the_next_run(demo, hr, hr2, start):
