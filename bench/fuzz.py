@@ -48,6 +48,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--roles", default="hr,marketer", help="demo users to sign in as (comma-separated)")
     parser.add_argument("--phases", default="examples,fuzzing", help="schemathesis phases (coverage adds hundreds a path)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", help="fuzz only the operations whose path matches this regular expression")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     return parser.parse_args()
 
@@ -95,7 +96,10 @@ def fuzz(base: str, token: str, args, report: Path, env: dict[str, str]) -> tupl
         "--suppress-health-check", "all", "--generation-database", "none", "--request-timeout", "60",
         "--report", "json", "--report-json-path", str(report),
     ]  # fmt: skip
-    subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=False)
+    if args.only:
+        command += ["--include-path-regex", args.only]
+    with report.with_suffix(".log").open("w") as log:  # schemathesis' own account, with each failure's request
+        subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
     result = json.loads(report.read_text())
     if not result.get("complete") or result["operations"]["errored"]:
         raise SystemExit(f"schemathesis did not complete: {json.dumps(result.get('errors'))[:2000]}")

@@ -171,10 +171,14 @@ ERRORS = {
     "403": "The user's role may not do this.",
     "404": "No such row for this user (another company's rows do not exist for it), or no such page.",
     "415": "The body is not JSON (nor a form).",
+    "414": "The address is too long for the server (gunicorn refuses a request line over 4,094 bytes with an HTML page).",
     "409": "The state of the data does not allow it (`code`: run_frozen, run_ended, run_not_calculated, "
     "run_not_approved, four_eyes, period_closed, in_use).",
 }
 UNAUTHENTICATED_PATHS = ("/api/v1/auth/token/",)
+# Answered by the HTTP server in front of Django, before the request reaches the API.
+SERVER_ANSWERS = ("414",)
+SERVER_PAGE = {"text/html": {"schema": {"type": "string"}}}
 
 
 def api_endpoints_only(endpoints):
@@ -189,6 +193,8 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
     statuses = []
     if "requestBody" in operation or any(where == "query" for where, _ in parameters):
         statuses.append("400")
+    if any(where == "query" for where, _ in parameters):
+        statuses.append("414")
     if "requestBody" in operation:
         statuses.append("415")
     if path not in UNAUTHENTICATED_PATHS:
@@ -210,5 +216,6 @@ def document_errors(result, generator, request, public):
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             for code in _error_statuses(path, method, operation):
-                responses.setdefault(code, {"description": ERRORS[code], "content": {"application/json": {"schema": reference}}})
+                content = SERVER_PAGE if code in SERVER_ANSWERS else {"application/json": {"schema": reference}}
+                responses.setdefault(code, {"description": ERRORS[code], "content": content})
     return result

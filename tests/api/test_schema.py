@@ -30,6 +30,10 @@ def test_the_schema_is_served_and_documents_the_error_shape(client):
     assert {"400", "403", "404"} <= set(employee["patch"]["responses"])
     assert "409" in employee["delete"]["responses"]
     assert "409" in schema["paths"]["/api/v1/payroll-runs/{id}/approve/"]["post"]["responses"]
+    # A long query string is refused by the HTTP server in front of Django, as an HTML page.
+    too_long = schema["paths"]["/api/v1/employees/"]["get"]["responses"]["414"]
+    assert list(too_long["content"]) == ["text/html"]
+    assert "414" not in employee["get"]["responses"]  # no query parameters: its address cannot grow
 
 
 def test_the_docs_page_uses_only_local_assets(client):
