@@ -225,3 +225,41 @@ def test_the_bulk_maximum_is_accepted_and_one_more_is_refused(demo):
         response = client.post("/api/v1/measure-values/bulk/", {"items": items}, format="json")
     assert response.status_code == 200, response.content[:500]
     assert response.json()["created"] == BULK_MAX_ITEMS
+
+
+# --- numbers sent as JSON numbers, and the admin's forms ------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["1e999999999", "-1e999999999", "1e-30", "1" + "0" * 4_000])
+def test_json_numbers_that_are_no_value_a_column_holds_are_refused_too(demo, raw):
+    # a JSON float overflows to inf, an integer of 4,000 digits is exact: neither is stored
+    bulk = '{"items": [{"personnel_number": "DEMO-A", "period": "2026-12", "code": "leads", "value": ' + raw + "}]}"
+    with fast(2):
+        response = client_for("hr").post("/api/v1/measure-values/bulk/", bulk, content_type="application/json")
+    assert list(error_of(response, 400)["fields"]) == ["items[0].value"]
+    what_if = '{"period": "2026-11", "measures": {"leads": ' + raw + "}}"
+    response = client_for("marketer").post("/api/v1/me/what-if/", what_if, content_type="application/json")
+    assert list(error_of(response, 400)["fields"]) == ["measures.leads"]
+    assert len(response.content) < 1_000
+
+
+def test_an_integer_json_cannot_hold_is_a_parse_error(demo):
+    body = '{"period": "2026-11", "measures": {"leads": ' + "9" * 5_000 + "}}"
+    error = error_of(client_for("marketer").post("/api/v1/me/what-if/", body, content_type="application/json"), 400)
+    assert error["code"] == "parse_error" and len(error["message"]) < 300
+
+
+def test_the_admin_form_refuses_a_huge_exponent_fast(demo):
+    client = Client()
+    client.force_login(User.objects.get(username="admin"))
+    body = {
+        "employee": Employee.objects.get(company=demo, personnel_number="DEMO-A").pk,
+        "period": "2026-12",
+        "measure": Measure.objects.get(company=None, code="leads").pk,
+        "value": "1e999999999",
+    }
+    with fast(3):
+        response = client.post(reverse("admin:kpis_measurevalue_add"), body)
+    assert response.status_code == 200 and response.context["adminform"].form.errors["value"]
+    assert len(response.content) < 500_000
+    assert not MeasureValue.objects.filter(period="2026-12").exists()
