@@ -6,12 +6,16 @@ bulk endpoints' documented maximum is one a client can send."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from compensation.models import Employee
@@ -78,6 +82,26 @@ def test_the_api_what_if_refuses_hostile_numbers_with_a_400(demo, value):
     error = error_of(response, 400)
     assert list(error["fields"]) == ["measures.leads"]
     assert len(response.content) < 1_000
+
+
+LARGEST = Decimal("99999999999999.9999")
+column_values = st.one_of(
+    st.sampled_from([Decimal(0), Decimal("0.0001"), Decimal("-0.0001"), LARGEST, -LARGEST]),
+    st.decimals(min_value=-LARGEST, max_value=LARGEST, places=4, allow_nan=False, allow_infinity=False),
+)
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(leads=column_values, spend=column_values, period=st.sampled_from(["1900-01", "2026-11", "2026-12", "2100-12"]))
+def test_the_what_if_answers_every_value_a_measure_column_holds(demo, leads, spend, period):
+    """Whatever the engine makes of it (a negative count, a CPL of 10^18), never a 500."""
+    measures = {"leads": f"{leads:f}", "marketing_spend": f"{spend:f}"}
+    response = client_for("marketer").post("/api/v1/me/what-if/", {"period": period, "measures": measures}, format="json")
+    assert response.status_code == 200, response.content[:300]
+    portal = Client()
+    portal.force_login(User.objects.get(username="marketer"))
+    body = json.dumps({"period": period, "measures": measures})
+    assert portal.post(reverse("portal:what_if"), body, content_type="application/json").status_code in (200, 400)
 
 
 def test_the_api_what_if_still_works_at_the_columns_extremes(demo):
