@@ -86,6 +86,23 @@ class DecimalInputField(serializers.DecimalField):
         return self.quantize(value)
 
 
+#: An error names a field in at most this many characters, and says it in at most
+#: MAX_MESSAGE_CHARS: DRF's own messages quote the input ('"…" is not a valid choice.'),
+#: and a field of a dict is named by the key the client sent.
+MAX_FIELD_CHARS, MAX_MESSAGE_CHARS = 200, 500
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _bounded_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    bounded: dict[str, list[str]] = {}
+    for name, messages in fields.items():
+        bounded.setdefault(_cut(name, MAX_FIELD_CHARS), []).extend(_cut(str(m), MAX_MESSAGE_CHARS) for m in messages)
+    return bounded
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -125,7 +142,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
+        fields = _bounded_fields(_flatten(exc.detail))
         first = next(iter(fields.items()), ("", ["invalid input"]))
         message = f"{first[0]}: {first[1][0]}" if first[0] and first[0] != "__all__" else first[1][0]
         response.data = error_body("invalid", message, fields)

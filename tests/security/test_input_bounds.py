@@ -287,3 +287,12 @@ def test_the_admin_form_refuses_a_huge_exponent_fast(demo):
     assert response.status_code == 200 and response.context["adminform"].form.errors["value"]
     assert len(response.content) < 500_000
     assert not MeasureValue.objects.filter(period="2026-12").exists()
+
+
+def test_drf_messages_that_quote_the_input_are_cut_short(demo):
+    # DRF's ChoiceField says '"<input>" is not a valid choice.'; a dict field is named by its key
+    response = client_for("hr").post("/api/v1/measures/", {"code": "x", "name": "x", "unit": "u" * 100_000}, format="json")
+    assert error_of(response, 400)["fields"]["unit"] and len(response.content) < 2_000
+    body = {"period": "2026-11", "measures": {"k" * 100_000: ["not text"]}}
+    response = client_for("marketer").post("/api/v1/me/what-if/", body, format="json")
+    assert error_of(response, 400)["fields"] and len(response.content) < 2_000
