@@ -296,3 +296,22 @@ def test_drf_messages_that_quote_the_input_are_cut_short(demo):
     body = {"period": "2026-11", "measures": {"k" * 100_000: ["not text"]}}
     response = client_for("marketer").post("/api/v1/me/what-if/", body, format="json")
     assert error_of(response, 400)["fields"] and len(response.content) < 2_000
+
+
+def test_a_form_of_too_many_fields_is_a_400_in_the_error_shape(demo):
+    body = "&".join(f"f{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = APIClient().post("/api/v1/auth/token/", body, content_type="application/x-www-form-urlencoded")
+    assert error_of(response, 400)["code"] == "parse_error"
+
+
+def test_the_portal_says_which_limit_in_the_users_language(demo):
+    client = Client()
+    client.force_login(User.objects.get(username="marketer"))
+    body = json.dumps({"period": "2026-11", "measures": {"leads": "1e-30", "marketing_spend": "1e20"}})
+    errors = client.post(reverse("portal:what_if"), body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="ru").json()[
+        "errors"
+    ]
+    assert errors == {
+        "leads": "'1e-30' — слишком много знаков после запятой: не больше 4",
+        "marketing_spend": "'1e20' — слишком большое число: не больше 14 цифр до запятой",
+    }
