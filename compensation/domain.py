@@ -5,11 +5,14 @@ and imports all call them and turn their `Problem`s into errors through these he
 """
 
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from compensation.engine import Period, Problem
+from compensation.numbers import parse_decimal
 
 
 def problems_to_error(
@@ -52,6 +55,17 @@ class PeriodField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("help_text", None) if kwargs.get("help_text") == "YYYY-MM" else None
         return name, path, args, kwargs
+
+
+def field_decimal(field: models.DecimalField, text: Any, *, thousands_separators: bool = False) -> Decimal:
+    """`text` as a number the model field can hold (`compensation.numbers.parse_decimal`
+    with the field's digits); raises `NumberError` naming what is wrong."""
+    return parse_decimal(
+        text,
+        max_digits=field.max_digits,
+        decimal_places=field.decimal_places,
+        thousands_separators=thousands_separators,
+    )
 
 
 def money_field(**kwargs) -> models.DecimalField:

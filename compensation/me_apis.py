@@ -1,7 +1,5 @@
 """The signed-in marketer's own data: record, plans, measures, payouts, projection, what-if."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -10,9 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compensation import access
+from compensation.domain import field_decimal
 from compensation.engine import Period
+from compensation.numbers import NumberError, quote
 from compensation.services import payout_projection, payout_what_if
-from kpis.models import MeasureValue, Plan
+from kpis.models import Measure, MeasureValue, Plan
 from payroll.apis import PayoutSerializer
 from payroll.selectors import payouts_visible_to
 
@@ -120,16 +120,18 @@ class WhatIfSerializer(serializers.Serializer):
     measures = serializers.DictField(child=serializers.CharField(), help_text="measure code → value")
 
     def validate_measures(self, value):
+        """Each value a number a recorded measure value could hold (its column's digits)."""
+        value_field = MeasureValue._meta.get_field("value")
+        code_length = Measure._meta.get_field("code").max_length
         parsed, errors = {}, {}
         for code, text in value.items():
-            try:
-                number = Decimal(str(text).strip())
-                if not number.is_finite():  # NaN, Infinity
-                    raise InvalidOperation
-            except InvalidOperation:
-                errors[code] = f"{text!r} is not a number"
+            if len(code) > code_length:
+                errors[code[:code_length]] = f"{quote(code)} is not a measure code"
                 continue
-            parsed[code] = number
+            try:
+                parsed[code] = field_decimal(value_field, text)
+            except NumberError as error:
+                errors[code] = error.message
         if errors:
             raise serializers.ValidationError(errors)
         return parsed

@@ -1,17 +1,21 @@
-"""DRF glue shared by every app's API: one error shape, pagination, permissions."""
+"""DRF glue shared by every app's API: one error shape, pagination, permissions, decimal
+input through the domain's parser (the parsers that bound bodies: `config.parsers`)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from compensation.access import FINANCE, HR, user_role
+from compensation.numbers import NumberError, parse_decimal
+from config.parsers import RequestTooLarge, too_large_message
 from payroll.services import RunStateError
 
 
@@ -66,6 +70,39 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return fields
 
 
+class DecimalInputField(serializers.DecimalField):
+    """DRF's decimal field read by `compensation.numbers.parse_decimal`: the size is
+    checked on the text, before any arithmetic, and a message quotes only a prefix."""
+
+    def to_internal_value(self, data):
+        try:
+            value = parse_decimal(
+                data if isinstance(data, (str, int)) else str(data),
+                max_digits=self.max_digits,
+                decimal_places=self.decimal_places,
+            )
+        except NumberError as error:
+            raise serializers.ValidationError(error.message, code=error.code) from error
+        return self.quantize(value)
+
+
+#: An error names a field in at most this many characters, and says it in at most
+#: MAX_MESSAGE_CHARS: DRF's own messages quote the input ('"…" is not a valid choice.'),
+#: and a field of a dict is named by the key the client sent.
+MAX_FIELD_CHARS, MAX_MESSAGE_CHARS = 200, 500
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _bounded_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    bounded: dict[str, list[str]] = {}
+    for name, messages in fields.items():
+        bounded.setdefault(_cut(name, MAX_FIELD_CHARS), []).extend(_cut(str(m), MAX_MESSAGE_CHARS) for m in messages)
+    return bounded
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -89,7 +126,13 @@ def exception_handler(exc, context):
         return Response(error_body(exc.code, exc.message), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, (ProtectedError, RestrictedError)):
         return Response(error_body(IN_USE, _in_use_message(exc)), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):  # Django's limit on the body, hit as DRF reads it
+        exc = RequestTooLarge(too_large_message())
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ParseError(str(exc))
+    elif isinstance(exc, RecursionError):  # input nested deeper than Python follows, wherever it was read
+        exc = exceptions.ParseError("the input is nested too deeply")
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -99,7 +142,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
+        fields = _bounded_fields(_flatten(exc.detail))
         first = next(iter(fields.items()), ("", ["invalid input"]))
         message = f"{first[0]}: {first[1][0]}" if first[0] and first[0] != "__all__" else first[1][0]
         response.data = error_body("invalid", message, fields)
@@ -170,6 +213,7 @@ ERRORS = {
     "401": "Not signed in: no token or session, or an unknown token (`WWW-Authenticate: Token`).",
     "403": "The user's role may not do this.",
     "404": "No such row for this user (another company's rows do not exist for it), or no such page.",
+    "413": "The body is larger than the server takes (Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`).",
     "415": "The body is not JSON (nor a form).",
     "414": "The address is too long for the server (gunicorn refuses a request line over 4,094 bytes with an HTML page).",
     "409": "The state of the data does not allow it (`code`: run_frozen, run_ended, run_not_calculated, "
@@ -196,7 +240,7 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
     if any(where == "query" for where, _ in parameters):
         statuses.append("414")
     if "requestBody" in operation:
-        statuses.append("415")
+        statuses.extend(["413", "415"])
     if path not in UNAUTHENTICATED_PATHS:
         statuses.extend(["401", "403"])
     if any(where == "path" for where, _ in parameters) or ("query", "page") in parameters or path.startswith("/api/v1/me/"):

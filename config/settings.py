@@ -166,3 +166,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- input bounds (issue 10: hostile numbers, uploads and bodies) ---------------------------
+# Bodies are bounded by Django's DATA_UPLOAD_MAX_MEMORY_SIZE (the API answers 413 in its
+# error shape); lists and objects in a JSON body nest at most this deep (the API's deepest
+# body nests 3). Numbers: compensation.numbers; uploads: the limits in kpis.imports.
+INPUT_MAX_JSON_DEPTH = env.int("INPUT_MAX_JSON_DEPTH", default=32)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "config.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "config.parsers.MultiPartParser",
+]

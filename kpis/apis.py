@@ -1,5 +1,6 @@
 """API of measures, KPIs, KPI sets, plans and measure values."""
 
+from django.db import models
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -8,7 +9,7 @@ from rest_framework.response import Response
 from compensation import access
 from compensation.api_base import CompanyOwnedSerializer, DomainSerializer, ScopedViewSet, request_company
 from compensation.models import Company
-from config.api import IsHR, IsHROrReadOnlyFinance
+from config.api import DecimalInputField, IsHR, IsHROrReadOnlyFinance
 from kpis.imports import items_import
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_save
@@ -121,9 +122,20 @@ def _unstorable(text: str) -> str | None:
     return None
 
 
+#: Items in one bulk request. 10,000 items with the longest personnel number and code (50
+#: characters each) and a value of 18 digits take ~1.7 MB of JSON: they fit in the body
+#: limit (Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MB by default), so the documented
+#: maximum is one a client can send. More rows: several requests, or a file import.
+BULK_MAX_ITEMS = 10_000
+
+
 class BulkUpsertSerializer(serializers.Serializer):
     company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
-    items = serializers.ListField(child=serializers.DictField(), max_length=100_000)
+    items = serializers.ListField(
+        child=serializers.DictField(),
+        max_length=BULK_MAX_ITEMS,
+        help_text=f"at most {BULK_MAX_ITEMS:,} items (and a body of at most the server's limit, 2.5 MB by default)",
+    )
 
     def validate_items(self, items):
         """Text the database cannot store is refused here, as DRF's own text fields refuse it
@@ -174,7 +186,14 @@ class BulkUpsertMixin:
         )
 
 
-class PlanSerializer(DomainSerializer):
+class DecimalInputs:
+    """A model serializer whose decimal fields read numbers through the domain's parser
+    (`config.api.DecimalInputField`), with the model field's digits."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DecimalField: DecimalInputField}
+
+
+class PlanSerializer(DecimalInputs, DomainSerializer):
     class Meta:
         model = Plan
         fields = ["id", "employee", "period", "kpi", "value"]
@@ -189,7 +208,7 @@ class PlanViewSet(BulkUpsertMixin, ScopedViewSet):
     filterset_fields = ["employee", "period", "kpi"]
 
 
-class MeasureValueSerializer(DomainSerializer):
+class MeasureValueSerializer(DecimalInputs, DomainSerializer):
     class Meta:
         model = MeasureValue
         fields = ["id", "employee", "period", "measure", "value"]

@@ -30,7 +30,16 @@ Decisions the brief left open:
   whichever splits the header row into the most cells.
 - In an `.xlsx`, a period cell Excel turned into a date (it does so with `2026-11`) counts
   as that month if it is the 1st; personnel numbers stored as numbers read as their digits.
-- Blank rows are skipped (they keep their numbers) and do not count as data rows.
+- Blank rows are skipped (they keep their numbers) and do not count as data rows, but
+  every row read counts against `MAX_ROWS`, blank or not: a sheet of a million empty rows
+  costs as much to read as a full one.
+- Every dimension of a file is bounded before and while it is read (`_check_workbook`,
+  `_csv_lines`, `_table`): its size, an `.xlsx`'s members and what they unpack to, rows,
+  columns, the length of a line and of a cell, and the time spent reading. A file over a
+  limit is refused with the limit named; messages quote at most a short prefix of a cell
+  (`compensation.numbers.quote`).
+- An `.xlsx` is read up to column `MAX_COLUMNS + 1`: a file with anything there is refused
+  as too wide; cells further right are not read at all.
 - Where the catalogue and the company both define a code, the company's own wins (as in
   `compensation.selectors.kpi_definitions`).
 """
@@ -39,12 +48,13 @@ from __future__ import annotations
 
 import csv
 import io
+import time as clock
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -52,18 +62,36 @@ from django.db import IntegrityError, models, transaction
 from openpyxl import Workbook, load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from compensation import numbers
+from compensation.domain import field_decimal
 from compensation.engine import Period, Problem
 from compensation.engine.rules import measure_value_problems, plan_value_problems
 from compensation.models import Company, Employee
+from compensation.numbers import QUOTE_CHARS, NumberError, quote
 from compensation.selectors import catalogue_and_own
 from kpis.models import ImportLog, Kpi, Measure, MeasureValue, Plan
 
 # --- limits (module constants, so tests can make them small) ----------------------------
 
 MAX_BYTES = 10 * 1024 * 1024
+#: Rows after the header, blank ones included.
 MAX_ROWS = 100_000
-#: An `.xlsx` is a zip: what it unpacks to is bounded too, before openpyxl reads any of it.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_COLUMNS = 50
+#: No column holds a longer value (codes and personnel numbers are at most 50 characters).
+MAX_CELL_CHARS = 255
+MAX_CSV_LINE_CHARS = 10_000
+#: Reading a file (not checking its rows) stops after this long.
+MAX_SECONDS = 30.0
+#: An `.xlsx` is a zip: its members and what they unpack to are bounded before openpyxl
+#: reads any of it. 100,000 rows of four columns unpack to ~23 MB of sheet XML, about 11×
+#: what they take in the zip.
+MAX_MEMBERS = 100
+MAX_SHEETS = 20
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_SHEET_BYTES = 64 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 8 * 1024 * 1024  # 100,000 distinct personnel numbers: ~3 MB
+MAX_PART_BYTES = 8 * 1024 * 1024  # any other member: styles, the workbook, its relations
+MAX_COMPRESSION_RATIO = 100  # for members that unpack to more than a megabyte
 #: The log keeps this many errors (the result and the pages show them all).
 MAX_LOGGED_ERRORS = 1_000
 BATCH_SIZE = 1_000
@@ -85,6 +113,9 @@ UNKNOWN_EXTENSION = "unknown_extension"
 FILE_EMPTY = "file_empty"
 FILE_TOO_LARGE = "file_too_large"
 TOO_MANY_ROWS = "too_many_rows"
+TOO_MANY_COLUMNS = "too_many_columns"
+TOO_SLOW = "too_slow"
+CELL_TOO_LONG = "cell_too_long"
 NOT_XLSX = "not_xlsx"
 NO_SHEET = "no_sheet"
 NOT_CSV = "not_csv"
@@ -198,9 +229,10 @@ def _parse(file_name: str, content: bytes) -> ParsedFile:
         raise _FileRejected(FILE_TOO_LARGE, f"the file is larger than {_size(MAX_BYTES)}; split it into smaller files")
     if not content:
         raise _FileRejected(FILE_EMPTY, "the file is empty")
+    deadline = clock.monotonic() + MAX_SECONDS
     rows = _xlsx_rows(content) if extension == "xlsx" else _csv_rows(content)
     try:
-        return _table(rows)
+        return _table(rows, deadline)
     finally:
         rows.close()  # an .xlsx stopped early (too many rows) closes its workbook now
 
@@ -213,28 +245,67 @@ def _xlsx_rows(content: bytes) -> Generator[tuple[int, tuple]]:
     if content.startswith(OLE_MAGIC):
         raise _FileRejected(NOT_XLSX, "this is an Excel 97-2003 (.xls) workbook, not .xlsx; save it as .xlsx")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        unpacked = sum(info.file_size for info in archive.infolist())
+        members = zipfile.ZipFile(io.BytesIO(content)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise _FileRejected(NOT_XLSX, "this is not an .xlsx workbook (it is not a zip archive)") from error
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise _FileRejected(FILE_TOO_LARGE, f"the workbook unpacks to more than {_size(MAX_UNPACKED_BYTES)}")
+    _check_workbook(members)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises anything from KeyError to XML errors on a broken file
-        raise _FileRejected(NOT_XLSX, f"this .xlsx workbook is damaged and cannot be read ({error})") from error
+        raise _FileRejected(NOT_XLSX, f"this .xlsx workbook is damaged and cannot be read ({_brief(error)})") from error
     try:
         if not workbook.worksheets:
             raise _FileRejected(NO_SHEET, "the workbook has no sheet")
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store a wrong size; read what is there
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+        # one column past the limit, to see a file too wide; none further (openpyxl pads
+        # every row out to its last cell, a row reaching column XFD to 16,384 cells)
+        yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1)
     except _FileRejected:
         raise
     except Exception as error:
-        raise _FileRejected(NOT_XLSX, f"this .xlsx workbook is damaged and cannot be read ({error})") from error
+        raise _FileRejected(NOT_XLSX, f"this .xlsx workbook is damaged and cannot be read ({_brief(error)})") from error
     finally:
         workbook.close()
+
+
+def _brief(error: Exception) -> str:
+    """A library's error message, at most 200 characters of it (it may quote the file)."""
+    text = str(error)
+    return text if len(text) <= 200 else f"{text[:200]}…"
+
+
+_MB = 1024 * 1024
+
+
+def _check_workbook(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook whose zip would unpack to too much, before openpyxl reads it:
+    too many members or sheets, a member over its limit (or compressed as no sheet of data
+    is), or too much in all. The sizes are those the zip declares; `zipfile` never unpacks
+    a member to more than its declared size (a member that would is damaged)."""
+    if len(members) > MAX_MEMBERS:
+        raise _FileRejected(FILE_TOO_LARGE, f"the workbook has more than {MAX_MEMBERS} parts; save the data alone in a new workbook")
+    sheets = [m for m in members if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")]
+    if len(sheets) > MAX_SHEETS:
+        raise _FileRejected(FILE_TOO_LARGE, f"the workbook has more than {MAX_SHEETS} sheets; keep the data on one")
+    total = 0
+    for member in members:
+        name = member.filename
+        if member in sheets:
+            part, limit = "a sheet", MAX_SHEET_BYTES
+        elif name.rsplit("/", 1)[-1].lower() == "sharedstrings.xml":
+            part, limit = "the shared text of the workbook", MAX_SHARED_STRINGS_BYTES
+        else:
+            part, limit = f"the part {quote(name)}", MAX_PART_BYTES
+        if member.file_size > limit:
+            raise _FileRejected(FILE_TOO_LARGE, f"{part} unpacks to more than {_size(limit)}")
+        if member.file_size > _MB and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+            raise _FileRejected(
+                FILE_TOO_LARGE, f"{part} is compressed more than {MAX_COMPRESSION_RATIO} to 1, as no sheet of data is"
+            )
+        total += member.file_size
+    if total > MAX_UNPACKED_BYTES:
+        raise _FileRejected(FILE_TOO_LARGE, f"the workbook unpacks to more than {_size(MAX_UNPACKED_BYTES)}")
 
 
 def _csv_rows(content: bytes) -> Generator[tuple[int, tuple]]:
@@ -247,11 +318,20 @@ def _csv_rows(content: bytes) -> Generator[tuple[int, tuple]]:
     if "\x00" in text:
         raise _FileRejected(CSV_NOT_UTF8, "the CSV is not UTF-8 text (UTF-16?); save it as “CSV UTF-8”")
     delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_csv_lines(text), delimiter=delimiter)
     try:
         yield from enumerate((tuple(row) for row in reader), start=1)
     except csv.Error as error:
-        raise _FileRejected(NOT_CSV, f"the CSV cannot be read: {error}") from error
+        raise _FileRejected(NOT_CSV, f"the CSV cannot be read: {_brief(error)}") from error
+
+
+def _csv_lines(text: str) -> Iterator[str]:
+    """The lines of a CSV, each at most `MAX_CSV_LINE_CHARS` long (a longer one is no row
+    of ours, and the csv module would split it into as many cells as it has commas)."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > MAX_CSV_LINE_CHARS:
+            raise _FileRejected(FILE_TOO_LARGE, f"line {number} is longer than {MAX_CSV_LINE_CHARS:,} characters")
+        yield line
 
 
 def _delimiter(text: str) -> str:
@@ -267,8 +347,11 @@ def _windows_1251(content: bytes) -> str:
         text = content.decode("cp1251")
     except UnicodeDecodeError as error:
         raise _FileRejected(CSV_NOT_UTF8, "the CSV is not UTF-8 text; save it as “CSV UTF-8”") from error
-    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)), [])
-    if _columns(tuple(header))[1]:
+    try:
+        header = next(csv.reader(_csv_lines(text), delimiter=_delimiter(text)), [])
+    except (csv.Error, _FileRejected):
+        header = []
+    if not header or _columns(tuple(header))[1]:
         raise _FileRejected(CSV_NOT_UTF8, "the CSV is not UTF-8 text; save it as “CSV UTF-8”")
     return text
 
@@ -288,14 +371,14 @@ def _columns(header: tuple) -> tuple[dict[str, tuple[int, str]], list[str]]:
     while cells and _blank(cells[-1]):
         cells.pop()
     for index, cell in enumerate(cells):
-        written = "" if cell is None else str(cell).strip()
+        written = "" if cell is None else str(cell)[: MAX_CELL_CHARS + 1].strip()
         column = _HEADER_LOOKUP.get(_header_key(written))
         if column is None:
             wrong.append(
-                f"column {index + 1} is {written!r}, not one of ours" if written else f"column {index + 1} has no name"
+                f"column {index + 1} is {quote(written)}, not one of ours" if written else f"column {index + 1} has no name"
             )
         elif column in found:
-            wrong.append(f"{written!r} appears twice")
+            wrong.append(f"{quote(written)} appears twice")
         else:
             found[column] = (index, written)
     missing = [column for column in COLUMNS if column not in found]
@@ -305,10 +388,33 @@ def _columns(header: tuple) -> tuple[dict[str, tuple[int, str]], list[str]]:
 
 
 def _blank(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
+    # a cell too long to hold anything is not blank (it is reported), and is never scanned
+    return cell is None or (isinstance(cell, str) and len(cell) <= MAX_CELL_CHARS and not cell.strip())
 
 
-def _table(rows: Iterator[tuple[int, tuple]]) -> ParsedFile:
+def _too_long(cell: Any) -> bool:
+    return isinstance(cell, str) and len(cell) > MAX_CELL_CHARS
+
+
+def _bounded(rows: Iterator[tuple[int, tuple]], deadline: float) -> Iterator[tuple[int, tuple]]:
+    """The rows, stopped at the first one past a limit: `MAX_ROWS` below the header (blank
+    rows count: reading them costs the same), `MAX_COLUMNS`, and the reading deadline."""
+    for number, values in rows:
+        if number > MAX_ROWS + 1:
+            raise _FileRejected(
+                TOO_MANY_ROWS, f"the file has more than {MAX_ROWS:,} rows below the header (blank rows count too); split it"
+            )
+        if number % 256 == 0 and clock.monotonic() > deadline:
+            raise _FileRejected(TOO_SLOW, f"the file took more than {MAX_SECONDS:g} seconds to read; split it", row=number)
+        if len(values) > MAX_COLUMNS and not all(_blank(cell) for cell in values[MAX_COLUMNS:]):
+            raise _FileRejected(
+                TOO_MANY_COLUMNS, f"row {number} has cells beyond column {MAX_COLUMNS}; the file has 4 columns", row=number
+            )
+        yield number, values
+
+
+def _table(rows: Iterator[tuple[int, tuple]], deadline: float | None = None) -> ParsedFile:
+    rows = _bounded(rows, clock.monotonic() + MAX_SECONDS if deadline is None else deadline)
     first = next(rows, None)
     if first is None or all(_blank(cell) for cell in first[1]):
         if not any(not all(_blank(cell) for cell in values) for _, values in rows):
@@ -324,8 +430,6 @@ def _table(rows: Iterator[tuple[int, tuple]]) -> ParsedFile:
     for number, values in rows:
         if all(_blank(cell) for cell in values):
             continue
-        if len(parsed.rows) >= MAX_ROWS:
-            raise _FileRejected(TOO_MANY_ROWS, f"the file has more than {MAX_ROWS:,} data rows; split it")
         extra = [index for index, cell in enumerate(values) if index >= width and not _blank(cell)]
         if extra:
             parsed.problems.append(
@@ -412,25 +516,30 @@ def validate_rows(
         for column in COLUMNS:
             if _blank(row.cells[column]):
                 report(column, CELL_EMPTY, "the cell is empty")
+            elif _too_long(row.cells[column]):
+                report(
+                    column, CELL_TOO_LONG, f"the cell is longer than {MAX_CELL_CHARS} characters: {quote(row.cells[column])}"
+                )
             elif _unstorable(row.cells[column]):
                 report(column, BAD_CHARACTER, "the cell holds a control character that cannot be stored")
         number, code = texts[row.number]
         employee_id = employees.get(number) if number else None
         if number and employee_id is None:
-            report(PERSONNEL_NUMBER, UNKNOWN_EMPLOYEE, f"no employee with personnel number {number!r} in {company}")
+            report(PERSONNEL_NUMBER, UNKNOWN_EMPLOYEE, f"no employee with personnel number {quote(number)} in {company}")
         target = targets.get(code) if code else None
         if code and target is None:
-            report(CODE, UNKNOWN_CODE, f"no {kind.code_label} {code!r} in the catalogue or in {company}")
+            report(CODE, UNKNOWN_CODE, f"no {kind.code_label} {quote(code)} in the catalogue or in {company}")
         period = None
-        if not _blank(row.cells[PERIOD]):
+        if not _blank(row.cells[PERIOD]) and not _too_long(row.cells[PERIOD]):
             period, message = _period(row.cells[PERIOD])
             if message:
                 report(PERIOD, BAD_PERIOD, message)
         value = None
-        if not _blank(row.cells[VALUE]):
-            value, message = _number(row.cells[VALUE])
-            if message:
-                report(VALUE, NOT_A_NUMBER, message)
+        if not _blank(row.cells[VALUE]) and not _too_long(row.cells[VALUE]):
+            try:
+                value = _number(row.cells[VALUE], value_field)
+            except NumberError as error:
+                report(VALUE, NOT_A_NUMBER if error.code == numbers.NOT_A_NUMBER else VALUE_OUT_OF_RANGE, error.message)
         if value is not None:
             for problem in kind.value_problems(target, value):
                 report(VALUE, problem.code, problem.message)
@@ -473,8 +582,9 @@ def _unstorable(cell: Any) -> bool:
 
 def _text(cell: Any) -> str:
     """A personnel number or a code as text: numbers Excel stored as numbers read as digits.
-    Text the database cannot hold reads as nothing (its cell is reported on its own)."""
-    if cell is None or _unstorable(cell):
+    Text the database cannot hold, or too long for any column, reads as nothing (its cell
+    is reported on its own)."""
+    if cell is None or _too_long(cell) or _unstorable(cell):
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
@@ -484,51 +594,23 @@ def _text(cell: Any) -> str:
 def _period(cell: Any) -> tuple[str | None, str | None]:
     if isinstance(cell, date):  # Excel made `2026-11` a date: 1 November 2026
         day = cell.date() if isinstance(cell, datetime) else cell
-        if day.day == 1 and (not isinstance(cell, datetime) or cell.time() == time()):
-            return str(Period.of(day)), None
-        return None, f"{day.isoformat()} is a date, not a period; write it as YYYY-MM, for example 2026-11"
+        if day.day != 1 or (isinstance(cell, datetime) and cell.time() != time()):
+            return None, f"{day.isoformat()} is a date, not a period; write it as YYYY-MM, for example 2026-11"
+        cell = str(Period.of(day))  # and checked as if it were written so (a year out of range)
     try:
         return str(Period.parse(str(cell))), None
     except ValueError as error:
         return None, str(error)
 
 
-_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
-
-
-def _number(cell: Any) -> tuple[Decimal | None, str | None]:
-    """A cell as a finite `Decimal`: numbers as Excel shows them (15 significant digits),
-    text with `.` or `,` as the decimal separator and spaces between thousands."""
+def _number(cell: Any, value_field: models.DecimalField) -> Decimal:
+    """A cell as a number the value column holds (`compensation.numbers.parse_decimal`):
+    numbers as Excel shows them (15 significant digits), text with `.` or `,` as the decimal
+    separator and spaces between thousands. Raises `NumberError`."""
     if isinstance(cell, bool | date):
-        return None, f"{cell!s} is not a number"
-    if isinstance(cell, int):
-        return Decimal(cell), None
-    if isinstance(cell, float):
-        text = format(cell, ".15g")
-    else:
-        text = str(cell).strip().translate(_SPACES)
-        if "," in text:
-            if "." in text or text.count(",") > 1:
-                return None, f"{str(cell).strip()!r} is not a number (use one decimal separator, e.g. 1234.5)"
-            text = text.replace(",", ".")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None, f"{str(cell).strip()!r} is not a number"
-    if not value.is_finite():
-        return None, f"{str(cell).strip()!r} is not a number"
-    return _trimmed(value), None
-
-
-def _trimmed(value: Decimal) -> Decimal:
-    """Plain, without trailing zeros after the point (12.5000 → 12.5, 1e3 → 1000), so only
-    real digits count against the field's four decimal places."""
-    try:
-        if value.as_tuple().exponent < 0:  # type: ignore[operator]
-            value = value.normalize()
-        return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
-    except InvalidOperation:  # more digits than a Decimal holds: the field's limit reports it
-        return value
+        raise NumberError(NOT_A_NUMBER, f"{cell!s} is not a number")
+    text = format(cell, ".15g") if isinstance(cell, float) else cell if isinstance(cell, int) else str(cell)
+    return field_decimal(value_field, text)
 
 
 def _plain(value: Decimal) -> str:
@@ -598,7 +680,9 @@ def items_import(*, kind: str, company: Company, items: list[dict[str, Any]], so
         cells = {column: (None if item.get(column) is None else str(item.get(column))) for column in COLUMNS}
         parsed.rows.append(RawRow(index, cells))
         for key in sorted(set(item) - set(COLUMNS)):
-            parsed.problems.append(ImportProblem(EXTRA_CELLS, f"unknown field {key!r}", row=index, column=key))
+            parsed.problems.append(
+                ImportProblem(EXTRA_CELLS, f"unknown field {quote(key)}", row=index, column=key[:QUOTE_CHARS])
+            )
     if not items:
         parsed.problems.append(ImportProblem(NO_DATA_ROWS, "the list is empty"))
     return _import_parsed(KINDS[kind], company=company, file_name=source, parsed=parsed, uploaded_by=uploaded_by)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import get_language
+
+from compensation.numbers import parse_decimal
 
 NBSP = "\u00a0"
 CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€"}
@@ -111,18 +113,8 @@ def input_value(value, language: str | None = None) -> str:
     return text.rstrip("0")
 
 
-def parse_number(text: str) -> Decimal:
-    """A number as people type it: `1 234,5`, `1,234.5`, `1234.5`. Raises `ValueError`."""
-    cleaned = "".join(str(text).split()).replace(NBSP, "").replace("\u202f", "").replace("−", "-")
-    if "," in cleaned and "." in cleaned:
-        # the later one is the decimal point, the other groups thousands
-        grouping = "," if cleaned.rfind(".") > cleaned.rfind(",") else "."
-        cleaned = cleaned.replace(grouping, "")
-    cleaned = cleaned.replace(",", ".")
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation as error:
-        raise ValueError(f"{text!r} is not a number") from error
-    if not cleaned or not number.is_finite():
-        raise ValueError(f"{text!r} is not a number")
-    return number
+def parse_number(text: str, *, max_digits: int = 18, decimal_places: int = 4) -> Decimal:
+    """A number as people type it: `1 234,5`, `1,234.5`, `1234.5`, no larger or finer than
+    the digits given (a measure value's by default). `compensation.numbers.parse_decimal`
+    with thousands separators; raises its `NumberError`, a `ValueError`."""
+    return parse_decimal(text, max_digits=max_digits, decimal_places=decimal_places, thousands_separators=True)

@@ -3,7 +3,6 @@ numbers; HR and finance their company's payroll runs. Every change is a POST wit
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,14 +18,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from compensation import access
+from compensation import access, numbers
+from compensation.domain import field_decimal
 from compensation.engine import Period
 from compensation.services import PayoutOutlook
+from config.parsers import json_loads_bounded
+from kpis.models import Measure, MeasureValue
 from payroll import services as payroll
 from payroll.excel.selectors import READY
 from payroll.models import PayrollRun
 from portal import selectors
-from portal.formatting import format_coefficient, format_money, format_percent, parse_number
+from portal.formatting import format_coefficient, format_money, format_percent
 
 RUN_ERRORS = {
     payroll.FOUR_EYES: gettext_lazy(
@@ -106,13 +108,31 @@ def _typed_measures(query) -> dict[str, str]:
     return {key.removeprefix("m-"): value for key, value in query.items() if key.startswith("m-") and value.strip()}
 
 
+NUMBER_ERRORS = {
+    numbers.NOT_A_NUMBER: gettext_lazy("%(value)s is not a number"),
+    numbers.TOO_LARGE: gettext_lazy("%(value)s is too large: at most %(digits)s digits before the decimal point"),
+    numbers.TOO_PRECISE: gettext_lazy("%(value)s has too many decimal places: at most %(places)s"),
+}
+
+
 def _parse_measures(typed: dict[str, str]) -> tuple[dict[str, Decimal], dict[str, str]]:
+    """Typed values as numbers a recorded measure value could hold (`1 234,5` and `1,234.5`
+    both read), or a message per measure code."""
+    value_field = MeasureValue._meta.get_field("value")
+    code_length = Measure._meta.get_field("code").max_length
     values, errors = {}, {}
     for code, text in typed.items():
+        if len(code) > code_length:
+            errors[code[:code_length]] = _("Not a measure of your KPIs.")
+            continue
         try:
-            values[code] = parse_number(text)
-        except ValueError:
-            errors[code] = _("%(value)s is not a number") % {"value": text}
+            values[code] = field_decimal(value_field, text, thousands_separators=True)
+        except numbers.NumberError as error:
+            errors[code] = NUMBER_ERRORS[error.code] % {
+                "value": numbers.quote(text),
+                "digits": value_field.max_digits - value_field.decimal_places,
+                "places": value_field.decimal_places,
+            }
     return values, errors
 
 
@@ -186,7 +206,7 @@ def what_if(request):
     """JSON in (`{"period": "YYYY-MM", "measures": {code: "number"}}`), the what-if bonus out."""
     employee = _employee(request)
     try:
-        body = json.loads(request.body or b"{}")
+        body = json_loads_bounded(request.body or b"{}")
     except ValueError:
         return JsonResponse({"errors": {"__all__": _("The request is not JSON.")}}, status=400)
     if not isinstance(body, dict) or not isinstance(body.get("measures", {}), dict):

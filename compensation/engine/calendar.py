@@ -13,7 +13,10 @@ from itertools import pairwise
 
 from .rounding import MONEY_ZERO, ZERO, quantize_money
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+#: The periods any input may name: a payroll is for a month of this range (and the months
+#: next to it, which projections and calendars reach, are still dates).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 ONE_DAY = timedelta(days=1)
 
 
@@ -41,10 +44,15 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        match = _PERIOD.match(text.strip()) if isinstance(text, str) else None
+        """`YYYY-MM` of a year from FIRST_YEAR to LAST_YEAR; raises `ValueError`."""
+        match = _PERIOD.match(text.strip()) if isinstance(text, str) and len(text) <= 20 else None
         if match is None:
-            raise ValueError(f"{text!r} is not a period; write it as YYYY-MM, for example 2026-11")
-        return cls(int(match.group(1)), int(match.group(2)))
+            shown = f"{text[:40]!r}…" if isinstance(text, str) and len(text) > 40 else repr(text)[:60]
+            raise ValueError(f"{shown} is not a period; write it as YYYY-MM, for example 2026-11")
+        period = cls(int(match.group(1)), int(match.group(2)))
+        if not FIRST_YEAR <= period.year <= LAST_YEAR:
+            raise ValueError(f"{period} is out of range: a period is from {FIRST_YEAR}-01 to {LAST_YEAR}-12")
+        return period
 
     @classmethod
     def of(cls, day: date) -> Period:

@@ -1,14 +1,17 @@
 """What it takes to reach the next band (for the projection, spec §9): per factor, the
 next band's lower bound, the distance in percentage points and, for a factor on one KPI,
-the KPI value that reaches it, in the KPI's own units."""
+the KPI value that reaches it, in the KPI's own units.
+
+Whatever the input, it never raises: a figure that cannot be stated (a target or a gap
+with more digits than the calculation carries) is left out, and with it the text."""
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from typing import Any
 
-from .payout import LOWER_IS_BETTER, PayoutInput, PayoutResult
-from .rounding import HUNDRED
+from .payout import LOWER_IS_BETTER, Kpi, PayoutInput, PayoutResult
+from .rounding import CALCULATION_CONTEXT, HUNDRED
 
 _CENT = Decimal("0.01")
 
@@ -26,6 +29,11 @@ def next_bands(data: PayoutInput, result: PayoutResult) -> list[dict[str, Any]]:
     """For each factor of the payout: where it stands and the next band above, if any."""
     if data.scheme is None or not result.trace.get("bonus"):
         return []
+    with localcontext(CALCULATION_CONTEXT):
+        return _next_bands(data, result)
+
+
+def _next_bands(data: PayoutInput, result: PayoutResult) -> list[dict[str, Any]]:
     kpi_entries = {entry["code"]: entry for entry in result.trace.get("kpis", [])}
     guidance = []
     for factor, entry in zip(data.scheme.factors, result.trace["bonus"]["factors"], strict=True):
@@ -46,19 +54,26 @@ def next_bands(data: PayoutInput, result: PayoutResult) -> list[dict[str, Any]]:
             kpi = data.kpis.get(factor.kpi_code) if factor.kpi_code else None
             plan = data.plans.get(factor.kpi_code) if factor.kpi_code else None
             if kpi is not None and plan is not None and upcoming.lower_bound_pct > 0:
-                target = _kpi_target(kpi.direction, plan, upcoming.lower_bound_pct, kpi.unit)
-                actual = kpi_entries.get(kpi.code, {}).get("actual")
-                item["next_band"]["kpi"] = kpi.code
-                item["next_band"]["target"] = str(target)
-                item["next_band"]["direction"] = kpi.direction
-                text = f"{kpi.code} must fall to {target}" if kpi.direction == LOWER_IS_BETTER else f"{kpi.code} must reach {target}"
-                if actual is not None:
-                    gap = Decimal(actual) - target if kpi.direction == LOWER_IS_BETTER else target - Decimal(actual)
-                    step = Decimal(1) if kpi.unit == "count" else _CENT
-                    gap = gap.quantize(step, rounding=ROUND_CEILING)
-                    item["next_band"]["change_needed"] = str(gap)
-                    if kpi.direction != LOWER_IS_BETTER:
-                        text = f"{gap} more {kpi.code}"
-                item["next_band"]["text"] = text
+                try:
+                    item["next_band"].update(_kpi_guidance(kpi, plan, upcoming.lower_bound_pct, kpi_entries))
+                except ArithmeticError:  # InvalidOperation, Overflow: no figure to state
+                    pass
         guidance.append(item)
     return guidance
+
+
+def _kpi_guidance(kpi: Kpi, plan: Decimal, threshold_pct: Decimal, kpi_entries: dict[str, dict]) -> dict[str, str]:
+    """The KPI value that reaches the next band and, from the actual, the change needed."""
+    target = _kpi_target(kpi.direction, plan, threshold_pct, kpi.unit)
+    actual = kpi_entries.get(kpi.code, {}).get("actual")
+    lower = kpi.direction == LOWER_IS_BETTER
+    found = {"kpi": kpi.code, "target": str(target), "direction": kpi.direction}
+    text = f"{kpi.code} must fall to {target}" if lower else f"{kpi.code} must reach {target}"
+    if actual is not None:
+        gap = Decimal(actual) - target if lower else target - Decimal(actual)
+        gap = gap.quantize(Decimal(1) if kpi.unit == "count" else _CENT, rounding=ROUND_CEILING)
+        found["change_needed"] = str(gap)
+        if not lower:
+            text = f"{gap} more {kpi.code}"
+    found["text"] = text
+    return found

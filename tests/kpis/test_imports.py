@@ -470,7 +470,7 @@ def test_a_file_over_the_row_limit_is_refused(company, employees, monkeypatch, f
     result = plans_import(company=company, file_name=f"plans.{fmt}", content=content)
 
     assert where(result) == [(None, None, "too_many_rows")]
-    assert "more than 2 data rows" in result.errors[0].message
+    assert "more than 2 rows below the header" in result.errors[0].message
     assert not Plan.objects.exists()
 
 
