@@ -274,7 +274,9 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         visible = scope_choices(field.remote_field.model._default_manager.all(), request.user)
         ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": visible.values("pk")})
+        return field.get_choices(
+            include_blank=False, ordering=ordering, limit_choices_to={"pk__in": visible.values("pk")}
+        )
 
 
 class ScopedAllValuesFieldListFilter(admin.AllValuesFieldListFilter):
@@ -459,7 +461,9 @@ class HistoryAdmin(CompanyScopedAdmin, RowHistoryMixin, SimpleHistoryAdmin):
         try:
             if self.model._default_manager.filter(pk=object_id).exists():
                 return None  # there, but another company's
-            latest = self.history_manager().filter(**{pk_name: object_id}).order_by("-history_date", "-history_id").first()
+            latest = (
+                self.history_manager().filter(**{pk_name: object_id}).order_by("-history_date", "-history_id").first()
+            )
         except (ValueError, ValidationError):
             return None
         return latest.instance if latest is not None and access.may_see(request.user, latest.instance) else None

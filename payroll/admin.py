@@ -95,8 +95,8 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
         )
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        """A run ends by being cancelled; its record stays."""
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
+        """A run ends by being cancelled; its record (and its payouts) stay."""
+        return False
 
     def has_approve_permission(self, request) -> bool:
         """HR (or a superuser); the four-eyes rule is `payroll_run_approve`'s."""

@@ -133,7 +133,9 @@ def test_finance_runs_no_action(login, admin_world, action):
         {"action": action, "_selected_action": [run.pk], "post": "yes"},
     )
 
-    assert page.context["action_form"] is None or action not in dict(page.context["action_form"].fields["action"].choices)
+    assert page.context["action_form"] is None or action not in dict(
+        page.context["action_form"].fields["action"].choices
+    )
     run.refresh_from_db()
     assert (run.status, run.calculation) == (RunStatus.CALCULATED, 1)
 
@@ -148,7 +150,9 @@ def test_hr_approves_its_own_company_run_under_four_eyes(login, admin_world):
     assert run.status == RunStatus.CALCULATED
     assert "four-eyes rule" in body(refused)
 
-    login("hr").post(reverse("admin:payroll_payrollrun_changelist"), {"action": "approve", "_selected_action": [run.pk]})
+    login("hr").post(
+        reverse("admin:payroll_payrollrun_changelist"), {"action": "approve", "_selected_action": [run.pk]}
+    )
     run.refresh_from_db()
     assert run.status == RunStatus.APPROVED
     assert run.approved_by == admin_world.user("hr")
@@ -173,7 +177,12 @@ def test_hr_cannot_copy_a_preset_into_another_company(login, admin_world):
 
     response = login("hr").post(
         reverse("admin:kpis_kpiset_changelist"),
-        {"action": "copy_preset", "_selected_action": [preset.pk], "apply": "1", "company": admin_world.other.company.pk},
+        {
+            "action": "copy_preset",
+            "_selected_action": [preset.pk],
+            "apply": "1",
+            "company": admin_world.other.company.pk,
+        },
     )
 
     assert response.status_code == 200  # the form again: that company is not a choice
