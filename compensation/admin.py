@@ -375,7 +375,12 @@ class CompanyScopedAdmin:
         )
 
     def has_add_permission(self, request, *args, **kwargs):
-        return self.may_write(request) and super().has_add_permission(request, *args, **kwargs)
+        parent = args[0] if args else kwargs.get("obj")  # an inline's: rows are added to a parent
+        return (
+            self.may_write(request)
+            and self.row_allowed(request, parent, write=True)
+            and super().has_add_permission(request, *args, **kwargs)
+        )
 
     def has_change_permission(self, request, obj=None):
         return (

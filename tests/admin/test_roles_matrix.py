@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -394,3 +395,73 @@ def test_the_markers_would_be_seen(admin_world, as_role):
 
     assert "Other O-1" in page and "Other Agency" in page
     assert "Other O-1" in history
+
+
+# The views of each admin's URLs that the tests above cover, and the extra ones covered below.
+STANDARD_VIEWS = {"changelist", "add", "change", "delete", "history", "simple_history"}
+IMPORT_VIEWS = {"import", "import_template"}
+
+
+def label_views(label: str) -> set[str]:
+    """The view names of an admin's URLs (`changelist`, `import`…)."""
+    model = apps.get_model(label)
+    prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+    return {pattern.name.removeprefix(prefix) for pattern in admin.site._registry[model].get_urls() if pattern.name}
+
+
+def test_every_admin_url_is_in_the_matrix():
+    for label in ours():
+        assert label_views(label) - STANDARD_VIEWS <= IMPORT_VIEWS, (label, label_views(label) - STANDARD_VIEWS)
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+@pytest.mark.parametrize("label", sorted(label for label in ours() if "import" in label_views(label)))
+def test_import_pages(admin_world, as_role, label, role):
+    check = Checker(as_role(role), role)
+    may = role in ("superuser", "hr")
+    status = 200 if may else 302 if role == "anonymous" else 403
+    upload = SimpleUploadedFile("plans.csv", b"personnel_number,period,code,value\nO-1,2026-12,leads,1\n")
+
+    check("get", url(label, "import"), status=status)
+    if may and role == "hr":
+        assert list(check.last.context["form"].fields["company"].queryset) == [admin_world.demo.company]
+    check("get", url(label, "import_template", "csv"), status=status)
+    check(
+        "post",
+        url(label, "import"),
+        {"company": admin_world.other.company.pk, "file": upload},
+        status=status,
+        may_write=role == "superuser",
+    )
+    if role == "hr":
+        assert "company" in check.last.context["form"].errors
+    check.done()
+
+
+def autocomplete_fields() -> list[tuple[str, str]]:
+    return sorted(
+        (label_of(model), name)
+        for model, model_admin in admin.site._registry.items()
+        if label_of(model) not in OTHER_APPS
+        for name in model_admin.autocomplete_fields
+    )
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+@pytest.mark.parametrize(("label", "field_name"), autocomplete_fields())
+def test_autocomplete_offers_only_the_own_company(admin_world, as_role, label, field_name, role):
+    app_label, model_name = label.split(".")
+    related = apps.get_model(label)._meta.get_field(field_name).related_model
+    check = Checker(as_role(role), role)
+    query = {"app_label": app_label, "model_name": model_name, "field_name": field_name}
+    status = {"superuser": 200, "hr": 200, "finance": 200, "anonymous": 302}.get(role, 403)
+
+    for term in ("", "Other", "O-"):
+        check("get", "/admin/autocomplete/", {**query, "term": term}, status=status)
+        if check.last.status_code == 200 and role != "superuser":
+            offered = {int(result["id"]) for result in check.last.json()["results"]}
+            visible = set(
+                access.scope_for_user(related.objects.all(), admin_world.user(role)).values_list("pk", flat=True)
+            )
+            assert offered <= visible, (term, offered - visible)
+    check.done()
