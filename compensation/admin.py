@@ -1,6 +1,11 @@
 """The HR admin for companies, people, pay, band tables and bonus schemes.
 
-Also the admin pieces the `kpis` admin shares:
+Also the admin pieces the `kpis` and `payroll` admins share:
+
+- `CompanyScopedAdmin`: the base of every admin class and inline of ours — the company
+  boundary (`access.COMPANY_PATHS`) and the role on every page, action, filter and choice
+  list; `HistoryAdmin` adds simple-history's pages, scoped the same way;
+- `SuperuserOnlyAdmin`: what other apps' admins (users, tokens, Celery beat) get;
 
 - `EngineRulesFormSet`: an inline formset checked as one whole set through an engine rule
   (the same rule the services use), each row's problems shown on that row;
@@ -320,7 +325,7 @@ class CompanyScopedAdmin:
 
     def may_read(self, request) -> bool:
         role = access.user_role(request.user)
-        return role in WRITERS or (role == access.FINANCE and self.finance_may_view)
+        return role in READERS and (role != access.FINANCE or self.finance_may_view)
 
     def may_write(self, request) -> bool:
         return access.user_role(request.user) in WRITERS
