@@ -63,10 +63,14 @@ def format_weight(value: Decimal) -> str:
 
 
 class CopyPresetForm(forms.Form):
-    company = forms.ModelChoiceField(queryset=Company.objects.all(), help_text="the company that gets the copies")
+    company = forms.ModelChoiceField(queryset=Company.objects.none(), help_text="the company that gets the copies")
     activate = forms.BooleanField(
         required=False, help_text="make each copy the active set of its stage (the set active now is deactivated)"
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["company"].queryset = access.companies_for(user)
 
 
 @admin.register(KpiSet)
@@ -96,10 +100,10 @@ class KpiSetAdmin(HistoryAdmin):
         total = sum((item.weight for item in kpi_set.items.all()), Decimal(0))
         return format_weight(total) if total == ONE else f"{format_weight(total)} (must be 1)"
 
-    @admin.action(description="Activate (the one active set of its company and stage)")
+    @admin.action(description="Activate (the one active set of its company and stage)", permissions=["change"])
     def activate(self, request, queryset) -> None:
         activated = []
-        for kpi_set in queryset:
+        for kpi_set in self.selected(request, queryset):
             if kpi_set.company_id is None:
                 self.message_user(
                     request,
@@ -112,15 +116,16 @@ class KpiSetAdmin(HistoryAdmin):
         if activated:
             self.message_user(request, f"Activated: {', '.join(activated)}", messages.SUCCESS)
 
-    @admin.action(description="Copy preset into company…")
+    @admin.action(description="Copy preset into company…", permissions=["add"])
     def copy_preset(self, request, queryset):
+        queryset = self.selected(request, queryset)
         presets = [kpi_set for kpi_set in queryset if kpi_set.company_id is None]
         skipped = [str(kpi_set) for kpi_set in queryset if kpi_set.company_id is not None]
         if skipped:
             self.message_user(request, f"Not presets, not copied: {', '.join(skipped)}", messages.WARNING)
         if not presets:
             return None
-        form = CopyPresetForm(request.POST if "apply" in request.POST else None)
+        form = CopyPresetForm(request.POST if "apply" in request.POST else None, user=request.user)
         if form.is_valid():
             self._copy_presets(request, presets, form.cleaned_data["company"], activate=form.cleaned_data["activate"])
             return None
@@ -154,16 +159,16 @@ class KpiSetAdmin(HistoryAdmin):
 
 
 class ImportForm(forms.Form):
-    company = forms.ModelChoiceField(queryset=Company.objects.all(), help_text="the company the file is for")
+    company = forms.ModelChoiceField(queryset=Company.objects.none(), help_text="the company the file is for")
     file = forms.FileField(
         help_text="an .xlsx or .csv with the columns personnel_number, period, code, value (header in row 1)"
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["company"].queryset = access.companies_for(user)  # HR imports for their own company
         membership = access.user_membership(user)
-        if membership is not None:  # HR imports for their own company
-            self.fields["company"].queryset = Company.objects.filter(pk=membership.company_id)
+        if membership is not None:
             self.fields["company"].initial = membership.company
 
 
@@ -278,6 +283,9 @@ class ImportLogAdmin(CompanyScopedAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     @admin.display(description="rows: total / created / updated / unchanged")
     def counts(self, log: ImportLog) -> str:

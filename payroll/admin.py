@@ -2,7 +2,10 @@
 
 Runs and payouts are written only by `payroll.services` (start, recalculate, approve, mark
 paid, cancel), so here they are read-only and the life-cycle steps are actions that call
-those services; a refused step (four-eyes, frozen run…) comes back as a message.
+those services; a refused step (four-eyes, frozen run…) comes back as a message. Every
+class here is company-scoped (`CompanyScopedAdmin`): HR starts, recalculates, approves and
+cancels its own company's runs; finance only reads (it marks paid through the portal and the
+API); marking paid in the admin is for a superuser.
 Adjustments are entered and deleted through the services too, which refuse a period whose
 payroll is approved or paid.
 """
@@ -15,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from compensation.admin import HistoryAdmin
+from compensation import access
+from compensation.admin import CompanyScopedAdmin, HistoryAdmin
 from compensation.engine import Period
 from payroll import services
 from payroll.excel.selectors import READY
@@ -25,13 +29,16 @@ from payroll.selectors import payroll_run_warnings
 WARNINGS_SHOWN = 100
 
 
-class RunTransitionInline(admin.TabularInline):
+class RunTransitionInline(CompanyScopedAdmin, admin.TabularInline):
     model = RunTransition
     fields = readonly_fields = ["at", "from_status", "to_status", "by", "note"]
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -43,7 +50,7 @@ class ReadOnlyAfterAddMixin:
 
 
 @admin.register(PayrollRun)
-class PayrollRunAdmin(ReadOnlyAfterAddMixin, admin.ModelAdmin):
+class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmin):
     list_display = [
         "company",
         "period",
@@ -86,6 +93,18 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, admin.ModelAdmin):
             if obj is None
             else [*(field.name for field in PayrollRun._meta.fields), "progress", "payouts", "warnings", "downloads"]
         )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """A run ends by being cancelled; its record (and its payouts) stay."""
+        return False
+
+    def has_approve_permission(self, request) -> bool:
+        """HR (or a superuser); the four-eyes rule is `payroll_run_approve`'s."""
+        return access.user_role(request.user) in ("superuser", access.HR) and self.has_change_permission(request)
+
+    def has_mark_paid_permission(self, request) -> bool:
+        """Finance's step, taken in the portal or the API; here only a superuser's."""
+        return request.user.is_superuser and self.has_change_permission(request)
 
     def get_inline_instances(self, request, obj=None):
         return super().get_inline_instances(request, obj) if obj is not None else []
@@ -137,7 +156,7 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, admin.ModelAdmin):
 
     def _step(self, request, queryset, step, done: str) -> None:
         """Apply one life-cycle service to each selected run; refusals become messages."""
-        for run in queryset:
+        for run in self.selected(request, queryset):
             try:
                 step(run)
             except services.RunStateError as error:
@@ -145,7 +164,7 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, admin.ModelAdmin):
             else:
                 self.message_user(request, f"{run}: {done}", messages.SUCCESS)
 
-    @admin.action(description="Recalculate from current data")
+    @admin.action(description="Recalculate from current data", permissions=["change"])
     def recalculate(self, request, queryset) -> None:
         self._step(
             request,
@@ -154,25 +173,25 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, admin.ModelAdmin):
             "queued",
         )
 
-    @admin.action(description="Approve")
+    @admin.action(description="Approve", permissions=["approve"])
     def approve(self, request, queryset) -> None:
         self._step(
             request, queryset, lambda run: services.payroll_run_approve(run=run, approved_by=request.user), "approved"
         )
 
-    @admin.action(description="Mark paid")
+    @admin.action(description="Mark paid", permissions=["mark_paid"])
     def mark_paid(self, request, queryset) -> None:
         self._step(
             request, queryset, lambda run: services.payroll_run_mark_paid(run=run, by=request.user), "marked paid"
         )
 
-    @admin.action(description="Cancel")
+    @admin.action(description="Cancel", permissions=["change"])
     def cancel(self, request, queryset) -> None:
         self._step(request, queryset, lambda run: services.payroll_run_cancel(run=run, by=request.user), "cancelled")
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(CompanyScopedAdmin, admin.ModelAdmin):
     """Payouts with their traces, as calculated; never edited (spec §8)."""
 
     list_display = ["employee", "run", "fixed", "bonus", "adjustments", "total", "score", "warnings_count"]
@@ -239,7 +258,10 @@ class AdjustmentForm(forms.ModelForm):
 
 @admin.register(Adjustment)
 class AdjustmentAdmin(ReadOnlyAfterAddMixin, HistoryAdmin):
-    """One-off amounts; to correct one, delete it and enter another (while the period is open)."""
+    """One-off amounts; to correct one, delete it and enter another (while the period is open).
+    HR's, as in the API: finance does not see them here."""
+
+    finance_may_view = False
 
     form = AdjustmentForm
     list_display = ["employee", "period", "amount", "reason", "created_by", "created_at"]
@@ -267,7 +289,7 @@ class AdjustmentAdmin(ReadOnlyAfterAddMixin, HistoryAdmin):
         services.adjustment_delete(adjustment=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        for adjustment in queryset.select_related("employee"):
+        for adjustment in self.selected(request, queryset).select_related("employee"):
             try:
                 services.adjustment_delete(adjustment=adjustment)
             except services.RunStateError as error:

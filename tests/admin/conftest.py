@@ -1,13 +1,39 @@
 """Data and form helpers for the admin tests (the catalogue and presets come from the data
-migration)."""
+migration), and `admin_world`: the API tests' two companies with admin logins."""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission, User
 
 from compensation.models import BandPoint, BandTable, Company, Employee, SalaryAgreement
-from kpis.models import Kpi
+from kpis.models import ImportLog, Kpi
+from tests.api.conftest import World, world  # noqa: F401  (the module-scoped two-company world)
+
+#: Every admin role the tests act as; "orphan" is a staff account with no company.
+ADMIN_ROLES = ("superuser", "hr", "finance", "marketer", "orphan", "anonymous")
+
+
+@pytest.fixture(scope="module")
+def admin_world(world, django_db_blocker) -> World:  # noqa: F811
+    """`world` (tests/api/conftest.py), built once per module, where every HR, finance and
+    marketer login of both companies, and a staff account with no company ("orphan"), is
+    staff and holds every Django permission there is: what a page allows must follow from
+    the role and the company alone. Each company also gets an import log."""
+    with django_db_blocker.unblock():
+        every = list(Permission.objects.all())
+        orphan = User.objects.create_user("orphan", password="x", is_staff=True)
+        world.demo.users["orphan"] = orphan
+        for side in (world.demo, world.other):
+            for user in side.users.values():
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+                user.user_permissions.set(every)
+            ImportLog.objects.create(
+                company=side.company, kind="plans", file_name=f"{side.company.slug}-plans.xlsx", status="applied"
+            )
+    return world
 
 
 def inline(prefix: str, rows: list[dict], *, initial: int = 0) -> dict[str, object]:
@@ -67,3 +93,28 @@ def band_table(company) -> BandTable:
     for lower, coefficient in [("0", "0"), ("80", "0.5"), ("100", "1")]:
         BandPoint.objects.create(table=table, lower_bound_pct=Decimal(lower), coefficient=Decimal(coefficient))
     return table
+
+
+def form_data(response) -> dict[str, object]:
+    """What a browser sends back from an admin form page as rendered (the change form, a
+    history version's form): the main form and each inline formset, values unchanged."""
+    from django.forms import CheckboxInput
+
+    data: dict[str, object] = {}
+
+    def add(form) -> None:
+        for name, field in form.fields.items():
+            bound = form[name]
+            value = bound.value()
+            if isinstance(field.widget, CheckboxInput):
+                if value:
+                    data[bound.html_name] = "on"
+            elif value is not None:
+                data[bound.html_name] = value
+
+    add(response.context["adminform"].form)
+    for inline_formset in response.context.get("inline_admin_formsets", []):
+        add(inline_formset.formset.management_form)
+        for form in inline_formset.formset.forms:
+            add(form)
+    return data
