@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from compensation import access
 from compensation.domain import raise_problems
 from compensation.engine import PayoutResult, Period, Problem, band_points_problems, calculate_payout
 from compensation.engine.guidance import next_bands
@@ -15,17 +16,14 @@ from compensation.engine.projection import projected_input, what_if_input
 from compensation.models import BandPoint, BandTable, BonusScheme, Company, Employee, SchemeFactor
 from compensation.selectors import company_configuration, payout_inputs
 
-#: Settings only a superuser may change: the four-eyes rule checks HR itself (HR who could
-#: switch it off could approve their own run), and automatic runs start payroll unasked.
-COMPANY_SUPERUSER_FIELDS = ("four_eyes_approval", "automatic_runs")
-
 
 def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> None:
     """Refuse a change of a superuser-only setting by anyone else (an unchanged value, as in
     a full update, is no change)."""
     if getattr(user, "is_superuser", False):
         return
-    changed = [name for name in COMPANY_SUPERUSER_FIELDS if name in changes and changes[name] != getattr(company, name)]
+    guarded = access.SUPERUSER_ONLY_FIELDS[Company._meta.label_lower]
+    changed = [name for name in guarded if name in changes and changes[name] != getattr(company, name)]
     if changed:
         raise PermissionDenied(f"only an administrator may change {' and '.join(changed)}")
 
