@@ -433,3 +433,23 @@ def payroll_start_scheduled_runs(*, today: date) -> list[PayrollRun]:
         payroll_run_start(company=company, period=period)[0]
         for company in Company.objects.filter(automatic_runs=True).order_by("pk")
     ]
+
+
+def ensure_deletable(obj) -> None:
+    """Refuse to delete a row a payroll run needs (`selectors.runs_using`): raises Django's
+    ProtectedError naming those runs, which the API answers 409 `in_use`. An employee with
+    payouts or in a live run is terminated instead (termination_date)."""
+    from django.db.models import ProtectedError
+
+    from payroll.selectors import deletion_blockers, runs_using
+
+    runs = runs_using(obj)
+    if runs:
+        raise ProtectedError(f"{obj} cannot be deleted: " + "; ".join(deletion_blockers(obj)), runs)
+
+
+def delete_unless_in_use(obj) -> None:
+    """Delete `obj` unless a payroll run needs it (checked and deleted in one transaction)."""
+    with transaction.atomic():
+        ensure_deletable(obj)
+        obj.delete()
