@@ -37,7 +37,7 @@ class RunTask(DjangoTask):
     reject_on_worker_lost = True
     autoretry_for = TRANSIENT
     retry_backoff = True
-    max_retries = 8  # with the backoff, about four minutes: a database failover fits in it
+    max_retries = 8  # waits of up to 1, 2, 4 … 128 s: a database failover fits in them
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         run_id, calculation = args[0], args[1]
