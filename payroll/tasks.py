@@ -41,7 +41,8 @@ class RunTask(DjangoTask):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         run_id, calculation = args[0], args[1]
-        close_old_connections()  # the error may have left the connection broken
+        if not getattr(self.request, "is_eager", False):  # in a worker, as Celery's Django fix-up does
+            close_old_connections()  # the error may have left the connection broken
         payroll_run_fail(run_id=run_id, calculation=calculation, error=f"{type(exc).__name__}: {exc}")
 
 
