@@ -17,6 +17,7 @@ from compensation.models import (
 )
 from compensation.services import band_table_save, bonus_scheme_save, company_changes_ensure_allowed
 from config.api import IsHROrReadOnlyFinance, IsSuperuser
+from payroll.services import delete_unless_in_use
 
 
 class CompanyStageSerializer(DomainSerializer):
@@ -61,7 +62,14 @@ class CompanyViewSet(ScopedViewSet):
         return super().get_permissions()
 
 
-class CompanyStageViewSet(ScopedViewSet):
+class RefusesRowsInUse:
+    """DELETE of a row a payroll run needs is refused (409 in_use), the check the admin shares."""
+
+    def perform_destroy(self, instance):
+        delete_unless_in_use(instance)
+
+
+class CompanyStageViewSet(RefusesRowsInUse, ScopedViewSet):
     queryset = CompanyStage.objects.all()
     serializer_class = CompanyStageSerializer
     permission_classes = [IsHROrReadOnlyFinance]
@@ -82,7 +90,7 @@ class EmployeeSerializer(CompanyOwnedSerializer):
         read_only_fields = ["user"]
 
 
-class EmployeeViewSet(ScopedViewSet):
+class EmployeeViewSet(RefusesRowsInUse, ScopedViewSet):
     queryset = Employee.objects.all()
     serializer_class = EmployeeSerializer
     permission_classes = [IsHROrReadOnlyFinance]
@@ -95,7 +103,7 @@ class SalaryAgreementSerializer(DomainSerializer):
         fields = ["id", "employee", "effective_from", "monthly_amount"]
 
 
-class SalaryAgreementViewSet(ScopedViewSet):
+class SalaryAgreementViewSet(RefusesRowsInUse, ScopedViewSet):
     queryset = SalaryAgreement.objects.all()
     serializer_class = SalaryAgreementSerializer
     permission_classes = [IsHROrReadOnlyFinance]
@@ -198,7 +206,7 @@ class SchemeAssignmentSerializer(DomainSerializer):
         fields = ["id", "employee", "scheme", "effective_from"]
 
 
-class SchemeAssignmentViewSet(ScopedViewSet):
+class SchemeAssignmentViewSet(RefusesRowsInUse, ScopedViewSet):
     queryset = SchemeAssignment.objects.all()
     serializer_class = SchemeAssignmentSerializer
     permission_classes = [IsHROrReadOnlyFinance]

@@ -120,13 +120,15 @@ CELERY_BEAT_SCHEDULE = {
     },
     "resume-stalled-payroll-runs": {
         "task": "payroll.tasks.resume_stalled_runs",
-        "schedule": crontab(minute="*/5"),
+        "schedule": 30,  # seconds
     },
 }
 
 PAYROLL_CHUNK_SIZE = env.int("PAYROLL_CHUNK_SIZE", default=500)
-# A calculating run with no chunk written for this long lost a task; it is resumed.
-PAYROLL_STALLED_AFTER_SECONDS = env.int("PAYROLL_STALLED_AFTER_SECONDS", default=REDIS_VISIBILITY_TIMEOUT + 120)
+# A queued or calculating run with no progress for this long lost a task; it is resumed
+# (with the 30 s beat above, within 90 s). Chunks take about a second; a copy of one still
+# under way when its run is resumed writes nothing twice. Independent of the visibility timeout.
+PAYROLL_STALLED_AFTER_SECONDS = env.int("PAYROLL_STALLED_AFTER_SECONDS", default=60)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://localhost/"
 

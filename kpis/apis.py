@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from compensation import access
 from compensation.api_base import CompanyOwnedSerializer, DomainSerializer, ScopedViewSet, request_company
+from compensation.apis import RefusesRowsInUse
 from compensation.models import Company
 from config.api import DecimalInputField, IsHR, IsHROrReadOnlyFinance
 from kpis.imports import items_import
@@ -98,7 +99,7 @@ class KpiSetSerializer(CatalogueSerializer):
         return self._save(instance, validated_data)
 
 
-class KpiSetViewSet(ScopedViewSet):
+class KpiSetViewSet(RefusesRowsInUse, ScopedViewSet):
     queryset = KpiSet.objects.all()
     serializer_class = KpiSetSerializer
     permission_classes = [IsHROrReadOnlyFinance]

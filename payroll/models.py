@@ -39,6 +39,9 @@ class PayrollRun(models.Model):
     calculation = models.PositiveIntegerField(default=0)
     employees_total = models.PositiveIntegerField(default=0)
     employees_done = models.PositiveIntegerField(default=0)
+    employees_gone = models.PositiveIntegerField(
+        default=0, help_text="employees of the calculation deleted before their payout was written"
+    )
     chunks_total = models.PositiveIntegerField(default=0)
     fixed_total = money_field(default=0)
     bonus_total = money_field(default=0)
@@ -58,7 +61,9 @@ class PayrollRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     calculation_started_at = models.DateTimeField(null=True, blank=True)
     calculated_at = models.DateTimeField(null=True, blank=True)
-    progressed_at = models.DateTimeField(null=True, blank=True, help_text="when a chunk last wrote its payouts")
+    progressed_at = models.DateTimeField(
+        null=True, blank=True, help_text="the last sign of progress: calculation queued, split, a chunk written or resumed"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     sheet = models.FileField(upload_to="payroll-sheets/", blank=True)

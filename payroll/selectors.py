@@ -1,9 +1,12 @@
-"""Reads of payroll runs and payouts."""
+"""Reads of payroll runs and payouts, and which runs need a row that someone wants to delete."""
+
+from datetime import date
 
 from django.db.models import QuerySet
 
 from compensation import access
-from payroll.models import RELEASED, Payout, PayrollRun
+from compensation.engine import Period
+from payroll.models import RELEASED, Payout, PayrollRun, RunStatus
 
 
 def payouts_visible_to(user) -> QuerySet[Payout]:
@@ -50,3 +53,71 @@ def payroll_run_warnings(run: PayrollRun) -> list[dict]:
         for number, name, warnings in rows
         for warning in warnings
     ]
+
+
+#: A run in one of these states keeps the rows it was computed from.
+USED = (RunStatus.CALCULATED, RunStatus.APPROVED, RunStatus.PAID)
+#: A run in one of these states is computing its employees now.
+LIVE = (RunStatus.QUEUED, RunStatus.CALCULATING)
+
+
+def _in_effect(start: date, end: date | None, period: Period) -> bool:
+    """Whether [start, end) overlaps the period."""
+    return start <= period.last_day and (end is None or end > period.first_day)
+
+
+def _runs_of_periods(runs, applies) -> list[PayrollRun]:
+    return [run for run in runs if applies(Period.parse(run.period))]
+
+
+def runs_using(obj) -> list[PayrollRun]:
+    """The payroll runs that keep `obj` from being deleted: for an employee, the live runs
+    (queued, calculating) of a period they work in (their payouts protect them already:
+    Payout.employee is PROTECT); for a
+    stage, salary agreement, scheme assignment or the company's own KPI set, the calculated,
+    approved or paid runs of a period it was in effect in (a KPI set: of its stage). Other
+    rows: none."""
+    from compensation.models import CompanyStage, Employee, SalaryAgreement, SchemeAssignment
+    from kpis.models import KpiSet
+
+    if isinstance(obj, Employee):
+        live = PayrollRun.objects.filter(company_id=obj.company_id, status__in=LIVE)
+        working = _runs_of_periods(
+            live,
+            lambda p: obj.hire_date <= p.last_day and (obj.termination_date is None or obj.termination_date >= p.first_day),
+        )
+        return working
+    if isinstance(obj, (SalaryAgreement, SchemeAssignment)):
+        later = (
+            type(obj).objects.filter(employee_id=obj.employee_id, effective_from__gt=obj.effective_from)
+            .order_by("effective_from").values_list("effective_from", flat=True).first()
+        )  # fmt: skip
+        runs = PayrollRun.objects.filter(status__in=USED, payouts__employee_id=obj.employee_id).distinct()
+        return _runs_of_periods(runs, lambda p: _in_effect(obj.effective_from, later, p))
+    if isinstance(obj, CompanyStage):
+        runs = PayrollRun.objects.filter(company_id=obj.company_id, status__in=USED)
+        return _runs_of_periods(runs, lambda p: _stage_on(obj.company_id, p) == obj.pk)
+    if isinstance(obj, KpiSet) and obj.company_id is not None:
+        runs = PayrollRun.objects.filter(company_id=obj.company_id, status__in=USED)
+        stages = dict(CompanyStage.objects.filter(company_id=obj.company_id).values_list("pk", "stage"))
+        return _runs_of_periods(runs, lambda p: stages.get(_stage_on(obj.company_id, p)) == obj.stage)
+    return []
+
+
+def _stage_on(company_id: int, period: Period) -> int | None:
+    """The id of the company's stage row in effect on the period's last day (as the run reads it)."""
+    from compensation.models import CompanyStage
+
+    return (
+        CompanyStage.objects.filter(company_id=company_id, effective_from__lte=period.last_day)
+        .order_by("-effective_from").values_list("pk", flat=True).first()
+    )  # fmt: skip
+
+
+def deletion_blockers(obj) -> list[str]:
+    """Why `obj` cannot be deleted, one line per payroll run that needs it (empty: it can be)."""
+    lines = []
+    for run in runs_using(obj):
+        why = "is calculating it" if run.status in LIVE else f"was calculated with it ({run.get_status_display().lower()})"
+        lines.append(f"the {run.period} payroll run {why}")
+    return lines

@@ -105,9 +105,10 @@ def _schedule_calculation(run_id: int, *, requested_by=None, note: str = "") -> 
         run.calculation += 1
         run.calculated_by = requested_by
         run.error = ""
+        run.progressed_at = timezone.now()  # the stall check counts from here until the split
         if run.status != RunStatus.QUEUED:
             _transition(run, RunStatus.QUEUED, requested_by, note)
-        run.save(update_fields=["calculation", "calculated_by", "error", "status"])
+        run.save(update_fields=["calculation", "calculated_by", "error", "status", "progressed_at"])
         calculate_run.delay_on_commit(run.pk, run.calculation)
 
 
@@ -126,21 +127,40 @@ def _chunks(run: PayrollRun, ids: list[int], *, first_index: int = 0) -> list[Ch
 
 def payroll_run_split(*, run_id: int, calculation: int) -> list[Chunk]:
     """Begin a calculation: drop the run's earlier payouts, count the employees and cut them
-    into chunks. Returns no chunks when the calculation is stale."""
+    into chunks. Returns no chunks when the calculation is stale; a second copy of the same
+    calculation's split (a redelivered task) gets the chunks whose employees have no payout yet."""
     with transaction.atomic():
         run = _locked(run_id)
         if run.calculation != calculation or run.status not in (RunStatus.QUEUED, RunStatus.CALCULATING):
             return []
+        if run.status == RunStatus.CALCULATING:
+            return _missing_chunks(run)
         ids = list(_employee_ids(run))
         run.payouts.all().delete()
         chunks = _chunks(run, ids)
-        if run.status != RunStatus.CALCULATING:
-            _transition(run, RunStatus.CALCULATING, run.calculated_by)
+        _transition(run, RunStatus.CALCULATING, run.calculated_by)
         run.employees_total = len(ids)
         run.employees_done = 0
+        run.employees_gone = 0
         run.chunks_total = len(chunks)
-        run.calculation_started_at = timezone.now()
-        run.save(update_fields=["status", "employees_total", "employees_done", "chunks_total", "calculation_started_at"])
+        run.calculation_started_at = run.progressed_at = timezone.now()
+        run.save(
+            update_fields=[
+                "status", "employees_total", "employees_done", "employees_gone", "chunks_total",
+                "calculation_started_at", "progressed_at",
+            ]
+        )  # fmt: skip
+    return chunks
+
+
+def _missing_chunks(run: PayrollRun) -> list[Chunk]:
+    """The run's employees in the period with no payout yet, cut into chunks numbered after
+    the run's last one (which they become)."""
+    done = set(run.payouts.values_list("employee_id", flat=True))
+    missing = [pk for pk in _employee_ids(run) if pk not in done]
+    chunks = _chunks(run, missing, first_index=run.chunks_total)
+    if chunks:
+        PayrollRun.objects.filter(pk=run.pk).update(chunks_total=F("chunks_total") + len(chunks))
     return chunks
 
 
@@ -169,6 +189,24 @@ def _lock_run_shared(run_id: int) -> tuple[str, int] | None:
     return PayrollRun.objects.filter(pk=run_id).values_list("status", "calculation").first()
 
 
+def _lock_employees(ids: list[int]) -> set[int]:
+    """Those of `ids` that still exist, locked until the transaction ends (in id order, so
+    two writers never deadlock): a second copy of a chunk waits here for the first, and an
+    employee cannot be deleted under a payout being written. The lock (FOR NO KEY UPDATE)
+    leaves rows that merely refer to the employees free to be written."""
+    if connection.vendor != "postgresql":
+        return set(Employee.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Employee._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [list(ids)]
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _paid(run_id: int, ids) -> set[int]:
+    return set(Payout.objects.filter(run_id=run_id, employee_id__in=ids).values_list("employee_id", flat=True))
+
+
 _PAYOUT_COLUMNS = (
     "run_id", "employee_id", "chunk", "fixed", "bonus", "adjustments", "total", "coefficients", "score", "warnings",
     "trace", "calculated_at",
@@ -177,7 +215,11 @@ _PAYOUT_COLUMNS = (
 
 def _write_payouts(payouts: list[Payout]) -> None:
     """Insert payouts: with COPY on PostgreSQL (a chunk's traces are most of what a run
-    writes, and COPY takes them several times faster than a bulk INSERT), in bulk elsewhere."""
+    writes, and COPY takes them several times faster than a bulk INSERT), in bulk elsewhere.
+    The COPY goes through psycopg's own cursor, so Django's error wrapping is put around it:
+    a lost connection is Django's OperationalError (retried) and the connection is known bad."""
+    if not payouts:
+        return
     if connection.vendor != "postgresql":
         Payout.objects.bulk_create(payouts, batch_size=1000)
         return
@@ -185,7 +227,7 @@ def _write_payouts(payouts: list[Payout]) -> None:
 
     now = timezone.now()
     statement = f"COPY {Payout._meta.db_table} ({', '.join(_PAYOUT_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
         for p in payouts:
             copy.write_row(
                 (
@@ -196,15 +238,18 @@ def _write_payouts(payouts: list[Payout]) -> None:
 
 
 def payroll_chunk_compute(*, run_id: int, calculation: int, chunk: Chunk) -> bool:
-    """Compute one chunk and write its payouts in one transaction that first removes the
-    chunk's earlier payouts, so a retried or redelivered chunk never duplicates anything.
-    Returns whether every employee of the run is now done."""
-    run = PayrollRun.objects.select_related("company").get(pk=run_id)
-    if run.calculation != calculation or run.status != RunStatus.CALCULATING:
+    """Compute one chunk and write the payouts of its employees that have none yet, in one
+    transaction that locks those employees first: copies of a chunk (a retry, a redelivery,
+    a resumed chunk), even at the same moment, write each payout once. An employee deleted
+    meanwhile is left out and counted as gone. Returns whether the run may be complete."""
+    run = PayrollRun.objects.select_related("company").filter(pk=run_id).first()
+    if run is None or run.calculation != calculation or run.status != RunStatus.CALCULATING:
         return False
+    paid = _paid(run_id, chunk.employee_ids)
+    todo = [pk for pk in chunk.employee_ids if pk not in paid]
     period = Period.parse(run.period)
-    adjustments = adjustments_by_employee(employee_ids=chunk.employee_ids, period=period)
-    employees = list(Employee.objects.filter(company=run.company, pk__in=chunk.employee_ids).order_by())
+    adjustments = adjustments_by_employee(employee_ids=todo, period=period)
+    employees = list(Employee.objects.filter(company=run.company, pk__in=todo).order_by())
     ids = {employee.personnel_number: employee.pk for employee in employees}
     inputs = payout_inputs(company=run.company, period=period, employees=employees, adjustments=adjustments)
     payouts = []
@@ -229,27 +274,37 @@ def payroll_chunk_compute(*, run_id: int, calculation: int, chunk: Chunk) -> boo
         state = _lock_run_shared(run_id)
         if state != (RunStatus.CALCULATING, calculation):
             return False
-        deleted, _ = Payout.objects.filter(run_id=run_id, employee_id__in=chunk.employee_ids).delete()
+        present = _lock_employees(todo)
+        written = _paid(run_id, present)  # by a copy that held the lock before this one
+        payouts = [p for p in payouts if p.employee_id in present and p.employee_id not in written]
+        # Counted by the copy that writes: a copy that finds every payout written saw the same gone.
+        gone = len(todo) - len(present) if payouts else 0
         _write_payouts(payouts)
         progress = PayrollRun.objects.filter(pk=run_id)
-        progress.update(employees_done=F("employees_done") + len(payouts) - deleted, progressed_at=timezone.now())
-        done = progress.values_list("employees_done", flat=True).get()
-    return done >= run.employees_total
+        progress.update(
+            employees_done=F("employees_done") + len(payouts),
+            employees_gone=F("employees_gone") + gone,
+            progressed_at=timezone.now(),
+        )
+        done, gone_total, total = progress.values_list("employees_done", "employees_gone", "employees_total").get()
+    return bool(payouts) and done + gone_total >= total
 
 
-def payroll_resume_stalled_runs(*, now, stalled_after: timedelta) -> list[tuple[int, int, list[Chunk]]]:
-    """Runs still calculating with no progress for `stalled_after` lost a chunk (a worker
-    died between taking a task and recording it): the employees with no payout yet are cut
-    into chunks again under the same calculation. Returns (run id, chunks) to queue; a run
-    with nothing missing gets no chunks (it only needs closing)."""
+def payroll_resume_stalled_runs(*, now, stalled_after: timedelta) -> list[tuple[int, int, list[Chunk] | None]]:
+    """Runs queued or calculating with no sign of progress for `stalled_after` lost a task
+    (a worker died holding it, or Redis lost it). A queued run gets its calculation again
+    (chunks None); a calculating one gets chunks for its employees with no payout yet, under
+    the same calculation, or no chunks when it only needs closing. Copies of chunks still
+    held somewhere write nothing twice. Returns (run id, calculation, chunks) to queue."""
+    cutoff = now - stalled_after
+    stalled = (
+        PayrollRun.objects.select_related("company")
+        .filter(status__in=(RunStatus.QUEUED, RunStatus.CALCULATING))
+        .filter(Q(progressed_at__lt=cutoff) | Q(progressed_at__isnull=True, created_at__lt=cutoff))
+    )
     resumed = []
-    stalled = PayrollRun.objects.select_related("company").filter(
-        status=RunStatus.CALCULATING,
-    ).filter(Q(progressed_at__lt=now - stalled_after) | Q(progressed_at__isnull=True, calculation_started_at__lt=now - stalled_after))
     for run in stalled:
-        done = set(run.payouts.values_list("employee_id", flat=True))
-        missing = [pk for pk in _employee_ids(run) if pk not in done]
-        chunks = _chunks(run, missing, first_index=run.chunks_total)
+        chunks = None if run.status == RunStatus.QUEUED else _missing_chunks(run)
         PayrollRun.objects.filter(pk=run.pk).update(progressed_at=now)
         resumed.append((run.pk, run.calculation, chunks))
     return resumed
@@ -269,17 +324,19 @@ def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
             adjustments=Sum("adjustments"),
             total=Sum("total"),
         )
-        if sums["count"] < run.employees_total:
-            raise RunNotReady(f"{sums['count']} of {run.employees_total} payouts written")
+        missing = _employee_ids(run).exclude(pk__in=run.payouts.values("employee_id"))
+        if missing.exists():
+            raise RunNotReady(f"{sums['count']} payouts written, {missing.count()} employees still missing")
         zero = engine.quantize_money(engine.rounding.ZERO)
         run.fixed_total = sums["fixed"] or zero
         run.bonus_total = sums["bonus"] or zero
         run.adjustments_total = sums["adjustments"] or zero
         run.total = sums["total"] or zero
-        run.employees_done = sums["count"]
+        run.employees_total = run.employees_done = sums["count"]  # those deleted meanwhile are not in it
         run.warnings_count = sums["warned"]
         run.calculated_at = timezone.now()
-        _transition(run, RunStatus.CALCULATED, run.calculated_by)
+        gone = f"{run.employees_gone} employees were deleted during the calculation" if run.employees_gone else ""
+        _transition(run, RunStatus.CALCULATED, run.calculated_by, note=gone)
         run.save()
         from payroll.tasks import build_payroll_sheet  # the payroll sheet for finance, once committed
 
@@ -390,3 +447,23 @@ def payroll_start_scheduled_runs(*, today: date) -> list[PayrollRun]:
         payroll_run_start(company=company, period=period)[0]
         for company in Company.objects.filter(automatic_runs=True).order_by("pk")
     ]
+
+
+def ensure_deletable(obj) -> None:
+    """Refuse to delete a row a payroll run needs (`selectors.runs_using`): raises Django's
+    ProtectedError naming those runs, which the API answers 409 `in_use`. An employee with
+    payouts or in a live run is terminated instead (termination_date)."""
+    from django.db.models import ProtectedError
+
+    from payroll.selectors import deletion_blockers, runs_using
+
+    runs = runs_using(obj)
+    if runs:
+        raise ProtectedError(f"{obj} cannot be deleted: " + "; ".join(deletion_blockers(obj)), runs)
+
+
+def delete_unless_in_use(obj) -> None:
+    """Delete `obj` unless a payroll run needs it (checked and deleted in one transaction)."""
+    with transaction.atomic():
+        ensure_deletable(obj)
+        obj.delete()

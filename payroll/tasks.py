@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
+import psycopg
 from celery import group, shared_task
 from celery.contrib.django.task import DjangoTask
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.utils import timezone
 
 from payroll.excel.services import payroll_sheet_build
@@ -21,7 +22,10 @@ from payroll.services import (
     payroll_start_scheduled_runs,
 )
 
-TRANSIENT = (OperationalError, InterfaceError)
+# Transient database errors (a lost connection, a serialization failure, a deadlock) are
+# retried like a lost worker. Django wraps psycopg's errors as its own; psycopg's are listed
+# for any that escape the wrapping.
+TRANSIENT = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 FINALIZE_WAITS = 30
 
 
@@ -33,10 +37,12 @@ class RunTask(DjangoTask):
     reject_on_worker_lost = True
     autoretry_for = TRANSIENT
     retry_backoff = True
-    max_retries = 5
+    max_retries = 8  # waits of up to 1, 2, 4 … 128 s: a database failover fits in them
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         run_id, calculation = args[0], args[1]
+        if not getattr(self.request, "is_eager", False):  # in a worker, as Celery's Django fix-up does
+            close_old_connections()  # the error may have left the connection broken
         payroll_run_fail(run_id=run_id, calculation=calculation, error=f"{type(exc).__name__}: {exc}")
 
 
@@ -58,6 +64,7 @@ def calculate_run(run_id: int, calculation: int) -> int:
 
 @shared_task(base=RunTask)
 def compute_chunk(run_id: int, calculation: int, index: int, employee_ids: list[int]) -> None:
+    """Write one chunk's payouts; the chunk that may complete the run queues its closing."""
     all_done = payroll_chunk_compute(run_id=run_id, calculation=calculation, chunk=Chunk(index, employee_ids))
     if all_done:
         finalize_run.delay(run_id, calculation)
@@ -76,13 +83,17 @@ def finalize_run(self, run_id: int, calculation: int) -> None:
 
 @shared_task
 def resume_stalled_runs() -> list[int]:
-    """Every few minutes: a run whose chunks stopped arriving is given its missing chunks
-    again (a message lost with a dying worker), or closed if none are missing."""
+    """Every 30 s (beat): a run with no progress for PAYROLL_STALLED_AFTER_SECONDS lost a
+    task (with a dead worker, or Redis emptied): a queued run is calculated again, a
+    calculating one gets chunks for its missing employees, or is closed if none are missing."""
     resumed = payroll_resume_stalled_runs(
         now=timezone.now(), stalled_after=timedelta(seconds=settings.PAYROLL_STALLED_AFTER_SECONDS)
     )
     for run_id, calculation, chunks in resumed:
-        _queue_chunks(run_id, calculation, chunks)
+        if chunks is None:
+            calculate_run.delay(run_id, calculation)
+        else:
+            _queue_chunks(run_id, calculation, chunks)
     return [run_id for run_id, _, _ in resumed]
 
 

@@ -32,7 +32,7 @@ MATRIX = {
     "GET    company-stages/{id}/":                  (200,      200, 200,    403,     401),
     "POST   company-stages/":                       (201,      201, 403,    403,     401),
     "PATCH  company-stages/{id}/":                  (200,      200, 403,    403,     401),
-    "DELETE company-stages/{id}/":                  (204,      204, 403,    403,     401),
+    "DELETE company-stages/{id}/":                  (409,      409, 403,    403,     401),  # a calculated run used it
     "GET    calendar-days/":                        (200,      200, 200,    403,     401),
     "GET    calendar-days/{id}/":                   (200,      200, 200,    403,     401),
     "POST   calendar-days/":                        (201,      201, 403,    403,     401),
@@ -48,7 +48,7 @@ MATRIX = {
     "GET    salary-agreements/{id}/":               (200,      200, 200,    403,     401),
     "POST   salary-agreements/":                    (201,      201, 403,    403,     401),
     "PATCH  salary-agreements/{id}/":               (200,      200, 403,    403,     401),
-    "DELETE salary-agreements/{id}/":               (204,      204, 403,    403,     401),
+    "DELETE salary-agreements/{id}/":               (409,      409, 403,    403,     401),  # a calculated run used it
     "GET    band-tables/":                          (200,      200, 200,    403,     401),
     "GET    band-tables/{id}/":                     (200,      200, 200,    403,     401),
     "POST   band-tables/":                          (201,      201, 403,    403,     401),
@@ -63,7 +63,7 @@ MATRIX = {
     "GET    scheme-assignments/{id}/":              (200,      200, 200,    403,     401),
     "POST   scheme-assignments/":                   (201,      201, 403,    403,     401),
     "PATCH  scheme-assignments/{id}/":              (200,      200, 403,    403,     401),
-    "DELETE scheme-assignments/{id}/":              (204,      204, 403,    403,     401),
+    "DELETE scheme-assignments/{id}/":              (409,      409, 403,    403,     401),  # a calculated run used it
     "GET    measures/":                             (200,      200, 200,    403,     401),
     "GET    measures/{id}/":                        (200,      200, 200,    403,     401),
     "POST   measures/":                             (201,      201, 403,    403,     401),
@@ -78,7 +78,7 @@ MATRIX = {
     "GET    kpi-sets/{id}/":                        (200,      200, 200,    403,     401),
     "POST   kpi-sets/":                             (201,      201, 403,    403,     401),
     "PATCH  kpi-sets/{id}/":                        (200,      200, 403,    403,     401),
-    "DELETE kpi-sets/{id}/":                        (204,      204, 403,    403,     401),
+    "DELETE kpi-sets/{id}/":                        (409,      409, 403,    403,     401),  # a calculated run used it
     "GET    plans/":                                (200,      200, 200,    403,     401),
     "GET    plans/{id}/":                           (200,      200, 200,    403,     401),
     "POST   plans/":                                (201,      201, 403,    403,     401),

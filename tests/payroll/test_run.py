@@ -305,3 +305,72 @@ def test_a_run_that_is_progressing_is_left_alone(demo, start):
     run, _ = start(demo)
     PayrollRun.objects.filter(pk=run.pk).update(status=RunStatus.CALCULATING)
     assert resume_stalled_runs() == []
+
+
+def test_by_default_a_stalled_run_is_resumed_within_ninety_seconds_whatever_the_visibility_timeout(settings):
+    from celery.schedules import maybe_schedule
+    from django.conf import settings as django_settings
+
+    from config import settings as defaults
+
+    entry = celery_app.conf.beat_schedule["resume-stalled-payroll-runs"]
+    every = maybe_schedule(entry["schedule"]).run_every.total_seconds()
+    assert entry["task"] == "payroll.tasks.resume_stalled_runs"
+    assert django_settings.PAYROLL_STALLED_AFTER_SECONDS == defaults.PAYROLL_STALLED_AFTER_SECONDS
+    assert defaults.PAYROLL_STALLED_AFTER_SECONDS + every <= 90 < defaults.REDIS_VISIBILITY_TIMEOUT
+
+
+def test_a_queued_run_whose_calculation_was_lost_is_calculated_again(demo, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payroll.services import payroll_resume_stalled_runs
+    from payroll.tasks import resume_stalled_runs
+
+    with django_capture_on_commit_callbacks(execute=False):  # the calculate_run message is lost
+        run, _ = payroll_run_start(company=demo, period=NOVEMBER)
+    assert run.status == RunStatus.QUEUED
+    assert payroll_resume_stalled_runs(now=timezone.now(), stalled_after=timedelta(seconds=60)) == []
+
+    PayrollRun.objects.filter(pk=run.pk).update(progressed_at=timezone.now() - timedelta(seconds=61))
+    assert resume_stalled_runs() == [run.pk]
+    run.refresh_from_db()
+    assert run.status == RunStatus.CALCULATED
+    assert run.payouts.count() == run.employees_total == Employee.objects.filter(company=demo).count()
+
+
+def test_an_employee_deleted_after_the_split_leaves_the_run_to_end_without_them(demo):
+    from payroll.tasks import compute_chunk
+
+    run, _ = payroll_run_start(company=demo, period=NOVEMBER, chunk_size=7)  # eager, but on commit: not yet
+    run.refresh_from_db()
+    chunks = payroll_run_split(run_id=run.pk, calculation=run.calculation)
+    employees = sum(len(chunk.employee_ids) for chunk in chunks)
+    Employee.objects.filter(pk=chunks[-1].employee_ids[0]).delete()  # as a script would, past the API's check
+    for chunk in chunks:
+        compute_chunk.delay(run.pk, run.calculation, chunk.index, chunk.employee_ids)
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.CALCULATED, run.error
+    assert run.payouts.count() == run.employees_total == run.employees_done == employees - 1
+    assert run.employees_gone == 1
+    assert run.transitions.last().note == "1 employees were deleted during the calculation"
+
+
+def test_a_chunk_written_again_writes_nothing_and_counts_nothing(demo):
+    from payroll.tasks import compute_chunk
+
+    run, _ = payroll_run_start(company=demo, period=NOVEMBER, chunk_size=7)
+    run.refresh_from_db()
+    chunks = payroll_run_split(run_id=run.pk, calculation=run.calculation)
+    payroll_chunk_compute(run_id=run.pk, calculation=run.calculation, chunk=chunks[0])
+    payroll_chunk_compute(run_id=run.pk, calculation=run.calculation, chunk=Chunk(99, chunks[0].employee_ids + chunks[1].employee_ids))
+    run.refresh_from_db()
+    assert run.payouts.count() == run.employees_done == 14
+    assert set(run.payouts.filter(chunk=0).values_list("employee_id", flat=True)) == set(chunks[0].employee_ids)
+    for chunk in chunks:
+        compute_chunk.delay(run.pk, run.calculation, chunk.index, chunk.employee_ids)
+    run.refresh_from_db()
+    assert run.status == RunStatus.CALCULATED
+    assert run.payouts.count() == run.employees_total == run.employees_done

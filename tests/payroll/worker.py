@@ -54,6 +54,8 @@ def worker_env(
         MEDIA_ROOT=str(media_root),  # files the tasks write (payroll sheets) stay out of the checkout
         PYTHONUNBUFFERED="1",
     )
+    for name in ("CELERY_VISIBILITY_TIMEOUT", "PAYROLL_STALLED_AFTER_SECONDS", "PAYROLL_CHUNK_SIZE"):
+        env.pop(name, None)  # the defaults, unless the caller asks otherwise
     if visibility_timeout is not None:
         env["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
     return env
@@ -181,6 +183,12 @@ def drop_queue(app, queue: str) -> None:
                 for member in list(client.smembers(key)):
                     if member.decode(errors="replace").endswith(f"\x06\x16{queue}"):
                         client.srem(key, member)
+
+
+def purge_queue(app, queue: str) -> None:
+    """Drop the messages waiting in `queue` (what a Redis emptied by a restart has lost)."""
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
 
 
 def add_marketers(company: Company, count: int, *, prefix: str = "B", batch_size: int = 5000) -> list[int]:
