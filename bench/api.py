@@ -31,6 +31,7 @@ import cProfile
 import http.client
 import os
 import pstats
+import secrets
 import signal
 import socket
 import statistics
@@ -275,7 +276,9 @@ def main() -> None:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database, CELERY_TASK_ALWAYS_EAGER="true",
         CELERY_BROKER_URL="", LOG_LEVEL="WARNING", DJANGO_DEBUG="false",
+        DJANGO_SECURE_SSL_REDIRECT="false",  # the clients speak plain HTTP to gunicorn on 127.0.0.1
     )  # fmt: skip
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     if not args.reuse:
         drop_database(database, create=True)
 
