@@ -2,13 +2,13 @@
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from compensation import apis as comp
 from compensation import me_apis as me
 from compensation.history_apis import HistoryView
 from config.api import no_such_endpoint
+from config.tokens import ObtainTokenView
 from kpis import apis as kpis
 from payroll import apis as payroll
 
@@ -38,7 +38,7 @@ v1 = [
     path("me/projection/", me.MeProjectionView.as_view(), name="me-projection"),
     path("me/what-if/", me.MeWhatIfView.as_view(), name="me-what-if"),
     path("history/<str:resource>/<int:pk>/", HistoryView.as_view(), name="history"),
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("", include(router.urls)),
 ]
 

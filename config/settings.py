@@ -6,6 +6,7 @@ redirect and HSTS are on unless DEBUG. The database defaults to the embedded SQL
 Celery to eager; `DATABASE_URL` switches to PostgreSQL, `CELERY_BROKER_URL` to Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,7 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -178,6 +179,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "PAGE_SIZE": 50,
+}
+# API tokens (django-rest-knox): stored as a hash, valid for DJANGO_API_TOKEN_HOURS.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("DJANGO_API_TOKEN_HOURS", default=10)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marketer bonus engine API",

@@ -18,7 +18,7 @@ from django.core import signals
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -109,8 +109,8 @@ def hr_token(world, db, in_test_transaction) -> str:
     ROWS["catalogue-kpi"] = Kpi.objects.get(company=None, code="leads").pk
     ROWS["catalogue-measure"] = Measure.objects.get(company=None, code="leads").pk
     REFERENCES.update({name: ROWS[resource] for name, resource in REFERENCE_RESOURCES.items()})
-    token, _ = Token.objects.get_or_create(user=world.demo.users["hr"])
-    return token.key
+    _, token = AuthToken.objects.create(user=world.demo.users["hr"])
+    return token
 
 
 @schema.parametrize()
