@@ -104,4 +104,5 @@ def test_the_schema_documents_the_token_and_its_expiry():
     issued = schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
     assert set(issued["properties"]) == {"token", "expiry"}
     assert issued["properties"]["expiry"]["format"] == "date-time"
+    assert "429" in operation["responses"]  # locked out after failed logins
     assert schema["components"]["securitySchemes"]["tokenAuth"]["name"] == "Authorization"
