@@ -1,5 +1,6 @@
-"""The error pages (403, 404, 500, a refused CSRF check) are in the portal's look and tell
-nothing of the request or the failure. The suite runs with DEBUG off, as production."""
+"""The error pages (403, 404, 500, a refused CSRF check; portal/templates/) are in the
+portal's look, in the user's language, and tell nothing of the request or the failure. The
+suite runs with DEBUG off, as production."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -56,3 +57,10 @@ def test_a_forbidden_action_is_the_portal_s_403(demo, settings):  # noqa: F811
     assert response.status_code == 403
     html = response.content.decode()
     assert "Not allowed" in html and "portal/portal" in html and "do-not-show-this" not in html
+
+
+def test_the_error_pages_speak_russian(demo):  # noqa: F811
+    response = Client().get("/portal/no-such-page/", HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert response.status_code == 404
+    assert "Страница не найдена" in response.content.decode()
