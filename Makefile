@@ -7,6 +7,9 @@ PORT ?= 8000
 # The suite runs against the real services: PostgreSQL and Redis on this machine.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/marketer_bonus
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# Development only: DEBUG on, which also allows the settings' throwaway secret key and plain
+# HTTP. Production asks for none of it (README, "Running for real").
+DEV := DJANGO_DEBUG=true
 
 .PHONY: run test lint venv demo clean browser
 
@@ -19,24 +22,26 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 demo: venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo
 
 run: demo
 	@echo ""
 	@echo "  Marketer bonus engine: http://$(HOST):$(PORT)/  (portal; HR configuration at /admin/, API docs at /api/docs/)"
 	@echo "  Demo logins (password demo12345): marketer, hr, hr2, finance, admin"
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 # The portal's browser tests drive Debian's Chromium through Playwright (never `playwright install`).
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# The suite's settings are tests/settings.py (pyproject.toml): DEBUG off as in production, with
+# a secret key made up for the run and no HTTPS redirect.
 test: venv lint browser
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(PY) -m pytest $(PYTEST_ARGS)

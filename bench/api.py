@@ -31,6 +31,7 @@ import cProfile
 import http.client
 import os
 import pstats
+import secrets
 import signal
 import socket
 import statistics
@@ -66,12 +67,31 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def issue_tokens(users) -> list[str]:
+    """A new API token for each user (knox stores only their hashes), in the users' order."""
+    from django.utils import timezone
+    from knox.crypto import create_token_string, hash_token
+    from knox.models import AuthToken
+    from knox.settings import CONSTANTS, knox_settings
+
+    AuthToken.objects.filter(user__in=users).delete()
+    tokens = [create_token_string() for _ in users]
+    expiry = timezone.now() + knox_settings.TOKEN_TTL
+    AuthToken.objects.bulk_create(
+        [
+            AuthToken(digest=hash_token(token), token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH], user=user, expiry=expiry)
+            for token, user in zip(tokens, users, strict=True)
+        ],
+        batch_size=5000,
+    )
+    return tokens
+
+
 def seed(employees: int) -> list[str]:
     """The demo company plus `employees` marketers, each linked to a user with a token.
     Returns the tokens, in personnel-number order."""
     from django.contrib.auth.models import User
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from compensation.demo import seed_demo
     from compensation.models import CompanyMembership, Employee
@@ -91,10 +111,10 @@ def seed(employees: int) -> list[str]:
     for employee, user in zip(marketers, users, strict=True):
         employee.user = user
     Employee.objects.bulk_update(marketers, ["user"], batch_size=5000)
-    tokens = Token.objects.bulk_create([Token(key=Token.generate_key(), user=user) for user in users], batch_size=5000)
+    tokens = issue_tokens(users)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # a live database has planner statistics; a bulk-loaded one has none yet
-    return [token.key for token in tokens]
+    return tokens
 
 
 def one_request(token: str, url: str) -> None:
@@ -275,7 +295,9 @@ def main() -> None:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database, CELERY_TASK_ALWAYS_EAGER="true",
         CELERY_BROKER_URL="", LOG_LEVEL="WARNING", DJANGO_DEBUG="false",
+        DJANGO_SECURE_SSL_REDIRECT="false",  # the clients speak plain HTTP to gunicorn on 127.0.0.1
     )  # fmt: skip
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     if not args.reuse:
         drop_database(database, create=True)
 
@@ -292,9 +314,9 @@ def main() -> None:
     try:
         started = time.perf_counter()
         if args.reuse:
-            from rest_framework.authtoken.models import Token
+            from django.contrib.auth.models import User
 
-            tokens = list(Token.objects.filter(user__username__startswith="bench-").order_by("user__username").values_list("key", flat=True))
+            tokens = issue_tokens(list(User.objects.filter(username__startswith="bench-").order_by("username")))
         else:
             call_command("migrate", verbosity=0)
             tokens = seed(args.employees)

@@ -1,5 +1,6 @@
 """API of companies, people, fixed pay, band tables, bonus schemes and assignments."""
 
+from django.utils.cache import add_never_cache_headers
 from rest_framework import serializers
 
 from compensation.api_base import CompanyOwnedSerializer, DomainSerializer, ScopedViewSet
@@ -108,6 +109,10 @@ class SalaryAgreementViewSet(RefusesRowsInUse, ScopedViewSet):
     serializer_class = SalaryAgreementSerializer
     permission_classes = [IsHROrReadOnlyFinance]
     filterset_fields = ["employee"]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        add_never_cache_headers(response)  # salaries are never kept by a browser or proxy cache
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class BandPointSerializer(serializers.ModelSerializer):

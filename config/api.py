@@ -218,6 +218,7 @@ ERRORS = {
     "414": "The address is too long for the server (gunicorn refuses a request line over 4,094 bytes with an HTML page).",
     "409": "The state of the data does not allow it (`code`: run_frozen, run_ended, run_not_calculated, "
     "run_not_approved, four_eyes, period_closed, in_use).",
+    "429": "Too many failed logins for this user name from this address (`code`: locked_out; `Retry-After`).",
 }
 UNAUTHENTICATED_PATHS = ("/api/v1/auth/token/",)
 # Answered by the HTTP server in front of Django, before the request reaches the API.
@@ -243,6 +244,8 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
         statuses.extend(["413", "415"])
     if path not in UNAUTHENTICATED_PATHS:
         statuses.extend(["401", "403"])
+    else:
+        statuses.append("429")
     if any(where == "path" for where, _ in parameters) or ("query", "page") in parameters or path.startswith("/api/v1/me/"):
         statuses.append("404")
     run_action = path.startswith("/api/v1/payroll-runs/{id}/") and (method == "post" or path.endswith("/sheet/"))

@@ -1,12 +1,14 @@
 """Downloads of payroll documents: a payslip, a run's payroll sheet, a run's payslips as a
 zip. Signed in through the admin (session) or with an API token. A payout or run the user
-may not download answers 404, exactly as one that does not exist."""
+may not download answers 404, exactly as one that does not exist. Pay documents are never
+stored by a browser or proxy cache (`Cache-Control: no-store`)."""
 
 import io
 import tempfile
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
 from rest_framework.views import APIView
 
 from payroll.excel.selectors import (
@@ -28,17 +30,26 @@ from payroll.services import RUN_NOT_CALCULATED, RunStateError
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _not_cached(response: FileResponse) -> FileResponse:
+    add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+    return response
+
+
 def payslip_response(payout: Payout) -> FileResponse:
     """The payout's payslip as an .xlsx attachment (here and in the API)."""
     name = payslip_file_name(payout.employee.personnel_number, payout.run.period)
-    return FileResponse(io.BytesIO(payslip_render(payout=payout)), as_attachment=True, filename=name, content_type=XLSX)
+    return _not_cached(
+        FileResponse(io.BytesIO(payslip_render(payout=payout)), as_attachment=True, filename=name, content_type=XLSX)
+    )
 
 
 def payroll_sheet_response(built: PayrollRun) -> FileResponse:
     """The payroll sheet of a run `payroll_sheet_ensure` built, as an .xlsx attachment (here
     and in the API)."""
-    return FileResponse(
-        built.sheet.open("rb"), as_attachment=True, filename=payroll_sheet_download_name(built), content_type=XLSX
+    return _not_cached(
+        FileResponse(
+            built.sheet.open("rb"), as_attachment=True, filename=payroll_sheet_download_name(built), content_type=XLSX
+        )
     )
 
 
@@ -89,4 +100,4 @@ class PayslipsZipDownload(DownloadView):
         payslips_zip_write(run=run, target=archive)
         archive.seek(0)
         name = f"payslips_{run.company.slug}_{run.period}.zip"
-        return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
+        return _not_cached(FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip"))

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import TestCase
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from compensation.demo import seed_demo
@@ -70,11 +70,11 @@ class World:
 
 
 def client_for(user: User | None) -> APIClient:
-    """An API client that sends the user's token (none for anonymous)."""
+    """An API client that sends a new token of the user's (none for anonymous)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = AuthToken.objects.create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -17,7 +17,7 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -59,8 +59,8 @@ def hr_token(world, db, in_test_transaction) -> str:
         "catalogue-measure": Measure.objects.get(company=None, code="leads").pk,
     }
     fuzz_hooks.use_rows(rows, list(TRACKED))
-    token, _ = Token.objects.get_or_create(user=world.demo.users["hr"])
-    return token.key
+    _, token = AuthToken.objects.create(user=world.demo.users["hr"])
+    return token
 
 
 @schema.parametrize()

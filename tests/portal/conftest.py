@@ -37,6 +37,20 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
+def page(page):
+    """Playwright's page, failing the test on any Content-Security-Policy violation in one of
+    our HTML pages (Chromium's own viewer of a JSON or text answer styles it inline: not ours)."""
+    violations: list[str] = []
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => { if (document.contentType === 'text/html')"
+        " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' at ' + e.documentURI); });"
+    )
+    page.on("console", lambda message: violations.append(message.text) if "CSP violation" in message.text else None)
+    yield page
+    assert violations == [], "\n".join(violations)
+
+
+@pytest.fixture
 def eager_celery():
     """Run the payroll's tasks in the process that enqueues them (the live server's thread
     included): a run started from a page is calculated when its transaction commits."""

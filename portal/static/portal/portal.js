@@ -1,7 +1,9 @@
 /* Small enhancements; every page works without them.
    - what-if: recompute the bonus as the numbers change (debounced POST to the JSON endpoint);
    - payroll runs: poll the run's status every second while Celery works, reload when it is done;
-   - forms with data-confirm ask before they submit. */
+   - forms with data-confirm ask before they submit;
+   - KPI bars take their width and ticks their place from data-bar-width / data-bar-left
+     (the Content-Security-Policy allows no style attributes in the page). */
 (function () {
   "use strict";
 
@@ -98,7 +100,14 @@
     });
   }
 
+  function placeBars(root) {
+    root.querySelectorAll("[data-bar-width]").forEach(function (el) { el.style.width = el.getAttribute("data-bar-width") + "%"; });
+    root.querySelectorAll("[data-bar-left]").forEach(function (el) { el.style.left = el.getAttribute("data-bar-left") + "%"; });
+  }
+
+  document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
+    placeBars(document);
     document.querySelectorAll("form[data-what-if]").forEach(initWhatIf);
     document.querySelectorAll("[data-poll]").forEach(initPoll);
     document.querySelectorAll("form[data-confirm]").forEach(initConfirm);
