@@ -119,6 +119,7 @@ def main() -> None:
         "CELERY_BROKER_URL": "", "LOG_LEVEL": "ERROR", "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
+        "DJANGO_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",  # no collectstatic
     }  # fmt: skip
     os.environ.update(server_env)
     drop_database(database, create=True)
