@@ -73,6 +73,23 @@ class RowsFormSet(BaseInlineFormSet):
             for index, key in enumerate(self.row_keys())
         }
 
+    def clean(self) -> None:
+        self.refuse_rows_in_use()
+        super().clean()
+
+    def refuse_rows_in_use(self) -> None:
+        """A row a payroll run needs (a stage, a salary agreement, a scheme assignment of a
+        calculated period) is not deleted: the rule the API's DELETE follows too."""
+        from payroll.selectors import deletion_blockers  # payroll builds on this app
+
+        refused = [
+            ValidationError(f"{form.instance} cannot be deleted: {'; '.join(blockers)}", code="in_use")
+            for form in self.deleted_forms
+            if form.instance.pk is not None and (blockers := deletion_blockers(form.instance))
+        ]
+        if refused:
+            raise ValidationError(refused)
+
     def save_existing_objects(self, commit: bool = True) -> list[models.Model]:
         if not commit or not self.row_keys():
             return super().save_existing_objects(commit)
@@ -132,6 +149,7 @@ class EngineRulesFormSet(RowsFormSet):
         raise NotImplementedError
 
     def clean(self) -> None:
+        self.refuse_rows_in_use()
         rows = self.kept_rows()
         problems = [
             problem
@@ -150,7 +168,7 @@ class EngineRulesFormSet(RowsFormSet):
                 [error for errors in problems_to_error(whole_set).error_dict.values() for error in errors]
             )
         if not problems and not any(form.errors for form in rows):
-            super().clean()  # Django's own check of unique keys across the rows
+            super(RowsFormSet, self).clean()  # Django's own check of unique keys across the rows (rows in use: above)
 
     def drop_constraint_echoes(self, form: forms.ModelForm) -> None:
         """The model's check constraints are the database's copy of the engine's rules; once
@@ -406,6 +424,16 @@ class CompanyScopedAdmin:
             raise PermissionDenied
         return super().history_view(request, object_id, extra_context=extra_context)
 
+    def get_deleted_objects(self, objs, request):
+        """Rows a payroll run needs (an employee in a live run, a KPI set of a calculated
+        period…) are protected: Django's delete page and the delete action name them and
+        delete nothing, as the API answers 409 `in_use`."""
+        from payroll.selectors import deletion_blockers  # payroll builds on this app
+
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        blocked = [f"{obj}: {why}" for obj in objs for why in deletion_blockers(obj)]
+        return deleted, counts, perms_needed, [*protected, *blocked]
+
 
 class SuperuserOnlyAdmin:
     """Another app's admin (users and groups, tokens, Celery beat schedules): no company of
@@ -429,7 +457,7 @@ class SuperuserOnlyAdmin:
 
 def restrict_other_apps_to_superusers(site: admin.AdminSite) -> None:
     """Put `SuperuserOnlyAdmin` under every registered admin that is not one of ours
-    (registered before this module: auth, authtoken, django_celery_beat)."""
+    (auth, knox, axes, django_celery_beat); called once every admin is registered (apps.py)."""
     for model, model_admin in list(site._registry.items()):
         if isinstance(model_admin, CompanyScopedAdmin | SuperuserOnlyAdmin):
             continue
@@ -615,6 +643,3 @@ class BonusSchemeAdmin(HistoryAdmin):
     list_select_related = ["company"]
     search_fields = ["name"]
     inlines = [SchemeFactorInline]
-
-
-restrict_other_apps_to_superusers(admin.site)

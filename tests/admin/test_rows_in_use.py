@@ -1,0 +1,59 @@
+"""Issue 10, items 7 and 15 in the admin: a row a payroll run needs is not deleted, from its
+own delete page, the delete action or an inline row, and the page says which run needs it
+(the API answers the same rows 409 `in_use`, tests/payroll/test_in_use.py)."""
+
+import pytest
+
+from compensation.models import CompanyStage, Employee, SalaryAgreement
+from kpis.models import KpiSet
+from tests.admin.conftest import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hr(admin_world, client):
+    client.force_login(admin_world.demo.users["hr"])
+    return client
+
+
+def test_an_employee_with_payouts_is_not_deleted_from_the_delete_page(admin_world, hr):
+    pk = admin_world.demo.ids["employees"]
+    page = hr.get(f"/admin/compensation/employee/{pk}/delete/")
+    assert page.status_code == 200 and page.context["protected"]
+    response = hr.post(f"/admin/compensation/employee/{pk}/delete/", {"post": "yes"})
+    assert response.status_code == 200 and response.context["protected"]
+    assert Employee.objects.filter(pk=pk).exists()
+
+
+def test_a_kpi_set_a_calculated_period_used_is_not_deleted_by_the_delete_action(admin_world, hr):
+    pk = admin_world.demo.ids["kpi-sets"]
+    response = hr.post(
+        "/admin/kpis/kpiset/", {"action": "delete_selected", "_selected_action": [pk], "post": "yes"}
+    )
+    assert response.status_code == 200
+    assert any("payroll run was calculated with it" in str(line) for line in response.context["protected"])
+    assert KpiSet.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("page", "prefix", "model", "row"),
+    [
+        ("employee", "salary_agreements", SalaryAgreement, "salary-agreements"),
+        ("company", "stages", CompanyStage, "company-stages"),
+    ],
+)
+def test_an_inline_row_a_run_used_is_not_deleted(admin_world, hr, page, prefix, model, row):
+    parent = admin_world.demo.ids["employees" if page == "employee" else "companies"]
+    url = f"/admin/compensation/{page}/{parent}/change/"
+    data = form_data(hr.get(url))
+    row_pk = admin_world.demo.ids[row]
+    index = next(i for i in range(int(data[f"{prefix}-TOTAL_FORMS"])) if str(data.get(f"{prefix}-{i}-id")) == str(row_pk))
+    data[f"{prefix}-{index}-DELETE"] = "on"
+
+    response = hr.post(url, data)
+
+    assert response.status_code == 200  # the form again, with the reason
+    errors = [str(e) for inline in response.context["inline_admin_formsets"] for e in inline.formset.non_form_errors()]
+    assert any("cannot be deleted" in error and "payroll run" in error for error in errors), errors
+    assert model.objects.filter(pk=row_pk).exists()
