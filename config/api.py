@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -34,6 +35,15 @@ def no_such_endpoint(request, *args, **kwargs) -> HttpResponse:
                 return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
             message += " (the address ends with a slash)"
     return JsonResponse(error_body("not_found", message), status=status.HTTP_404_NOT_FOUND)
+
+
+def server_error(request, *args, **kwargs) -> HttpResponse:
+    """Django's `handler500`: under /api/ the one error shape (a client reads JSON), elsewhere
+    the portal's page. Neither says anything of the exception; the log has it."""
+    if request.path.startswith("/api/"):
+        body = error_body("server_error", "the server could not finish this request; the error is logged")
+        return JsonResponse(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request, *args, **kwargs)
 
 
 class Pagination(PageNumberPagination):

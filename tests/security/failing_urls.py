@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
+from config.urls import handler500  # noqa: F401  (the site's own)
 from config.urls import urlpatterns as site
 
 
@@ -14,4 +15,4 @@ def forbidden(request):
     raise PermissionDenied("do-not-show-this")
 
 
-urlpatterns = [path("boom/", boom), path("forbidden/", forbidden), *site]
+urlpatterns = [path("boom/", boom), path("api/v1/boom/", boom), path("forbidden/", forbidden), *site]

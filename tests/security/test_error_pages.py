@@ -49,6 +49,21 @@ def test_a_server_error_is_the_portal_s_500_and_tells_nothing(demo, settings):  
     assert "do-not-show-this" not in html and "Traceback" not in html
 
 
+def test_a_server_error_under_the_api_is_the_one_error_shape_and_tells_nothing(demo, settings):  # noqa: F811
+    settings.ROOT_URLCONF = "tests.security.failing_urls"
+
+    response = Client(raise_request_exception=False).get("/api/v1/boom/")
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {
+            "code": "server_error",
+            "message": "the server could not finish this request; the error is logged",
+            "fields": {},
+        }
+    }
+
+
 def test_a_forbidden_action_is_the_portal_s_403(demo, settings):  # noqa: F811
     settings.ROOT_URLCONF = "tests.security.failing_urls"
 
