@@ -221,6 +221,9 @@ class ImportAdminMixin:
             "opts": opts,
             "form": form,
             "result": result,
+            # A hostile file can have an error on each of its 100,000 rows: the page, like the log, shows the first ones.
+            "shown_errors": result.errors[: imports.MAX_LOGGED_ERRORS] if result else [],
+            "more_errors": max(len(result.errors) - imports.MAX_LOGGED_ERRORS, 0) if result else 0,
             "columns": imports.COLUMNS,
             "max_megabytes": imports.MAX_BYTES // (1024 * 1024),
             "max_rows": imports.MAX_ROWS,

@@ -568,6 +568,23 @@ def test_the_admin_import_page_shows_every_error_and_writes_nothing(admin_client
     assert not Plan.objects.exists()
 
 
+def test_the_admin_import_page_shows_the_first_errors_of_a_file_full_of_them(
+    admin_client, company, employees, monkeypatch
+):
+    monkeypatch.setattr("kpis.imports.MAX_LOGGED_ERRORS", 5)
+    rows = [HEADER, *(["X-9", "2026-11", "leads", "1"] for _ in range(8))]
+
+    response = admin_client.post(
+        reverse("admin:kpis_plan_import"), {"company": company.pk, "file": upload("bad.csv", csv_file(rows))}
+    )
+
+    page = response.content.decode()
+    assert page.count('class="error-row"') == 5
+    assert len(response.context['result'].errors) >= 8  # one at least for each row
+    assert f"… and {len(response.context['result'].errors) - 5} more" in page
+    assert not Plan.objects.exists()
+
+
 def test_the_admin_import_page_applies_a_good_file(admin_client, company, employees):
     response = admin_client.post(
         reverse("admin:kpis_measurevalue_import"),

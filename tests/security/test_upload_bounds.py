@@ -23,20 +23,12 @@ from kpis import imports
 from kpis.imports import measures_import, plans_import
 from kpis.models import ImportLog
 from tests.factories import EmployeeFactory
+from tests.kpis.test_imports import xlsx
 from tests.security.support import HEADER, HUGE, fast
 
 pytestmark = pytest.mark.django_db
 
 # --- files --------------------------------------------------------------------------------
-
-
-def xlsx(rows: list[list]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def csv_text(rows: list[list]) -> bytes:
