@@ -333,7 +333,10 @@ def test_a_whole_worker_lost_with_the_default_settings_is_made_up_within_two_min
         time.sleep(0.2)
 
     assert_complete_and_right(run, 300)
-    assert run.chunks_total > 60  # the lost chunks' employees were given chunks again
+    # Usually the killed worker's chunks were mid-compute and their employees got chunks again
+    # (chunks_total > 60); a kill just after a chunk wrote, before it acknowledged, loses
+    # nothing, and the run must end as well. Either way: complete, right, in time.
+    assert run.chunks_total >= 60
     assert_no_task_failed(second)
 
 
