@@ -1,5 +1,6 @@
 """The signed-in marketer's own data: record, plans, measures, payouts, projection, what-if."""
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -8,11 +9,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compensation import access
-from compensation.domain import field_decimal
 from compensation.engine import Period
-from compensation.numbers import NumberError, quote
 from compensation.services import payout_projection, payout_what_if
-from kpis.models import Measure, MeasureValue, Plan
+from kpis.models import MeasureValue, Plan
 from payroll.apis import PayoutSerializer
 from payroll.selectors import payouts_visible_to
 
@@ -117,24 +116,10 @@ class MeProjectionView(APIView):
 
 class WhatIfSerializer(serializers.Serializer):
     period = serializers.CharField(required=False, help_text="YYYY-MM (default: the current month)")
-    measures = serializers.DictField(child=serializers.CharField(), help_text="measure code → value")
-
-    def validate_measures(self, value):
-        """Each value a number a recorded measure value could hold (its column's digits)."""
-        value_field = MeasureValue._meta.get_field("value")
-        code_length = Measure._meta.get_field("code").max_length
-        parsed, errors = {}, {}
-        for code, text in value.items():
-            if len(code) > code_length:
-                errors[code[:code_length]] = f"{quote(code)} is not a measure code"
-                continue
-            try:
-                parsed[code] = field_decimal(value_field, text)
-            except NumberError as error:
-                errors[code] = error.message
-        if errors:
-            raise serializers.ValidationError(errors)
-        return parsed
+    measures = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),  # the domain reads the text
+        help_text="measure code → value; only measures the marketer's KPIs read, a count never negative",
+    )
 
 
 class MeWhatIfView(APIView):
@@ -147,4 +132,8 @@ class MeWhatIfView(APIView):
         body = WhatIfSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         period = _period(body.validated_data.get("period"))
-        return Response(payout_what_if(employee=_employee(request), period=period, measures=body.validated_data["measures"]))
+        try:
+            result = payout_what_if(employee=_employee(request), period=period, measures=body.validated_data["measures"])
+        except ValidationError as error:  # keyed by measure code: fields "measures.<code>"
+            raise serializers.ValidationError({"measures": error.message_dict}) from error
+        return Response(result)

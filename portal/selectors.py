@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_noop
 
 from compensation.engine import Period
-from compensation.engine.rules import measure_value_problems
 from compensation.models import BandPoint, Employee
 from compensation.selectors import catalogue_and_own
-from compensation.services import PayoutOutlook
+from compensation.services import PayoutOutlook, what_if_measures_validate
 from kpis.models import Kpi, Measure
 from payroll.models import RELEASED, Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_run_warnings
@@ -25,10 +25,16 @@ from portal.labels import catalogue_name, run_status, warning_text
 HUNDRED = Decimal(100)
 BAR_SCALE_PCT = Decimal(150)
 LIVE = (RunStatus.QUEUED, RunStatus.CALCULATING)
-MEASURE_PROBLEMS = {
-    "measure_count_negative": gettext_lazy("A count cannot be negative."),
-    "measure_value_not_finite": gettext_lazy("Not a number."),
-}
+# The what-if's refusals come from the domain (compensation.services.WHAT_IF_MESSAGES), translated
+# by this app's catalogue: marked here so `makemessages`, run in portal/, keeps them.
+WHAT_IF_MESSAGES = [
+    gettext_noop("Not a measure of your KPIs."),
+    gettext_noop("A count cannot be negative."),
+    gettext_noop("Not a number."),
+    gettext_noop("%(value)s is not a number"),
+    gettext_noop("%(value)s is too large: at most %(digits)s digits before the decimal point"),
+    gettext_noop("%(value)s has too many decimal places: at most %(places)s"),
+]
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -240,27 +246,14 @@ class WhatIfRefused(Exception):
     errors: dict[str, str]
 
 
-def what_if_measure_codes(outlook: PayoutOutlook) -> dict[str, str]:
-    """The measures the employee's KPIs read in the period, with their units."""
-    codes = list(_trace_measures(outlook.recorded.trace))
-    measures = _definitions(Measure, outlook.employee, codes)
-    return {code: measures[code].unit if code in measures else "" for code in codes}
-
-
-def what_if(*, outlook: PayoutOutlook, today: date, measures: dict[str, Decimal]) -> dict:
-    """The bonus with these month-end measures, next to the projection. Refuses values of
-    measures the employee's KPIs do not read, and values no measure can have."""
-    units = what_if_measure_codes(outlook)
-    errors = {}
-    for code, value in measures.items():
-        if code not in units:
-            errors[code] = gettext("Not a measure of your KPIs.")
-            continue
-        problems = measure_value_problems(units[code], value)
-        if problems:
-            errors[code] = str(MEASURE_PROBLEMS.get(problems[0].code, problems[0].message))
-    if errors:
-        raise WhatIfRefused(errors)
+def what_if(*, outlook: PayoutOutlook, today: date, typed: dict[str, str]) -> dict:
+    """The bonus with these month-end measures (as the user typed them: `1 234,5` and
+    `1,234.5` both read), next to the projection. Values the domain refuses
+    (`what_if_measures_validate`) raise `WhatIfRefused` with a message per measure code."""
+    try:
+        measures = what_if_measures_validate(outlook=outlook, measures=typed, thousands_separators=True)
+    except ValidationError as error:
+        raise WhatIfRefused({code: messages[0] for code, messages in error.message_dict.items()}) from error
     projected = outlook.projection(today)["payout"]
     # The form starts at the projection rounded to cents: a value left as it was means the
     # projection itself, not its rounding (else 260.87 leads would read 130.44 % for 130.43 %).

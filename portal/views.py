@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import wraps
 
 from django.contrib import messages
@@ -18,12 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from compensation import access, numbers
-from compensation.domain import field_decimal
+from compensation import access
 from compensation.engine import Period
 from compensation.services import PayoutOutlook
 from config.parsers import json_loads_bounded
-from kpis.models import Measure, MeasureValue
 from payroll import services as payroll
 from payroll.excel.selectors import READY
 from payroll.models import PayrollRun
@@ -108,34 +105,6 @@ def _typed_measures(query) -> dict[str, str]:
     return {key.removeprefix("m-"): value for key, value in query.items() if key.startswith("m-") and value.strip()}
 
 
-NUMBER_ERRORS = {
-    numbers.NOT_A_NUMBER: gettext_lazy("%(value)s is not a number"),
-    numbers.TOO_LARGE: gettext_lazy("%(value)s is too large: at most %(digits)s digits before the decimal point"),
-    numbers.TOO_PRECISE: gettext_lazy("%(value)s has too many decimal places: at most %(places)s"),
-}
-
-
-def _parse_measures(typed: dict[str, str]) -> tuple[dict[str, Decimal], dict[str, str]]:
-    """Typed values as numbers a recorded measure value could hold (`1 234,5` and `1,234.5`
-    both read), or a message per measure code."""
-    value_field = MeasureValue._meta.get_field("value")
-    code_length = Measure._meta.get_field("code").max_length
-    values, errors = {}, {}
-    for code, text in typed.items():
-        if len(code) > code_length:
-            errors[code[:code_length]] = _("Not a measure of your KPIs.")
-            continue
-        try:
-            values[code] = field_decimal(value_field, text, thousands_separators=True)
-        except numbers.NumberError as error:
-            errors[code] = NUMBER_ERRORS[error.code] % {
-                "value": numbers.quote(text),
-                "digits": value_field.max_digits - value_field.decimal_places,
-                "places": value_field.decimal_places,
-            }
-    return values, errors
-
-
 @require_GET
 @role_required(access.MARKETER)
 def dashboard(request):
@@ -150,12 +119,10 @@ def dashboard(request):
     typed = _typed_measures(request.GET)
     what_if, what_if_errors = None, {}
     if typed:
-        values, what_if_errors = _parse_measures(typed)
-        if not what_if_errors:
-            try:
-                what_if = selectors.what_if(outlook=outlook, today=today, measures=values)
-            except selectors.WhatIfRefused as refused:
-                what_if_errors = refused.errors
+        try:
+            what_if = selectors.what_if(outlook=outlook, today=today, typed=typed)
+        except selectors.WhatIfRefused as refused:
+            what_if_errors = refused.errors
     context = {
         **data,
         "what_if": what_if,
@@ -215,15 +182,12 @@ def what_if(request):
         period = _period(body.get("period"))
     except ValueError:
         return JsonResponse({"errors": {"period": _("Write the month as YYYY-MM, for example 2026-11.")}}, status=400)
-    values, errors = _parse_measures({code: str(text) for code, text in body.get("measures", {}).items()})
-    if not errors:
-        try:
-            outlook = PayoutOutlook(employee=employee, period=period)
-            result = selectors.what_if(outlook=outlook, today=timezone.localdate(), measures=values)
-        except selectors.WhatIfRefused as refused:
-            errors = refused.errors
-    if errors:
-        return JsonResponse({"errors": errors}, status=400)
+    typed = {code: str(text) for code, text in body.get("measures", {}).items()}
+    try:
+        outlook = PayoutOutlook(employee=employee, period=period)
+        result = selectors.what_if(outlook=outlook, today=timezone.localdate(), typed=typed)
+    except selectors.WhatIfRefused as refused:
+        return JsonResponse({"errors": refused.errors}, status=400)
     return JsonResponse({"period": str(period), **_what_if_json(result, employee.company.currency)})
 
 

@@ -1,5 +1,8 @@
 """The suite runs against the real services named in the environment. A service that is
-configured but unreachable stops the run with a message, in CI and out: never a skip."""
+configured but unreachable stops the run with a message, in CI and out: never a skip.
+
+Without pytest-django (`pytest -p no:django tests/compensation/engine`, as `make test` runs
+the engine's tests first) nothing here touches Django or the services: the engine needs neither."""
 
 import os
 
@@ -28,7 +31,14 @@ def _check_services() -> list[str]:
     return problems
 
 
+def _django_in_use(config: pytest.Config) -> bool:
+    """False under `-p no:django`: Django has no settings then, and no test may need them."""
+    return config.pluginmanager.has_plugin("django")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
+    if not _django_in_use(session.config):
+        return
     if os.environ.get("CI") == "true" and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.exit("CI runs the suite on PostgreSQL: DATABASE_URL is not set to it", returncode=1)
     problems = _check_services()
@@ -42,9 +52,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _suite_settings(tmp_path_factory):
+def _suite_settings(request, tmp_path_factory):
     """Demo logins are created in many tests and the production hasher is slow on purpose;
     payroll sheets and uploads the suite writes never land in the project's media/."""
+    if not _django_in_use(request.config):
+        return
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -74,9 +86,11 @@ def eager_celery(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _no_compiled_configuration():
+def _no_compiled_configuration(request):
     """Each test starts with no company configuration compiled in this process: a test's
     rolled-back rows must not live on in the process cache."""
+    if not _django_in_use(request.config):
+        return
     from compensation.selectors import forget_compiled_configurations
 
     forget_compiled_configurations()

@@ -1,9 +1,15 @@
-"""The engine's tests need neither Django nor a database, and run with `-p no:django` too."""
+"""The engine's tests need neither Django nor a database. `make test` runs them first with
+`pytest -p no:django tests/compensation/engine`: the root conftest then leaves Django alone,
+and the fixture below checks that nothing these tests import loaded it."""
+
+import sys
 
 import pytest
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _suite_settings():
-    """Overrides the suite-wide fixture of the same name, which configures Django: nothing
-    here logs in, and without pytest-django Django has no settings to change."""
+def _no_django_loaded(request):
+    yield
+    if not request.config.pluginmanager.has_plugin("django"):
+        loaded = sorted(name for name in sys.modules if name == "django" or name.startswith("django."))
+        assert not loaded, f"the engine's tests loaded Django without pytest-django: {loaded[:5]}"
