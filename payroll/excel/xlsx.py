@@ -38,15 +38,20 @@ def workbook(target: IO[bytes], *, constant_memory: bool = False) -> xlsxwriter.
     return xlsxwriter.Workbook(target, options)
 
 
-class Style:
+class Style:  # compared and hashed by identity (a dict key in payslip.write_payslip)
     """A look: `plain`, and `quoted` (with quotePrefix, for text that starts like a
-    formula), registered in the workbook the first time a cell needs it."""
+    formula); each is registered in the workbook the first time a cell needs it."""
 
-    __slots__ = ("_book", "_properties", "_quoted", "plain")
+    __slots__ = ("_book", "_plain", "_properties", "_quoted")
 
     def __init__(self, book: xlsxwriter.Workbook, properties: dict):
-        self._book, self._properties, self._quoted = book, properties, None
-        self.plain: Format = book.add_format(properties)
+        self._book, self._properties, self._plain, self._quoted = book, properties, None, None
+
+    @property
+    def plain(self) -> Format:
+        if self._plain is None:
+            self._plain = self._book.add_format(self._properties)
+        return self._plain
 
     @property
     def quoted(self) -> Format:
@@ -68,26 +73,33 @@ def serial_day(value: date | str) -> int:
 
 
 class Cells:
-    """The cells of one worksheet, by row and column (from 0)."""
+    """The cells of one worksheet, by row and column (from 0).
 
-    __slots__ = ("sheet",)
+    It calls XlsxWriter's undecorated writers (`_write_string`, `_write_number`…), which its
+    public `write_*` methods call after turning "A1" arguments into numbers: a payroll sheet
+    writes over a million cells, and the wrapper is a sixth of the time. XlsxWriter is
+    pinned (requirements.txt); the Excel tests would fail should a version rename them."""
+
+    __slots__ = ("_blank", "_formula", "_number", "_string", "sheet")
 
     def __init__(self, sheet: Worksheet):
         self.sheet = sheet
+        self._string, self._number = sheet._write_string, sheet._write_number
+        self._blank, self._formula = sheet._write_blank, sheet._write_formula
 
     def text(self, row: int, column: int, value: object, look: Style) -> None:
         """A text cell; the only way text goes into a cell. Never a formula."""
         if value is None:
             return
         content = cell_text(value)
-        self.sheet.write_string(row, column, content, look.quoted if looks_like_formula(content) else look.plain)
+        self._string(row, column, content, look.quoted if looks_like_formula(content) else look.plain)
 
     def number(self, row: int, column: int, value: Decimal | int | None, look: Style) -> None:
         """A number (Decimal or int, written exactly); None leaves the cell empty but styled."""
         if value is None:
-            self.sheet.write_blank(row, column, None, look.plain)
+            self._blank(row, column, None, look.plain)
         else:
-            self.sheet.write_number(row, column, value, look.plain)
+            self._number(row, column, value, look.plain)
 
     def percent(self, row: int, column: int, value: Decimal | str | None, look: Style) -> None:
         """A percentage given in percent (`"120.00"`), as the fraction a `0.00%` format shows."""
@@ -99,7 +111,7 @@ class Cells:
     def formula(self, row: int, column: int, expression: str, value: Decimal | int, look: Style) -> None:
         """A formula of ours (`=SUM(D2:D9)`, never built from user text) with the value it
         computes stored beside it."""
-        self.sheet.write_formula(row, column, expression, look.plain, value)
+        self._formula(row, column, expression, look.plain, value)
 
 
 def page_set_up(sheet: Worksheet, *, landscape: bool, fit_height: int, margins: tuple[float, float]) -> None:
