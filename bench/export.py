@@ -22,8 +22,8 @@ memory is its own:
 - payslips: `payslip_sources` + `payslip_xlsx` for the first P payouts of the run (read and
   render), and rendering alone from sources already in memory;
 - openpyxl baseline: openpyxl's write-only mode (`Workbook(write_only=True)`, WriteOnlyCell
-  for the styled cells) for 10,000 rows of the same shape, extrapolated to N: why the rows
-  are not written by openpyxl's own writer.
+  for the styled cells) for 10,000 rows of the same shape, extrapolated to N: why the
+  workbooks are written by XlsxWriter, not openpyxl.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import resource
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,8 @@ def django_setup(media: str) -> None:
     os.environ["MEDIA_ROOT"] = media
     os.environ["CELERY_BROKER_URL"] = ""
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    # Production settings (DEBUG off) want a secret key; one made up for the bench will do.
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

@@ -92,6 +92,9 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "count": "Сотрудников",
         "totals": "Итого",
         "no_position": "(без должности)",
+        "sheet_title": "Платёжная ведомость — {company}",
+        "approved_by": "Утвердил",
+        "not_approved": "не утверждена",
     },
     "en": {
         "payslip": "Payslip",
@@ -178,6 +181,9 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "count": "Employees",
         "totals": "Total",
         "no_position": "(no position)",
+        "sheet_title": "Payroll sheet — {company}",
+        "approved_by": "Approved by",
+        "not_approved": "not approved",
     },
 }
 DEFAULT_LANGUAGE = "ru"

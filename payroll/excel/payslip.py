@@ -7,19 +7,18 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.worksheet.page import PageMargins
-
 from payroll.excel.labels import Labels
-from payroll.excel.xlsx import CellXml, Frame, Style, day, dimension, number, percent, register, row_xml, text
+from payroll.excel.xlsx import Cells, Style, money_chars, page_set_up, style, workbook
 
 WIDTHS = (44, 16, 16, 16, 16, 16, 30)  # columns A to G
 HEADER_HEIGHT = 30
-Row = tuple[Sequence[CellXml | None], float | None]
+MONEY_MARGIN = 4  # room beyond a money cell's characters: bold, padding, a wider font
+LARGE_FONT_MARGIN = 3  # and for the total's 12-point bold
+# A cell of a row: how it is written (a `Cells` method's name), the value and the look.
+Cell = tuple[str, Any, Style]
+Row = tuple[Sequence[Cell | None], float | None]
 
 
 @dataclass(frozen=True)
@@ -62,60 +61,36 @@ class Looks:
     date: Style
 
 
+def currency_code(currency: str) -> str:
+    return "".join(character for character in currency if character.isalnum())
+
+
 def money_format(currency: str) -> str:
     """Two decimals and the currency's code: `#,##0.00 "RUB"`."""
-    code = "".join(character for character in currency if character.isalnum())
-    return f'#,##0.00 "{code}"'
+    return f'#,##0.00 "{currency_code(currency)}"'
 
 
-@lru_cache(maxsize=64)
-def frame(language: str, currency: str) -> tuple[Frame, Looks]:
-    """The payslip's workbook without its rows, for one language and currency; kept for the
-    process's life (a few kilobytes each)."""
-    labels = Labels(language)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = labels["payslip"]
-    for column, width in enumerate(WIDTHS):
-        sheet.column_dimensions[chr(ord("A") + column)].width = width
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_PORTRAIT
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 1
-    sheet.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3)
-    sheet.sheet_view.showGridLines = False
-
+def _looks(book, currency: str, labels: Labels) -> Looks:
     money = money_format(currency)
-    bold, right = Font(bold=True), Alignment(horizontal="right")
-    line = Border(bottom=Side(style="thin"))
-    looks = Looks(
-        title=register(workbook, font=Font(bold=True, size=14)),
-        heading=register(workbook, font=Font(bold=True, size=12)),
-        section=register(workbook, font=Font(bold=True, size=12), border=line),
-        header=register(
-            workbook,
-            font=bold,
-            border=line,
-            fill=PatternFill("solid", fgColor="FFE7E6E6"),
-            alignment=Alignment(wrap_text=True, vertical="center"),
-        ),
-        text=register(workbook),
-        right=register(workbook, alignment=right),
-        bold=register(workbook, font=bold),
-        money=register(workbook, number_format=money),
-        money_bold=register(workbook, number_format=money, font=bold),
-        total=register(workbook, font=Font(bold=True, size=12), border=Border(top=Side(style="thin"))),
-        total_money=register(
-            workbook, number_format=money, font=Font(bold=True, size=12), border=Border(top=Side(style="thin"))
-        ),
-        percent=register(workbook, number_format="0.00%"),
-        ratio=register(workbook, number_format="0.0000"),
-        quantity=register(workbook, number_format="#,##0.00##"),
-        integer=register(workbook, number_format="#,##0"),
-        date=register(workbook, number_format=labels["date_format"], alignment=Alignment(horizontal="left")),
+    line, top = {"bottom": 1}, {"top": 1}
+    return Looks(
+        title=style(book, bold=True, font_size=14),
+        heading=style(book, bold=True, font_size=12),
+        section=style(book, bold=True, font_size=12, **line),
+        header=style(book, bold=True, bg_color="#E7E6E6", text_wrap=True, valign="vcenter", **line),
+        text=style(book),
+        right=style(book, align="right"),
+        bold=style(book, bold=True),
+        money=style(book, num_format=money),
+        money_bold=style(book, num_format=money, bold=True),
+        total=style(book, bold=True, font_size=12, **top),
+        total_money=style(book, num_format=money, bold=True, font_size=12, **top),
+        percent=style(book, num_format="0.00%"),
+        ratio=style(book, num_format="0.0000"),
+        quantity=style(book, num_format="#,##0.00##"),
+        integer=style(book, num_format="#,##0"),
+        date=style(book, num_format=labels["date_format"], align="left"),
     )
-    return Frame.of(workbook), looks
 
 
 def payslip_xlsx(source: PayslipSource) -> bytes:
@@ -125,10 +100,45 @@ def payslip_xlsx(source: PayslipSource) -> bytes:
 
 
 def write_payslip(target: IO[bytes], source: PayslipSource) -> None:
-    package, looks = frame(source.language, source.currency)
-    rows = list(_rows(source, Labels(source.language), looks))
-    xml = "".join(row_xml(index, cells, height=height) for index, (cells, height) in enumerate(rows, 1))
-    package.write(target, [(dimension(len(rows), len(WIDTHS)), [xml])])
+    labels = Labels(source.language)
+    book = workbook(target)
+    looks = _looks(book, source.currency, labels)
+    sheet = book.add_worksheet(labels["payslip"])
+    page_set_up(sheet, landscape=False, fit_height=1, margins=(0.5, 0.6))
+    sheet.hide_gridlines(2)
+    cells = Cells(sheet)
+    widths = list(WIDTHS)
+    code = currency_code(source.currency)
+    money = {looks.money: 0, looks.money_bold: 0, looks.total_money: LARGE_FONT_MARGIN}
+    for index, (row, height) in enumerate(_rows(source, labels, looks)):
+        if height:
+            sheet.set_row(index, height)
+        for column, cell in enumerate(row):
+            if cell is not None:
+                kind, value, look = cell
+                getattr(cells, kind)(index, column, value, look)
+                if look in money and value is not None:  # wide enough never to show ###
+                    chars = money_chars(value, code) + MONEY_MARGIN + money[look]
+                    widths[column] = max(widths[column], chars)
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
+    book.close()
+
+
+def _text(value, look: Style) -> Cell | None:
+    return None if value is None else ("text", value, look)
+
+
+def _number(value, look: Style) -> Cell:
+    return "number", value, look
+
+
+def _percent(value, look: Style) -> Cell:
+    return "percent", value, look
+
+
+def _day(value, look: Style) -> Cell:
+    return "day", value, look
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -138,8 +148,8 @@ def _decimal(value: str | None) -> Decimal | None:
 def _rows(source: PayslipSource, labels: Labels, looks: Looks) -> Iterator[Row]:
     trace = source.trace or {}
     bonus = trace.get("bonus")
-    yield [text(f"{labels['payslip']} — {labels.month(source.period)}", looks.title)], None
-    yield [text(source.company, looks.heading)], None
+    yield [_text(f"{labels['payslip']} — {labels.month(source.period)}", looks.title)], None
+    yield [_text(source.company, looks.heading)], None
     yield [], None
     for key, value in (
         ("personnel_number", source.personnel_number),
@@ -149,51 +159,51 @@ def _rows(source: PayslipSource, labels: Labels, looks: Looks) -> Iterator[Row]:
         ("currency", source.currency),
         ("run_status", labels[f"status_{source.run_status}"]),
     ):
-        yield [text(labels[key], looks.text), text(value, looks.text)], None
+        yield [_text(labels[key], looks.text), _text(value, looks.text)], None
     yield from _fixed(source, trace.get("fixed") or {}, labels, looks)
     yield from _kpis(trace.get("kpis") or [], bonus, labels, looks)
     yield from _bonus(source, bonus, trace.get("kpis") or [], labels, looks)
     yield from _adjustments(source, trace.get("adjustments") or [], labels, looks)
     yield [], None
-    yield [text(labels["total"], looks.total), number(source.total, looks.total_money)], None
+    yield [_text(labels["total"], looks.total), _number(source.total, looks.total_money)], None
     if source.warnings:
         yield [], None
-        yield [text(labels["section_warnings"], looks.section)], None
+        yield [_text(labels["section_warnings"], looks.section)], None
         for warning in source.warnings:
-            yield [text(labels.warning(warning), looks.text)], None
+            yield [_text(labels.warning(warning), looks.text)], None
 
 
 def _section(title: str, looks: Looks) -> Iterator[Row]:
     yield [], None
-    yield [text(title, looks.section)], None
+    yield [_text(title, looks.section)], None
 
 
 def _header(labels: Labels, looks: Looks, *keys: str) -> Row:
-    return [text(labels[key], looks.header) for key in keys], HEADER_HEIGHT
+    return [_text(labels[key], looks.header) for key in keys], HEADER_HEIGHT
 
 
 def _fixed(source: PayslipSource, fixed: Mapping[str, Any], labels: Labels, looks: Looks) -> Iterator[Row]:
     yield from _section(labels["section_fixed"], looks)
-    yield [text(labels["hire_date"], looks.text), day(fixed.get("hire_date"), looks.date)], None
+    yield [_text(labels["hire_date"], looks.text), _day(fixed.get("hire_date"), looks.date)], None
     if fixed.get("termination_date"):
-        yield [text(labels["termination_date"], looks.text), day(fixed["termination_date"], looks.date)], None
+        yield [_text(labels["termination_date"], looks.text), _day(fixed["termination_date"], looks.date)], None
     working_days = fixed.get("working_days_in_period")
-    yield [text(labels["working_days_in_period"], looks.text), number(working_days, looks.integer)], None
+    yield [_text(labels["working_days_in_period"], looks.text), _number(working_days, looks.integer)], None
     segments = fixed.get("segments") or []
     if segments:
         yield _header(labels, looks, "segment_from", "segment_to", "monthly_salary", "working_days", "amount")
         for segment in segments:
             yield (
                 [
-                    day(segment["from"], looks.date),
-                    day(segment["to"], looks.date),
-                    number(_decimal(segment["monthly_amount"]), looks.money),
-                    number(segment["working_days"], looks.integer),
-                    number(_decimal(segment["amount"]), looks.money),
+                    _day(segment["from"], looks.date),
+                    _day(segment["to"], looks.date),
+                    _number(_decimal(segment["monthly_amount"]), looks.money),
+                    _number(segment["working_days"], looks.integer),
+                    _number(_decimal(segment["amount"]), looks.money),
                 ],
                 None,
             )
-    yield [text(labels["fixed_total"], looks.bold), number(source.fixed, looks.money_bold)], None
+    yield [_text(labels["fixed_total"], looks.bold), _number(source.fixed, looks.money_bold)], None
 
 
 def _kpis(kpis: Sequence[Mapping[str, Any]], bonus: Mapping[str, Any] | None, labels: Labels, looks: Looks):
@@ -217,13 +227,13 @@ def _kpis(kpis: Sequence[Mapping[str, Any]], bonus: Mapping[str, Any] | None, la
         cap, weight = in_sets.get(entry["code"], (None, None))
         yield (
             [
-                text(entry.get("name") or entry["code"], looks.text),
-                number(_decimal(entry.get("plan")), looks.quantity),
-                number(_decimal(entry.get("actual")), looks.quantity),
-                percent(entry.get("fulfillment_pct"), looks.percent),
-                percent(cap, looks.percent) if cap is not None else None,
-                number(_decimal(weight), looks.ratio) if weight is not None else None,
-                text(note, looks.text),
+                _text(entry.get("name") or entry["code"], looks.text),
+                _number(_decimal(entry.get("plan")), looks.quantity),
+                _number(_decimal(entry.get("actual")), looks.quantity),
+                _percent(entry.get("fulfillment_pct"), looks.percent),
+                _percent(cap, looks.percent) if cap is not None else None,
+                _number(_decimal(weight), looks.ratio) if weight is not None else None,
+                _text(note, looks.text),
             ],
             None,
         )
@@ -248,43 +258,49 @@ def _bonus(source, bonus, kpis, labels: Labels, looks: Looks) -> Iterator[Row]:
             upper = band.get("to_pct")
             yield (
                 [
-                    text(f"{factor['name']} — {_factor_input(factor, names, labels)}", looks.text),
-                    percent(factor.get("percentage"), looks.percent),
-                    percent(band.get("from_pct"), looks.percent),
-                    percent(upper, looks.percent) if upper is not None else text(labels["band_open"], looks.right),
-                    number(_decimal(factor.get("coefficient")), looks.ratio),
-                    text(factor.get("band_table"), looks.text),
+                    _text(f"{factor['name']} — {_factor_input(factor, names, labels)}", looks.text),
+                    _percent(factor.get("percentage"), looks.percent),
+                    _percent(band.get("from_pct"), looks.percent),
+                    _percent(upper, looks.percent) if upper is not None else _text(labels["band_open"], looks.right),
+                    _number(_decimal(factor.get("coefficient")), looks.ratio),
+                    _text(factor.get("band_table"), looks.text),
                 ],
                 None,
             )
     yield from _section(labels["section_bonus"], looks)
     if bonus is None:
-        yield [text(labels["no_scheme"], looks.text)], None
+        yield [_text(labels["no_scheme"], looks.text)], None
     else:
         base = bonus.get("base") or {}
         kind_key = f"base_kind_{base.get('kind')}"
-        yield [text(labels["scheme"], looks.text), text(bonus.get("scheme"), looks.text)], None
+        yield [_text(labels["scheme"], looks.text), _text(bonus.get("scheme"), looks.text)], None
         yield (
             [
-                text(labels["base_kind"], looks.text),
-                text(labels[kind_key] if kind_key in labels else base.get("kind"), looks.text),
+                _text(labels["base_kind"], looks.text),
+                _text(labels[kind_key] if kind_key in labels else base.get("kind"), looks.text),
             ],
             None,
         )
         if base.get("share") is not None:
-            yield [text(labels["base_share"], looks.text), number(_decimal(base["share"]), looks.ratio)], None
-        yield [text(labels["base"], looks.text), number(_decimal(base.get("amount")), looks.money)], None
-        yield [text(labels["product"], looks.text), number(_decimal(bonus.get("product")), looks.ratio)], None
+            yield [_text(labels["base_share"], looks.text), _number(_decimal(base["share"]), looks.ratio)], None
+        yield [_text(labels["base"], looks.text), _number(_decimal(base.get("amount")), looks.money)], None
+        yield [_text(labels["product"], looks.text), _number(_decimal(bonus.get("product")), looks.ratio)], None
         if bonus.get("cap") is None:
-            yield [text(labels["cap_ratio"], looks.text), text(labels["no_cap"], looks.right)], None
+            yield [_text(labels["cap_ratio"], looks.text), _text(labels["no_cap"], looks.right)], None
         else:
-            yield [text(labels["cap_ratio"], looks.text), number(_decimal(bonus["cap"]), looks.ratio)], None
-            yield [text(labels["cap_amount"], looks.text), number(_decimal(bonus.get("cap_amount")), looks.money)], None
+            yield [_text(labels["cap_ratio"], looks.text), _number(_decimal(bonus["cap"]), looks.ratio)], None
             yield (
-                [text(labels["capped"], looks.text), text(labels["yes" if bonus.get("capped") else "no"], looks.right)],
+                [_text(labels["cap_amount"], looks.text), _number(_decimal(bonus.get("cap_amount")), looks.money)],
                 None,
             )
-    yield [text(labels["bonus"], looks.bold), number(source.bonus, looks.money_bold)], None
+            yield (
+                [
+                    _text(labels["capped"], looks.text),
+                    _text(labels["yes" if bonus.get("capped") else "no"], looks.right),
+                ],
+                None,
+            )
+    yield [_text(labels["bonus"], looks.bold), _number(source.bonus, looks.money_bold)], None
 
 
 def _adjustments(source, adjustments: Sequence[Mapping[str, str]], labels: Labels, looks: Looks) -> Iterator[Row]:
@@ -294,7 +310,7 @@ def _adjustments(source, adjustments: Sequence[Mapping[str, str]], labels: Label
     yield _header(labels, looks, "reason", "amount")
     for adjustment in adjustments:
         yield (
-            [text(adjustment.get("reason", ""), looks.text), number(_decimal(adjustment["amount"]), looks.money)],
+            [_text(adjustment.get("reason", ""), looks.text), _number(_decimal(adjustment["amount"]), looks.money)],
             None,
         )
-    yield [text(labels["adjustments"], looks.bold), number(source.adjustments, looks.money_bold)], None
+    yield [_text(labels["adjustments"], looks.bold), _number(source.adjustments, looks.money_bold)], None

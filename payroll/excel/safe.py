@@ -2,10 +2,11 @@
 
 A name like `=HYPERLINK("http://x","y")` or `+1` must not become a formula in Excel or
 LibreOffice (formula injection). Every text cell of our files is written through
-`xlsx.text()`, which uses these two helpers: the text is stored as a string cell (an inline
-string: never a formula, whatever it starts with), and text that starts like a formula also
-gets the quotePrefix style, so editing the cell in Excel keeps it text. The text itself is
-kept exactly as typed (no added apostrophe), so a name reads back as it was entered.
+`xlsx.Cells.text()`, which uses these two helpers: the text is stored as a string cell
+(XlsxWriter's `write_string`: never a formula, whatever it starts with), and text that
+starts like a formula also gets the quotePrefix style, so editing the cell in Excel keeps it
+text. The text itself is kept exactly as typed (no added apostrophe), so a name reads back
+as it was entered.
 """
 
 import re

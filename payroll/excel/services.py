@@ -25,8 +25,10 @@ def payroll_sheet_stem(run: PayrollRun) -> str:
     """Where the sheet of the run's current calculation lives, less a random part and the
     extension. A recalculation has another stem, so a sheet never outlives the payouts it
     shows; the random part keeps the name from being guessed should MEDIA_ROOT ever be
-    served (downloads go through the views, which check who asks)."""
-    return f"{SHEETS_FOLDER}/{run.company.slug}_{run.period}_run{run.pk}_calc{run.calculation}"
+    served (downloads go through the views, which check who asks). The run's status is in
+    the name too, since the sheet's heading shows it (and the approver): an approved run's
+    sheet is written anew."""
+    return f"{SHEETS_FOLDER}/{run.company.slug}_{run.period}_run{run.pk}_calc{run.calculation}_{run.status}"
 
 
 def payroll_sheet_download_name(run: PayrollRun) -> str:
@@ -37,8 +39,14 @@ def payroll_sheet_write(*, run: PayrollRun, target: IO[bytes]) -> SheetSummary:
     """Write the run's payroll sheet into `target` (a seekable binary file open for reading
     and writing)."""
     company = run.company
+    approver = run.approved_by
     heading = SheetHeading(
-        company=company.name, currency=company.currency, language=company.language, period=run.period
+        company=company.name,
+        currency=company.currency,
+        language=company.language,
+        period=run.period,
+        run_status=run.status,
+        approved_by=(approver.get_full_name() or approver.get_username()) if approver is not None else "",
     )
     return write_payroll_sheet(target, heading, payroll_sheet_rows(run))
 
@@ -53,11 +61,11 @@ def payroll_sheet_is_current(run: PayrollRun) -> bool:
 def payroll_sheet_build(*, run: PayrollRun) -> PayrollRun | None:
     """Write the sheet of the run's payouts into `run.sheet` (replacing the previous one).
     Returns None, keeping nothing, when the run is not calculated or was recalculated while
-    the sheet was being written."""
-    run = PayrollRun.objects.select_related("company").get(pk=run.pk)
+    the sheet was being written (or approved: that sheet is written next)."""
+    run = PayrollRun.objects.select_related("company", "approved_by").get(pk=run.pk)
     if run.status not in READY:
         return None
-    calculation = run.calculation
+    calculation, status = run.calculation, run.status
     storage = run.sheet.storage
     name = f"{payroll_sheet_stem(run)}_{secrets.token_hex(TOKEN_BYTES)}.xlsx"
     with tempfile.TemporaryFile() as written:
@@ -66,7 +74,7 @@ def payroll_sheet_build(*, run: PayrollRun) -> PayrollRun | None:
         saved = storage.save(name, File(written, name=name))
     with transaction.atomic():
         current = PayrollRun.objects.select_for_update().select_related("company").get(pk=run.pk)
-        if current.calculation != calculation or current.status not in READY:
+        if current.calculation != calculation or current.status != status:
             storage.delete(saved)
             return None
         previous = current.sheet.name

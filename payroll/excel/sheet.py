@@ -1,38 +1,44 @@
-"""The payroll sheet for finance: one row per payout, a totals row of `=SUM(…)` formulas,
-and a second sheet summing by position.
+"""The payroll sheet for finance: a heading naming the company, period, run status and
+approver; one row per payout; a totals row of `=SUM(…)` formulas with their values; and a
+second sheet summing by position.
 
-The rows stream: each is written to a temporary file as it comes, so memory stays flat for
-any number of payouts; the frame (column widths, frozen header, auto filter, page set-up),
-which needs the row count and the widest set of coefficients, is made at the end."""
+The rows stream (XlsxWriter's `constant_memory`), so memory stays flat for any number of
+payouts; what needs every row (the money columns' widths, the filter's range, the totals)
+is settled at the end."""
 
 from __future__ import annotations
 
+import pickle
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.worksheet.page import PageMargins
+from xlsxwriter.utility import xl_col_to_name
 
 from payroll.excel.labels import Labels
-from payroll.excel.payslip import money_format
-from payroll.excel.xlsx import COLUMNS, Frame, Style, dimension, formula, number, percent, register, row_xml, text
+from payroll.excel.payslip import currency_code, money_format
+from payroll.excel.xlsx import Cells, Style, money_chars, page_set_up, style, workbook
 
 # A payout as the sheet reads it: personnel number, name, position, fixed, bonus,
 # adjustments, total, coefficients (as stored: text), score (None without a KPI set).
 SheetRow = tuple[str, str, str, Decimal, Decimal, Decimal, Decimal, Sequence[str], Decimal | None]
 
-MONEY_COLUMNS = ("D", "E", "F", "G")  # fixed, bonus, adjustments, total
-FIRST_COEFFICIENT = 9  # column J, from 0
-WIDTHS = (16, 34, 26, 16, 16, 16, 16, 9, 10)
+MONEY_COLUMNS = (3, 4, 5, 6)  # D to G: fixed, bonus, adjustments, total
+SCORE_COLUMN = 7  # H
+FIRST_COEFFICIENT = 8  # column I, from 0
+WIDTHS = (16, 34, 26, 14, 14, 14, 14, 10)
 COEFFICIENT_WIDTH = 9
-POSITION_WIDTHS = (34, 12, 18, 18, 18, 18)
+POSITION_WIDTHS = (34, 12, 14, 14, 14, 14)
+# Room beyond the characters a money cell shows: bold totals, the cell's padding, and
+# fonts a little wider than the one widths are counted in.
+MONEY_MARGIN = 4
 HEADER_HEIGHT = 30
-FLUSH_ROWS = 1000
-COPY_BYTES = 1 << 20
+HEADING_ROWS = 7  # title, company, period, status, approver, currency, a blank row
+TABLE_HEADER = HEADING_ROWS  # the row (from 0) of the table's column names
+FIRST_ROW = TABLE_HEADER + 1
+SPOOL_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class SheetHeading:
     currency: str
     language: str
     period: str
+    run_status: str = "calculated"
+    approved_by: str = ""  # the approver's name; empty while the run is not approved
 
 
 @dataclass
@@ -61,6 +69,8 @@ class SheetSummary:
 
 @dataclass(frozen=True)
 class Looks:
+    title: Style
+    heading: Style
     header: Style
     text: Style
     money: Style
@@ -72,79 +82,90 @@ class Looks:
     total_integer: Style
 
 
-def _looks(workbook: Workbook, currency: str) -> Looks:
-    money, bold = money_format(currency), Font(bold=True)
-    line = Border(top=Side(style="thin"))
+def _looks(book, currency: str) -> Looks:
+    money = money_format(currency)
+    line = {"top": 1}
     return Looks(
-        header=register(
-            workbook,
-            font=bold,
-            fill=PatternFill("solid", fgColor="FFE7E6E6"),
-            border=Border(bottom=Side(style="thin")),
-            alignment=Alignment(wrap_text=True, vertical="center"),
-        ),
-        text=register(workbook),
-        money=register(workbook, number_format=money),
-        percent=register(workbook, number_format="0.00%"),
-        ratio=register(workbook, number_format="0.0000"),
-        integer=register(workbook, number_format="#,##0"),
-        total=register(workbook, font=bold, border=line),
-        total_money=register(workbook, font=bold, border=line, number_format=money),
-        total_integer=register(workbook, font=bold, border=line, number_format="#,##0"),
+        title=style(book, bold=True, font_size=14),
+        heading=style(book),
+        header=style(book, bold=True, bg_color="#E7E6E6", bottom=1, text_wrap=True, valign="vcenter"),
+        text=style(book),
+        money=style(book, num_format=money),
+        percent=style(book, num_format="0.00%"),
+        ratio=style(book, num_format="0.0000"),
+        integer=style(book, num_format="#,##0"),
+        total=style(book, bold=True, **line),
+        total_money=style(book, bold=True, num_format=money, **line),
+        total_integer=style(book, bold=True, num_format="#,##0", **line),
     )
+
+
+class _Widths:
+    """The widest money text seen in each column, for widths that never show `###`."""
+
+    def __init__(self, columns: int, code: str):
+        self.code = code
+        self.low = [Decimal(0)] * columns
+        self.high = [Decimal(0)] * columns
+
+    def see(self, column: int, value: Decimal) -> None:
+        if value > self.high[column]:
+            self.high[column] = value
+        elif value < self.low[column]:
+            self.low[column] = value
+
+    def width(self, column: int, least: float) -> float:
+        chars = max(money_chars(self.low[column], self.code), money_chars(self.high[column], self.code))
+        return max(least, chars + MONEY_MARGIN)
 
 
 def write_payroll_sheet(target: IO[bytes], heading: SheetHeading, rows: Iterable[SheetRow]) -> SheetSummary:
     """Write the payroll sheet of `rows` (in the order given) into `target`, a seekable
-    binary file opened for reading and writing. The only writer of payroll sheets: the
-    service, the command and the benchmark all come through here."""
+    binary file (or BytesIO). The only writer of payroll sheets: the service, the command
+    and the benchmark all come through here."""
     labels = Labels(heading.language)
-    workbook = Workbook()
-    looks = _looks(workbook, heading.currency)
+    code = currency_code(heading.currency)
     positions: dict[str, PositionTotals] = {}
-    with tempfile.TemporaryFile() as body:
-        count, width = _write_rows(body, rows, looks, heading.currency, positions)
-        frame = _frame(workbook, heading, labels, count, width)
-        body.seek(0)
-        last_column = FIRST_COEFFICIENT + width
-        frame.write(
-            target,
-            [
-                (
-                    dimension(count + 2, last_column),
-                    _payroll_chunks(body, labels, looks, count, width),
-                ),
-                (
-                    dimension(len(positions) + 2, len(POSITION_WIDTHS)),
-                    [_positions_xml(positions, labels, looks)],
-                ),
-            ],
-        )
+    widths = _Widths(len(WIDTHS), code)
+    with tempfile.TemporaryFile() as spool:
+        # The header names a column per coefficient and a streamed sheet cannot go back to
+        # it, so the rows are first spooled to disk (flat memory) while the most
+        # coefficients, the widths and the totals are counted.
+        count, width = _spool(spool, rows, positions, widths)
+        spool.seek(0)
+        book = workbook(target, constant_memory=True)
+        book.set_properties({"title": f"{heading.company} {heading.period}"[:255], "author": "marketer bonus engine"})
+        looks = _looks(book, heading.currency)
+        payroll = book.add_worksheet(labels.format("sheet_payroll", period=heading.period))
+        positions_sheet = book.add_worksheet(labels["sheet_positions"])
+        column_widths = [
+            widths.width(column, least) if column in MONEY_COLUMNS else least for column, least in enumerate(WIDTHS)
+        ]
+        column_widths.extend([COEFFICIENT_WIDTH] * width)
+        last_row = FIRST_ROW + count - 1 if count else TABLE_HEADER
+        _set_up(payroll, column_widths, freeze=(FIRST_ROW, 2), filter_to=last_row, landscape=True)
+        cells = Cells(payroll)
+        _heading(cells, heading, labels, looks, width)
+        _rows(cells, _unspool(spool), looks)
+        _totals(cells, labels, looks, count, positions)
+        _positions(positions_sheet, positions, labels, looks, code)
+        book.close()
     return SheetSummary(count, width, positions)
 
 
-def _write_rows(body: IO[bytes], rows: Iterable[SheetRow], looks: Looks, currency: str, positions) -> tuple[int, int]:
-    """The data rows, from row 2 on, into `body`; returns how many and the most coefficients."""
+def _spool(spool: IO[bytes], rows: Iterable[SheetRow], positions, widths: _Widths) -> tuple[int, int]:
+    """Pickle the rows into `spool` a chunk at a time; returns how many and the most
+    coefficients, and sums them by position."""
     width = count = 0
-    pending: list[str] = []
-    for index, (personnel_number, name, position, fixed, bonus, adjustments, total, coefficients, score) in enumerate(
-        rows, start=2
-    ):
-        cells = [
-            text(personnel_number, looks.text),
-            text(name, looks.text),
-            text(position, looks.text),
-            number(fixed, looks.money),
-            number(bonus, looks.money),
-            number(adjustments, looks.money),
-            number(total, looks.money),
-            text(currency, looks.text),
-            percent(score, looks.percent),
-        ]
-        cells.extend(number(Decimal(k), looks.ratio) for k in coefficients)
-        pending.append(row_xml(index, cells))
+    pending: list[SheetRow] = []
+    see = widths.see
+    for row in rows:
+        _, _, position, fixed, bonus, adjustments, total, coefficients, _ = row
+        pending.append(row)
         width = max(width, len(coefficients))
         count += 1
+        for column, value in zip(MONEY_COLUMNS, (fixed, bonus, adjustments, total), strict=True):
+            see(column, value)
         sums = positions.get(position)
         if sums is None:
             sums = positions[position] = PositionTotals()
@@ -153,87 +174,128 @@ def _write_rows(body: IO[bytes], rows: Iterable[SheetRow], looks: Looks, currenc
         sums.bonus += bonus
         sums.adjustments += adjustments
         sums.total += total
-        if len(pending) == FLUSH_ROWS:
-            body.write("".join(pending).encode())
+        if len(pending) == SPOOL_ROWS:
+            pickle.dump(pending, spool, protocol=pickle.HIGHEST_PROTOCOL)
             pending.clear()
-    body.write("".join(pending).encode())
+    if pending:
+        pickle.dump(pending, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    # The totals (the sum over positions) are money too: their width counts.
+    for column, attribute in zip(MONEY_COLUMNS, ("fixed", "bonus", "adjustments", "total"), strict=True):
+        see(column, sum((getattr(sums, attribute) for sums in positions.values()), Decimal(0)))
     return count, width
 
 
-def _payroll_chunks(body: IO[bytes], labels: Labels, looks: Looks, count: int, width: int) -> Iterator[bytes | str]:
-    headers = [
-        "personnel_number",
-        "employee",
-        "position",
-        "fixed",
-        "bonus",
-        "adjustments",
-        "total",
-        "currency",
-        "score",
-    ]
-    header = [text(labels[key], looks.header) for key in headers]
-    header.extend(text(f"k{index}", looks.header) for index in range(1, width + 1))
-    yield row_xml(1, header, height=HEADER_HEIGHT)
-    while chunk := body.read(COPY_BYTES):
-        yield chunk
-    totals_row = count + 2
-    totals = [text(labels["totals"], looks.total), None, None]
-    totals.extend(_sum(column, 2, count + 1, count, looks.total_money) for column in MONEY_COLUMNS)
-    yield row_xml(totals_row, totals)
+def _unspool(spool: IO[bytes]) -> Iterator[SheetRow]:
+    while True:
+        try:
+            chunk = pickle.load(spool)
+        except EOFError:
+            return
+        yield from chunk
 
 
-def _sum(column: str, first: int, last: int, count: int, style: Style):
-    return formula(f"=SUM({column}{first}:{column}{last})", style) if count else number(0, style)
+def _heading(cells: Cells, heading: SheetHeading, labels: Labels, looks: Looks, width: int) -> None:
+    """The rows above the table (what the sheet is, of whom and in what state: each one
+    text cell that runs on over the empty cells beside it), and the table's column names."""
+    status_key = f"status_{heading.run_status}"
+    cells.text(0, 0, labels.format("sheet_title", company=heading.company), looks.title)
+    for row, (key, value) in enumerate(
+        (
+            ("company", heading.company),
+            ("period", labels.month(heading.period)),
+            ("run_status", labels[status_key] if status_key in labels else heading.run_status),
+            ("approved_by", heading.approved_by or labels["not_approved"]),
+            ("currency", heading.currency),
+        ),
+        start=1,
+    ):
+        cells.text(row, 0, f"{labels[key]}: {value}", looks.heading)
+    names = ["personnel_number", "employee", "position", "fixed", "bonus", "adjustments", "total", "score"]
+    cells.sheet.set_row(TABLE_HEADER, HEADER_HEIGHT)
+    for column, key in enumerate(names):
+        cells.text(TABLE_HEADER, column, labels[key], looks.header)
+    for offset in range(width):
+        cells.text(TABLE_HEADER, FIRST_COEFFICIENT + offset, f"k{offset + 1}", looks.header)
 
 
-def _positions_xml(positions: dict[str, PositionTotals], labels: Labels, looks: Looks) -> str:
-    headers = ["position", "count", "fixed", "bonus", "adjustments", "total"]
-    rows = [row_xml(1, [text(labels[key], looks.header) for key in headers], height=HEADER_HEIGHT)]
+def _rows(cells: Cells, rows: Iterable[SheetRow], looks: Looks) -> None:
+    text, number, percent = cells.text, cells.number, cells.percent
+    money = looks.money
+    for index, (personnel_number, name, position, fixed, bonus, adjustments, total, coefficients, score) in enumerate(
+        rows, start=FIRST_ROW
+    ):
+        text(index, 0, personnel_number, looks.text)
+        text(index, 1, name, looks.text)
+        text(index, 2, position, looks.text)
+        number(index, 3, fixed, money)
+        number(index, 4, bonus, money)
+        number(index, 5, adjustments, money)
+        number(index, 6, total, money)
+        percent(index, SCORE_COLUMN, score, looks.percent)
+        for offset, k in enumerate(coefficients):
+            number(index, FIRST_COEFFICIENT + offset, Decimal(k), looks.ratio)
+
+
+def _sum(cells: Cells, row: int, column: int, first: int, last: int, value, look: Style) -> None:
+    """`=SUM(…)` of rows first..last (from 0) of the column, with its value; a plain 0 when
+    there are no rows."""
+    if last < first:
+        cells.number(row, column, 0, look)
+        return
+    letter = xl_col_to_name(column)
+    cells.formula(row, column, f"=SUM({letter}{first + 1}:{letter}{last + 1})", value, look)
+
+
+def _totals(cells: Cells, labels: Labels, looks: Looks, count: int, positions: dict[str, PositionTotals]) -> None:
+    row = FIRST_ROW + count
+    cells.text(row, 0, labels["totals"], looks.total)
+    cells.number(row, 1, None, looks.total)
+    cells.number(row, 2, None, looks.total)
+    for column, attribute in zip(MONEY_COLUMNS, ("fixed", "bonus", "adjustments", "total"), strict=True):
+        value = sum((getattr(sums, attribute) for sums in positions.values()), Decimal(0))
+        _sum(cells, row, column, FIRST_ROW, row - 1, value, looks.total_money)
+
+
+def _positions(sheet, positions: dict[str, PositionTotals], labels: Labels, looks: Looks, code: str) -> None:
+    cells = Cells(sheet)
     ordered = sorted(positions.items(), key=lambda item: (item[0] == "", item[0].casefold(), item[0]))
-    for index, (position, sums) in enumerate(ordered, start=2):
-        rows.append(
-            row_xml(
-                index,
-                [
-                    text(position or labels["no_position"], looks.text),
-                    number(sums.count, looks.integer),
-                    number(sums.fixed, looks.money),
-                    number(sums.bonus, looks.money),
-                    number(sums.adjustments, looks.money),
-                    number(sums.total, looks.money),
-                ],
-            )
-        )
-    last, count = len(ordered) + 1, len(ordered)
-    totals = [text(labels["totals"], looks.total), _sum("B", 2, last, count, looks.total_integer)]
-    totals.extend(_sum(column, 2, last, count, looks.total_money) for column in ("C", "D", "E", "F"))
-    rows.append(row_xml(last + 1, totals))
-    return "".join(rows)
+    widths = _Widths(len(POSITION_WIDTHS), code)
+    grand = PositionTotals()
+    for _, sums in ordered:
+        grand.count += sums.count
+        for attribute in ("fixed", "bonus", "adjustments", "total"):
+            setattr(grand, attribute, getattr(grand, attribute) + getattr(sums, attribute))
+    for sums in (*(sums for _, sums in ordered), grand):
+        for column, attribute in zip((2, 3, 4, 5), ("fixed", "bonus", "adjustments", "total"), strict=True):
+            widths.see(column, getattr(sums, attribute))
+    column_widths = [
+        widths.width(column, least) if column >= 2 else least for column, least in enumerate(POSITION_WIDTHS)
+    ]
+    _set_up(sheet, column_widths, freeze=(1, 0), filter_to=None, landscape=False)
+    sheet.set_row(0, HEADER_HEIGHT)
+    for column, key in enumerate(["position", "count", "fixed", "bonus", "adjustments", "total"]):
+        cells.text(0, column, labels[key], looks.header)
+    for row, (position, sums) in enumerate(ordered, start=1):
+        cells.text(row, 0, position or labels["no_position"], looks.text)
+        cells.number(row, 1, sums.count, looks.integer)
+        cells.number(row, 2, sums.fixed, looks.money)
+        cells.number(row, 3, sums.bonus, looks.money)
+        cells.number(row, 4, sums.adjustments, looks.money)
+        cells.number(row, 5, sums.total, looks.money)
+    last = len(ordered)
+    row = last + 1
+    cells.text(row, 0, labels["totals"], looks.total)
+    _sum(cells, row, 1, 1, last, grand.count, looks.total_integer)
+    for column, attribute in zip((2, 3, 4, 5), ("fixed", "bonus", "adjustments", "total"), strict=True):
+        _sum(cells, row, column, 1, last, getattr(grand, attribute), looks.total_money)
 
 
-def _frame(workbook: Workbook, heading: SheetHeading, labels: Labels, count: int, width: int) -> Frame:
-    workbook.properties.title = f"{heading.company} {heading.period}"[:255]
-    workbook.properties.creator = "marketer bonus engine"
-    payroll = workbook.active
-    payroll.title = labels.format("sheet_payroll", period=heading.period)
-    widths = (*WIDTHS, *(COEFFICIENT_WIDTH,) * width)
-    _set_up(payroll, widths, freeze="C2", filter_rows=count + 1, landscape=True)
-    positions = workbook.create_sheet(labels["sheet_positions"])
-    _set_up(positions, POSITION_WIDTHS, freeze="A2", filter_rows=None, landscape=False)
-    return Frame.of(workbook)
-
-
-def _set_up(sheet, widths: Sequence[float], *, freeze: str, filter_rows: int | None, landscape: bool) -> None:
+def _set_up(sheet, widths: Sequence[float], *, freeze: tuple[int, int], filter_to: int | None, landscape: bool) -> None:
     for column, width in enumerate(widths):
-        sheet.column_dimensions[COLUMNS[column]].width = width
-    sheet.freeze_panes = freeze
-    if filter_rows is not None:
-        sheet.auto_filter.ref = f"A1:{COLUMNS[len(widths) - 1]}{max(filter_rows, 1)}"
-    sheet.print_title_rows = "1:1"
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE if landscape else sheet.ORIENTATION_PORTRAIT
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
-    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.3, footer=0.3)
+        sheet.set_column(column, column, width)
+    sheet.freeze_panes(*freeze)
+    header = freeze[0] - 1
+    if filter_to is not None:
+        sheet.autofilter(header, 0, max(filter_to, header), len(widths) - 1)
+    sheet.repeat_rows(header)
+    page_set_up(sheet, landscape=landscape, fit_height=0, margins=(0.4, 0.5))

@@ -1,177 +1,134 @@
-"""A lean xlsx writer: openpyxl makes the package, this module writes the cells.
+"""Writing cells with XlsxWriter, the one way our workbooks are made.
 
-openpyxl builds a *frame*: the styles (fonts, number formats, quotePrefix), theme, workbook
-and each sheet's frozen panes, column widths, auto filter and page set-up. The frame is
-saved once and its parts other than the sheets zipped once; the rows of each sheet are
-written here, straight as SpreadsheetML, into the frame's empty `<sheetData>`, and the
-sheets appended to that zip.
+XlsxWriter (a maintained library) writes the package, the styles and the cells; this module
+is the thin layer every payroll document goes through, so that:
 
-Why not openpyxl's own cell writer: on this project's machines it costs about 0.4 ms of CPU
-per 13-cell row (over 40 s for a payroll sheet of 100,000 payouts, in write-only mode too),
-and a payslip saved by openpyxl takes about 30 ms, most of it rebuilding the same styles,
-theme and workbook parts. A row here costs ~30 µs, and a payslip reuses the frame of its
-language and currency. `bench/export.py` measures both.
+- text always goes in through `Cells.text()`: `write_string`, which never makes a formula
+  whatever the text starts with, plus the quotePrefix look for text that starts like one
+  (see `safe`);
+- money goes in as the Decimal it is (XlsxWriter prints it with `:.16G`, exactly);
+- a formula is always ours, and carries the value it computes, so a program that reads
+  values (openpyxl `data_only`, pandas) gets the numbers a spreadsheet shows.
 
-Text always goes in through `text()`: an inline string, never a formula (see `safe`).
+A large sheet uses `constant_memory`: each row goes to a temporary file once the next one
+starts, so memory stays flat however many rows there are.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import IO
 
-from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from payroll.excel.safe import cell_text, looks_like_formula
 
-COLUMNS = tuple(get_column_letter(index) for index in range(1, 16_385))
-EMPTY_SHEET_DATA = "<sheetData></sheetData>"
-EMPTY_DIMENSION = '<dimension ref="A1:A1" />'
 EXCEL_EPOCH = date(1899, 12, 30)
-
-# A cell is (kind, value, style id): value is escaped XML text for TEXT and FORMULA, the
-# number's text for NUMBER, and unused for BLANK.
-TEXT, NUMBER, FORMULA, BLANK = "t", "n", "f", "b"
-CellXml = tuple[str, str, int]
+A4 = 9
+# Nothing typed by a person is ever taken for a formula, a number or a link.
+OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 
 
-@dataclass(frozen=True, slots=True)
-class Style:
-    """openpyxl's style ids of one look: as is, and with quotePrefix for text that starts
-    like a formula."""
-
-    id: int
-    quoted: int
+def workbook(target: IO[bytes], *, constant_memory: bool = False) -> xlsxwriter.Workbook:
+    """A workbook written into `target` (a binary file or BytesIO) when it is closed."""
+    options = {**OPTIONS, "constant_memory": True} if constant_memory else {**OPTIONS, "in_memory": True}
+    return xlsxwriter.Workbook(target, options)
 
 
-def register(workbook: Workbook, **attributes) -> Style:
-    """Register a look (font=, number_format=, alignment=, border=, fill=) in the workbook's
-    stylesheet and return its ids; the cells written here refer to them."""
-    sheet = workbook.worksheets[0]
-    ids = []
-    for quote in (False, True):
-        cell = Cell(sheet)
-        for name, value in attributes.items():
-            setattr(cell, name, value)
-        cell.quotePrefix = quote
-        ids.append(cell.style_id)
-    return Style(*ids)
+class Style:  # compared and hashed by identity (a dict key in payslip.write_payslip)
+    """A look: `plain`, and `quoted` (with quotePrefix, for text that starts like a
+    formula); each is registered in the workbook the first time a cell needs it."""
+
+    __slots__ = ("_book", "_plain", "_properties", "_quoted")
+
+    def __init__(self, book: xlsxwriter.Workbook, properties: dict):
+        self._book, self._properties, self._plain, self._quoted = book, properties, None, None
+
+    @property
+    def plain(self) -> Format:
+        if self._plain is None:
+            self._plain = self._book.add_format(self._properties)
+        return self._plain
+
+    @property
+    def quoted(self) -> Format:
+        if self._quoted is None:
+            self._quoted = self._book.add_format({**self._properties, "quote_prefix": True})
+        return self._quoted
 
 
-def escape(text: str) -> str:
-    # A carriage return as a character reference: a literal one would read back as a line feed.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+def style(book: xlsxwriter.Workbook, **properties) -> Style:
+    """Register a look (XlsxWriter's format properties: bold=, num_format=, border=…)."""
+    return Style(book, properties)
 
 
-def text(value: object, style: Style) -> CellXml | None:
-    """A text cell; the only way text goes into a cell. Never a formula."""
-    if value is None:
-        return None
-    content = cell_text(value)
-    return TEXT, escape(content), style.quoted if looks_like_formula(content) else style.id
-
-
-def number(value: Decimal | int | None, style: Style) -> CellXml:
-    """A number cell (Decimal or int, written exactly); None leaves the cell empty but styled."""
-    if value is None:
-        return BLANK, "", style.id
-    return NUMBER, format(value, "f") if isinstance(value, Decimal) else str(int(value)), style.id
-
-
-def percent(value: Decimal | str | None, style: Style) -> CellXml:
-    """A percentage given in percent (`"120.00"`), as the fraction a `0.00%` format shows."""
-    return number(None if value is None else Decimal(value).scaleb(-2), style)
-
-
-def day(value: date | str | None, style: Style) -> CellXml:
-    """A date (or ISO date text) as Excel's day number, shown by the style's date format."""
-    if value is None:
-        return BLANK, "", style.id
+def serial_day(value: date | str) -> int:
+    """A date (or ISO date text) as the spreadsheet's day number."""
     if isinstance(value, str):
         value = date.fromisoformat(value)
-    return NUMBER, str((value - EXCEL_EPOCH).days), style.id
+    return (value - EXCEL_EPOCH).days
 
 
-def formula(expression: str, style: Style) -> CellXml:
-    """A formula of ours (`=SUM(D2:D9)`); never built from user text."""
-    return FORMULA, escape(expression.removeprefix("=")), style.id
+class Cells:
+    """The cells of one worksheet, by row and column (from 0).
 
+    It calls XlsxWriter's undecorated writers (`_write_string`, `_write_number`…), which its
+    public `write_*` methods call after turning "A1" arguments into numbers: a payroll sheet
+    writes over a million cells, and the wrapper is a sixth of the time. XlsxWriter is
+    pinned (requirements.txt); the Excel tests would fail should a version rename them."""
 
-def row_xml(index: int, cells: Sequence[CellXml | None], *, height: float | None = None) -> str:
-    """One `<row>`: the cells from column A on; None leaves a cell out."""
-    parts = [f'<row r="{index}" ht="{height}" customHeight="1">' if height else f'<row r="{index}">']
-    for column, cell in enumerate(cells):
-        if cell is None:
-            continue
-        kind, value, style = cell
-        ref = f"{COLUMNS[column]}{index}"
-        if kind == TEXT:
-            parts.append(f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
-        elif kind == NUMBER:
-            parts.append(f'<c r="{ref}" s="{style}"><v>{value}</v></c>')
-        elif kind == FORMULA:
-            parts.append(f'<c r="{ref}" s="{style}"><f>{value}</f></c>')
+    __slots__ = ("_blank", "_formula", "_number", "_string", "sheet")
+
+    def __init__(self, sheet: Worksheet):
+        self.sheet = sheet
+        self._string, self._number = sheet._write_string, sheet._write_number
+        self._blank, self._formula = sheet._write_blank, sheet._write_formula
+
+    def text(self, row: int, column: int, value: object, look: Style) -> None:
+        """A text cell; the only way text goes into a cell. Never a formula."""
+        if value is None:
+            return
+        content = cell_text(value)
+        self._string(row, column, content, look.quoted if looks_like_formula(content) else look.plain)
+
+    def number(self, row: int, column: int, value: Decimal | int | None, look: Style) -> None:
+        """A number (Decimal or int, written exactly); None leaves the cell empty but styled."""
+        if value is None:
+            self._blank(row, column, None, look.plain)
         else:
-            parts.append(f'<c r="{ref}" s="{style}" />')
-    parts.append("</row>")
-    return "".join(parts)
+            self._number(row, column, value, look.plain)
+
+    def percent(self, row: int, column: int, value: Decimal | str | None, look: Style) -> None:
+        """A percentage given in percent (`"120.00"`), as the fraction a `0.00%` format shows."""
+        self.number(row, column, None if value is None else Decimal(value).scaleb(-2), look)
+
+    def day(self, row: int, column: int, value: date | str | None, look: Style) -> None:
+        self.number(row, column, None if value is None else serial_day(value), look)
+
+    def formula(self, row: int, column: int, expression: str, value: Decimal | int, look: Style) -> None:
+        """A formula of ours (`=SUM(D2:D9)`, never built from user text) with the value it
+        computes stored beside it."""
+        self._formula(row, column, expression, look.plain, value)
 
 
-def dimension(rows: int, columns: int) -> str:
-    return f"A1:{COLUMNS[max(columns, 1) - 1]}{max(rows, 1)}"
+def page_set_up(sheet: Worksheet, *, landscape: bool, fit_height: int, margins: tuple[float, float]) -> None:
+    """A4, one page wide (and `fit_height` pages high, 0 for as many as needed); margins
+    (left/right, top/bottom) in inches."""
+    sheet.set_paper(A4)
+    if landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(1, fit_height)
+    side, top = margins
+    sheet.set_margins(left=side, right=side, top=top, bottom=top)
+    sheet.set_header("", {"margin": 0.3})
+    sheet.set_footer("", {"margin": 0.3})
 
 
-@dataclass(frozen=True)
-class Frame:
-    """A workbook saved by openpyxl with empty sheets, split so that rows can be put in.
-
-    Every part but the sheets is zipped once (`fixed`); a file is that zip with the sheets
-    appended, so a payslip only compresses its own rows."""
-
-    fixed: bytes
-    # Each sheet's part: its XML up to the dimension's range, from there to the rows, after them.
-    sheets: Mapping[str, tuple[str, str, str]]
-
-    @classmethod
-    def of(cls, workbook: Workbook) -> Frame:
-        saved, fixed = io.BytesIO(), io.BytesIO()
-        workbook.save(saved)
-        sheets = {}
-        with zipfile.ZipFile(saved) as package, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as out:
-            for name in package.namelist():
-                data = package.read(name)
-                if not name.startswith("xl/worksheets/sheet"):
-                    out.writestr(name, data)
-                    continue
-                xml = data.decode("utf-8")
-                if xml.count(EMPTY_SHEET_DATA) != 1 or xml.count(EMPTY_DIMENSION) != 1:
-                    raise ValueError(f"{name}: a frame's sheets must be empty")
-                head, tail = xml.split(EMPTY_SHEET_DATA)
-                before, after = head.split(EMPTY_DIMENSION)
-                sheets[name] = (before + '<dimension ref="', '" />' + after + "<sheetData>", "</sheetData>" + tail)
-        ordered = sorted(
-            sheets.items(), key=lambda item: int(item[0].removeprefix("xl/worksheets/sheet").removesuffix(".xml"))
-        )
-        return cls(fixed.getvalue(), dict(ordered))
-
-    def write(self, target: IO[bytes], rows: Sequence[tuple[str, Iterable[bytes | str]]]) -> None:
-        """Write the file into `target` (empty, readable and seekable: a BytesIO or a file
-        opened `w+b`), with each sheet's rows in order: (dimension, chunks of row XML).
-        Chunks are written as they come, so a large sheet streams."""
-        if len(rows) != len(self.sheets):
-            raise ValueError(f"the frame has {len(self.sheets)} sheets; rows came for {len(rows)}")
-        target.write(self.fixed)
-        with zipfile.ZipFile(target, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
-            for (name, (before, after, tail)), (ref, chunks) in zip(self.sheets.items(), rows, strict=True):
-                with package.open(name, "w") as out:
-                    out.write(f"{before}{ref}{after}".encode())
-                    for chunk in chunks:
-                        out.write(chunk.encode() if isinstance(chunk, str) else chunk)
-                    out.write(tail.encode())
+def money_chars(value: Decimal | int, currency_code: str) -> int:
+    """How many characters `#,##0.00 "CODE"` shows for `value`."""
+    return len(f"{Decimal(value):,.2f}") + 1 + len(currency_code)

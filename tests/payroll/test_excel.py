@@ -6,9 +6,12 @@ import zipfile
 from decimal import Decimal
 from io import StringIO
 
+import openpyxl
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 
 from compensation.demo import seed_demo
 from compensation.engine import Period
@@ -17,10 +20,22 @@ from payroll.excel.labels import LABELS, Labels
 from payroll.excel.payslip import PayslipSource, payslip_xlsx
 from payroll.excel.safe import FORMULA_TRIGGERS
 from payroll.excel.selectors import payroll_sheet_rows, payslip_source
-from payroll.excel.services import payroll_sheet_build, payroll_sheet_is_current, payroll_sheet_stem, payslip_render
+from payroll.excel.services import (
+    payroll_sheet_build,
+    payroll_sheet_ensure,
+    payroll_sheet_is_current,
+    payroll_sheet_stem,
+    payslip_render,
+)
 from payroll.excel.sheet import SheetHeading, write_payroll_sheet
 from payroll.models import Payout, PayrollRun, RunStatus
-from payroll.services import adjustment_create, payroll_run_cancel, payroll_run_recalculate, payroll_run_start
+from payroll.services import (
+    adjustment_create,
+    payroll_run_approve,
+    payroll_run_cancel,
+    payroll_run_recalculate,
+    payroll_run_start,
+)
 from payroll.tasks import build_payroll_sheet
 from tests.factories import CompanyFactory
 
@@ -28,6 +43,9 @@ from tests.factories import CompanyFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 NOVEMBER = Period.parse("2026-11")
 MONEY_RUB = '#,##0.00 "RUB"'
+# The payroll sheet: a heading of seven rows, the column names in row 8, payouts from row 9.
+HEADER_ROW = 8
+FIRST_ROW = 9
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx", "=1+1"]
 
 
@@ -58,6 +76,11 @@ def run(demo, django_capture_on_commit_callbacks) -> PayrollRun:
 
 def workbook(data):
     return load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data)
+
+
+def workbook_values(data):
+    """The workbook as a program reading values sees it: formulas' stored results."""
+    return load_workbook(io.BytesIO(data), data_only=True)
 
 
 def amount(value) -> Decimal:
@@ -110,7 +133,7 @@ def test_the_sheet_has_one_row_per_payout_cell_by_cell(run):
     width = max(len(p.coefficients) for p in payouts)
 
     assert sheet.title == "Ведомость 2026-11"
-    assert [c.value for c in sheet[1]] == [
+    assert [c.value for c in sheet[HEADER_ROW]] == [
         "Табельный номер",
         "Сотрудник",
         "Должность",
@@ -118,12 +141,12 @@ def test_the_sheet_has_one_row_per_payout_cell_by_cell(run):
         "Премия",
         "Корректировки",
         "Итого к выплате",
-        "Валюта",
         "Балл",
         *(f"k{i}" for i in range(1, width + 1)),
     ]
-    for payout, row in zip(payouts, sheet.iter_rows(min_row=2, max_row=len(payouts) + 1), strict=True):
-        number, name, position, fixed, bonus, adjustments, total, currency, score, *ks = row
+    rows = sheet.iter_rows(min_row=FIRST_ROW, max_row=FIRST_ROW + len(payouts) - 1)
+    for payout, row in zip(payouts, rows, strict=True):
+        number, name, position, fixed, bonus, adjustments, total, score, *ks = row
         assert (number.value, name.value, position.value) == (
             payout.employee.personnel_number,
             payout.employee.full_name,
@@ -136,8 +159,7 @@ def test_the_sheet_has_one_row_per_payout_cell_by_cell(run):
             payout.total,
         ]
         assert {c.number_format for c in (fixed, bonus, adjustments, total)} == {MONEY_RUB}
-        assert {c.data_type for c in (number, name, position, currency)} == {"s"}
-        assert currency.value == "RUB"
+        assert {c.data_type for c in (number, name, position)} == {"s"}
         if payout.score is None:
             assert score.value is None
         else:
@@ -145,41 +167,85 @@ def test_the_sheet_has_one_row_per_payout_cell_by_cell(run):
         written = [c for c in ks if c.value is not None]
         assert [amount(c.value) for c in written] == [Decimal(k) for k in payout.coefficients]
         assert {c.number_format for c in written} <= {"0.0000"}
-    demo_a = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "DEMO-A")
+    demo_a = next(row for row in sheet.iter_rows(min_row=FIRST_ROW, values_only=True) if row[0] == "DEMO-A")
     assert amount(demo_a[6]) == Decimal("45000.00")
 
 
-def test_the_totals_row_sums_each_money_column_with_a_formula(run):
-    sheet = workbook(run.sheet.open("rb")).worksheets[0]
+def test_the_totals_row_sums_each_money_column_with_a_formula_and_stores_its_value(run):
+    stored = run.sheet.open("rb").read()
+    sheet = workbook(stored).worksheets[0]
     count = run.payouts.count()
-    totals = sheet[count + 2]
+    last = FIRST_ROW + count - 1
+    totals = sheet[last + 1]
 
     assert totals[0].value == "Итого"
-    assert [c.value for c in totals[3:7]] == [f"=SUM({col}2:{col}{count + 1})" for col in "DEFG"]
+    assert [c.value for c in totals[3:7]] == [f"=SUM({col}{FIRST_ROW}:{col}{last})" for col in "DEFG"]
     assert {c.data_type for c in totals[3:7]} == {"f"}
     assert {c.number_format for c in totals[3:7]} == {MONEY_RUB}
-    assert sheet.max_row == count + 2
+    assert sheet.max_row == last + 1
     # What the formulas add up is the run's own totals.
-    columns = list(sheet.iter_rows(min_row=2, max_row=count + 1, min_col=4, max_col=7, values_only=True))
+    columns = list(sheet.iter_rows(min_row=FIRST_ROW, max_row=last, min_col=4, max_col=7, values_only=True))
     sums = [sum(amount(row[i]) for row in columns) for i in range(4)]
-    assert sums == [run.fixed_total, run.bonus_total, run.adjustments_total, run.total]
+    run_totals = [run.fixed_total, run.bonus_total, run.adjustments_total, run.total]
+    assert sums == run_totals
+    # A program reading values (openpyxl data_only, pandas) gets those totals, not None.
+    values = workbook_values(stored)
+    assert [amount(c.value) for c in values.worksheets[0][last + 1][3:7]] == run_totals
+    positions = list(values.worksheets[1].iter_rows(values_only=True))[-1]
+    assert [positions[1], *map(amount, positions[2:6])] == [count, *run_totals]
 
 
 def test_the_sheet_has_a_frozen_header_a_filter_widths_and_a_page_set_up(run):
     sheet = workbook(run.sheet.open("rb")).worksheets[0]
     count = run.payouts.count()
-    last = sheet.cell(1, sheet.max_column).column_letter
+    last = sheet.cell(HEADER_ROW, sheet.max_column).column_letter
 
-    assert sheet.freeze_panes == "C2"
-    assert sheet.auto_filter.ref == f"A1:{last}{count + 1}"
-    assert sheet.column_dimensions["B"].width == 34
-    assert (sheet.page_setup.paperSize, sheet.page_setup.orientation, sheet.page_setup.fitToWidth) == (
-        9,
-        "landscape",
-        1,
-    )
+    assert sheet.freeze_panes == f"C{FIRST_ROW}"
+    assert sheet.auto_filter.ref == f"A{HEADER_ROW}:{last}{FIRST_ROW + count - 1}"
+    assert int(sheet.column_dimensions["B"].width) == 34  # XlsxWriter adds the padding Excel adds
+    setup = sheet.page_setup  # fitToWidth 1 is SpreadsheetML's default, left out; fitToHeight 0 is not
+    assert (setup.paperSize, setup.orientation, setup.fitToWidth or 1, setup.fitToHeight) == (9, "landscape", 1, 0)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+
+
+def test_the_sheet_heading_names_company_period_status_and_approver(run):
+    heading = [row[0] for row in workbook(run.sheet.open("rb")).worksheets[0].iter_rows(max_row=7, values_only=True)]
+    assert heading == [
+        "Платёжная ведомость — Demo Marketing LLC",
+        "Организация: Demo Marketing LLC",
+        "Период: ноябрь 2026",
+        "Статус ведомости: рассчитана",
+        "Утвердил: не утверждена",
+        "Валюта: RUB",
+        None,
+    ]
+
+
+def test_an_approved_runs_sheet_is_written_anew_and_names_the_approver(run, client):
+    hr2 = User.objects.get(username="hr2")
+    User.objects.filter(pk=hr2.pk).update(first_name="Helen", last_name="Roe")
+    old = run.sheet.name
+    approved = payroll_run_approve(run=run, approved_by=User.objects.get(pk=hr2.pk))
+    assert not payroll_sheet_is_current(approved)  # the calculated run's sheet says "calculated"
+
+    built = payroll_sheet_ensure(run=approved)
+    heading = [row[0] for row in workbook(built.sheet.open("rb")).worksheets[0].iter_rows(max_row=5, values_only=True)]
+    assert heading[3:5] == ["Статус ведомости: утверждена", "Утвердил: Helen Roe"]
+    assert built.sheet.name != old and "_calc1_approved_" in built.sheet.name
+
+
+def test_money_columns_are_wide_enough_for_their_largest_amount(django_capture_on_commit_callbacks):
+    heading = SheetHeading(company="Acme", currency="RUB", language="en", period="2026-11")
+    big = Decimal("987654321.99")
+    rows = [("E-1", "A", "", big, Decimal("-12345678.90"), Decimal(0), big, [], None)] * 30
+    target = io.BytesIO()
+    write_payroll_sheet(target, heading, rows)
+    sheet = workbook(target.getvalue()).worksheets[0]
+    grand = f"{big * 30:,.2f} RUB"  # 29,629,629,659.70 RUB: the totals row's text
+    for column in "DG":
+        assert sheet.column_dimensions[column].width >= len(grand) + 2
+    assert sheet.column_dimensions["E"].width >= len(f"{Decimal('-12345678.90') * 30:,.2f} RUB") + 2
 
 
 def test_the_second_sheet_sums_by_position(run):
@@ -209,7 +275,13 @@ def test_the_sheet_is_in_english_for_an_english_company(demo, django_capture_on_
     payroll, positions = book.worksheets
 
     assert (payroll.title, positions.title) == ("Payroll 2026-11", "By position")
-    assert [c.value for c in payroll[1]][:9] == [
+    assert payroll["A1"].value == "Payroll sheet — Demo Marketing LLC"
+    assert [payroll.cell(row, 1).value for row in range(4, 7)] == [
+        "Payroll status: calculated",
+        "Approved by: not approved",
+        "Currency: USD",
+    ]
+    assert [c.value for c in payroll[HEADER_ROW]][:8] == [
         "Personnel number",
         "Employee",
         "Position",
@@ -217,11 +289,10 @@ def test_the_sheet_is_in_english_for_an_english_company(demo, django_capture_on_
         "Bonus",
         "Adjustments",
         "Total to pay",
-        "Currency",
         "Score",
     ]
-    assert payroll.cell(run.payouts.count() + 2, 1).value == "Total"
-    assert payroll["D2"].number_format == '#,##0.00 "USD"'
+    assert payroll.cell(FIRST_ROW + run.payouts.count(), 1).value == "Total"
+    assert payroll[f"D{FIRST_ROW}"].number_format == '#,##0.00 "USD"'
 
 
 def test_a_recalculated_run_gets_a_new_sheet_and_the_old_file_goes(run, media, django_capture_on_commit_callbacks):
@@ -253,7 +324,8 @@ def test_the_task_builds_on_demand_and_skips_a_run_that_is_not_calculated(
 def test_a_run_without_payouts_has_a_sheet_with_zero_totals(django_capture_on_commit_callbacks):
     run = start_run(django_capture_on_commit_callbacks, CompanyFactory(language="en"))
     sheet = workbook(run.sheet.open("rb")).worksheets[0]
-    assert rows_of(sheet)[1][:7] == ("Total", None, None, 0, 0, 0, 0)
+    assert rows_of(sheet)[FIRST_ROW - 1][:7] == ("Total", None, None, 0, 0, 0, 0)
+    assert sheet.auto_filter.ref == f"A{HEADER_ROW}:H{HEADER_ROW}"
 
 
 def test_the_writer_streams_rows_from_any_iterator():
@@ -277,8 +349,8 @@ def test_the_writer_streams_rows_from_any_iterator():
     sheet, positions = workbook(target.getvalue()).worksheets
 
     assert (summary.rows, summary.coefficients) == (5, 2)
-    assert [c.value for c in sheet[1]][-2:] == ["k1", "k2"]
-    assert sheet["G7"].value == "=SUM(G2:G6)"
+    assert [c.value for c in sheet[HEADER_ROW]][-2:] == ["k1", "k2"]
+    assert sheet[f"G{FIRST_ROW + 5}"].value == f"=SUM(G{FIRST_ROW}:G{FIRST_ROW + 4})"
     assert rows_of(positions)[1][:2] == ("(no position)", 5)
 
 
@@ -342,7 +414,8 @@ def test_payslip_number_formats_and_page_set_up(run):
     assert formats["Произведение коэффициентов"] == "0.0000"
     assert kpi_row[3].number_format == "0.00%"
     setup = sheet.page_setup
-    assert (setup.paperSize, setup.orientation, setup.fitToWidth, setup.fitToHeight) == (9, "portrait", 1, 1)
+    # XlsxWriter leaves out fitToWidth/fitToHeight when they are 1, SpreadsheetML's default.
+    assert (setup.paperSize, setup.orientation, setup.fitToWidth or 1, setup.fitToHeight or 1) == (9, "portrait", 1, 1)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.page_margins.left == 0.5 and sheet.page_margins.top == 0.6
 
@@ -406,6 +479,12 @@ def test_english_payslip_labels(run):
     assert table(sheet, "Coefficient")[0][3] == "and above"
 
 
+def test_the_excel_tests_read_with_lxml():
+    """openpyxl reads (and would write) through lxml when it is installed, as in production
+    with lxml present; the writer of today must not depend on which (issue 11)."""
+    assert openpyxl.LXML, "lxml is in requirements-dev.txt: install it"
+
+
 def test_both_languages_have_every_label():
     assert LABELS["ru"].keys() == LABELS["en"].keys()
     for language in ("ru", "en"):
@@ -418,7 +497,9 @@ def test_both_languages_have_every_label():
 
 
 def _assert_text(cell, expected: str) -> None:
-    assert cell.value == expected
+    # A control character is stored as SpreadsheetML's `_x000D_` escape, which Excel and
+    # LibreOffice read back as the character; openpyxl leaves the escape in the text.
+    assert unescape(cell.value) == expected
     assert cell.data_type == "s"
     assert cell.quotePrefix
 
@@ -444,16 +525,18 @@ def test_typed_text_that_looks_like_a_formula_stays_text(typed):
     values = labelled(sheet)
     _assert_text(sheet["A2"], typed)
     for label in ("Personnel number", "Employee", "Position"):
-        assert values[label] == typed
-    reason = next(row[0] for row in sheet.iter_rows() if row[0].value == typed and row[1].data_type == "n")
+        assert unescape(values[label]) == typed
+    reason = next(row[0] for row in sheet.iter_rows() if unescape(row[0].value or "") == typed and row[1].data_type == "n")
     _assert_text(reason, typed)
 
     target = io.BytesIO()
     rows = [(typed, typed, typed, Decimal(1), Decimal(0), Decimal(0), Decimal(1), [], None)]
     write_payroll_sheet(target, SheetHeading(typed, "RUB", "en", "2026-11"), rows)
     payroll, positions = workbook(target.getvalue()).worksheets
-    for cell in (payroll["A2"], payroll["B2"], payroll["C2"], positions["A2"]):
+    row = FIRST_ROW
+    for cell in (payroll[f"A{row}"], payroll[f"B{row}"], payroll[f"C{row}"], positions["A2"]):
         _assert_text(cell, typed)
+    assert unescape(payroll["A2"].value) == f"Company: {typed}"
     with zipfile.ZipFile(target) as package:
         xml = package.read("xl/worksheets/sheet1.xml").decode()
     assert xml.count("<f>") == 4  # the totals row's, nothing else
@@ -468,8 +551,8 @@ def test_every_trigger_is_covered_and_plain_text_has_no_quote_prefix():
         [("1", "Anna = Boris", "a\x01b", Decimal(1), Decimal(0), Decimal(0), Decimal(1), [], None)],
     )
     sheet = workbook(target.getvalue()).worksheets[0]
-    assert (sheet["B2"].value, sheet["B2"].quotePrefix) == ("Anna = Boris", False)
-    assert sheet["C2"].value == "ab"  # a character XML cannot carry is dropped, not an error
+    assert (sheet[f"B{FIRST_ROW}"].value, sheet[f"B{FIRST_ROW}"].quotePrefix) == ("Anna = Boris", False)
+    assert sheet[f"C{FIRST_ROW}"].value == "ab"  # a character XML cannot carry is dropped, not an error
 
 
 def test_a_marketer_named_like_a_formula_in_a_real_run(demo, django_capture_on_commit_callbacks):
@@ -478,7 +561,7 @@ def test_a_marketer_named_like_a_formula_in_a_real_run(demo, django_capture_on_c
     )
     run = start_run(django_capture_on_commit_callbacks, demo)
     sheet = workbook(run.sheet.open("rb")).worksheets[0]
-    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "DEMO-A")
+    row = next(r for r in sheet.iter_rows(min_row=FIRST_ROW) if r[0].value == "DEMO-A")
     _assert_text(row[1], '=HYPERLINK("http://x","y")')
     _assert_text(row[2], "@SUM(A1)")
     payout = run.payouts.select_related("employee", "run__company").get(employee__personnel_number="DEMO-A")
@@ -497,7 +580,7 @@ def test_export_payroll_writes_the_live_runs_sheet(run, tmp_path):
     exported = workbook(out).worksheets[0]
     stored = workbook(run.sheet.open("rb")).worksheets[0]
     assert rows_of(exported) == rows_of(stored)
-    assert len(rows_of(exported)) == run.payouts.count() + 2
+    assert len(rows_of(exported)) == FIRST_ROW + run.payouts.count()
     assert stdout.getvalue().startswith(f"Wrote {run.payouts.count()} payouts of demo 2026-11")
     assert not (tmp_path / "november.xlsx.part").exists()
 
