@@ -20,7 +20,7 @@ import uuid
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import post_delete, post_save
 
-from compensation.access import COMPANY_PATHS
+from compensation import access
 
 # What `company_configuration` is compiled from.
 CONFIGURATION_MODELS = (
@@ -46,19 +46,11 @@ def configuration_changed(*, company_id: int | None) -> None:
     companies.update(config_version=uuid.uuid4())
 
 
-def _company_id(instance) -> int | None:
-    """The company a configuration row belongs to (None: the catalogue), by `COMPANY_PATHS`."""
-    *parents, last = COMPANY_PATHS[instance._meta.label_lower][0].split("__")
-    for name in parents:
-        instance = getattr(instance, name)
-    return getattr(instance, f"{last}_id")
-
-
 def _on_write(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):
         return  # loaddata: fixtures are loaded before anything is served
     try:
-        company_id = _company_id(instance)
+        company_id = access.company_id_of(instance)
     except ObjectDoesNotExist:
         return  # deleted with its parent, whose own signal replaces the version
     configuration_changed(company_id=company_id)
