@@ -114,10 +114,11 @@ def _stage_on(company_id: int, period: Period) -> int | None:
     )  # fmt: skip
 
 
-def deletion_blockers(obj) -> list[str]:
-    """Why `obj` cannot be deleted, one line per payroll run that needs it (empty: it can be)."""
+def deletion_blockers(obj, runs: list[PayrollRun] | None = None) -> list[str]:
+    """Why `obj` cannot be deleted, one line per payroll run that needs it (empty: it can be);
+    `runs`: those `runs_using(obj)` already found."""
     lines = []
-    for run in runs_using(obj):
+    for run in runs_using(obj) if runs is None else runs:
         why = "is calculating it" if run.status in LIVE else f"was calculated with it ({run.get_status_display().lower()})"
         lines.append(f"the {run.period} payroll run {why}")
     return lines

@@ -459,7 +459,7 @@ def ensure_deletable(obj) -> None:
 
     runs = runs_using(obj)
     if runs:
-        raise ProtectedError(f"{obj} cannot be deleted: " + "; ".join(deletion_blockers(obj)), runs)
+        raise ProtectedError(f"{obj} cannot be deleted: " + "; ".join(deletion_blockers(obj, runs)), runs)
 
 
 def delete_unless_in_use(obj) -> None:
