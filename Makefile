@@ -44,7 +44,7 @@ browser:
 # a secret key made up for the run and no HTTPS redirect. The engine's tests run first without
 # pytest-django (the engine imports no Django), then with the rest.
 test: venv lint browser
-	$(PY) -m pytest -p no:django -q -W "ignore:Unknown config option:pytest.PytestConfigWarning" tests/compensation/engine
+	$(PY) -m pytest -p no:django -q -W "ignore:Unknown config option:pytest.PytestConfigWarning" tests/engine
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(PY) -m pytest $(PYTEST_ARGS)
 

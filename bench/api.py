@@ -149,8 +149,8 @@ def one_request(token: str, url: str) -> None:
         "  payout_projection": ("compensation/services.py", "payout_projection"),
         "    payout_inputs (gather)": ("compensation/selectors.py", "payout_inputs"),
         "    company_configuration (kept)": ("compensation/selectors.py", "company_configuration"),
-        "    calculate_payout (engine)": ("compensation/engine/payout.py", "calculate_payout"),
-        "    next_bands (guidance)": ("compensation/engine/guidance.py", "next_bands"),
+        "    calculate_payout (engine)": ("engine/payout.py", "calculate_payout"),
+        "    next_bands (guidance)": ("engine/guidance.py", "next_bands"),
         "  rendering JSON": ("rest_framework/renderers.py", "render"),
         "all SQL round trips": ("django/db/backends/utils.py", "_execute"),
     }

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from compensation.engine import (
+from engine import (
     HIGHER_IS_BETTER,
     LINEAR,
     LOWER_IS_BETTER,

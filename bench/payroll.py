@@ -114,7 +114,7 @@ def chunk_profile(company, ids: list[int]) -> list[tuple[str, float]]:
     steps = {
         "whole chunk": ("payroll/services.py", "payroll_chunk_compute"),
         "gather inputs (payout_inputs)": ("compensation/selectors.py", "payout_inputs"),
-        "engine (calculate_payout)": ("compensation/engine/payout.py", "calculate_payout"),
+        "engine (calculate_payout)": ("engine/payout.py", "calculate_payout"),
         "build Payout objects": ("django/db/models/base.py", "__init__"),
         "write payouts (COPY)": ("payroll/services.py", "_write_payouts"),
         "lock the employees": ("payroll/services.py", "_lock_employees"),

@@ -28,7 +28,6 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from compensation import access
 from compensation.domain import problems_to_error
-from compensation.engine import Problem, band_points_problems
 from compensation.models import (
     BandPoint,
     BandTable,
@@ -43,6 +42,7 @@ from compensation.models import (
     SchemeFactor,
 )
 from compensation.services import SCHEME_NO_FACTORS
+from engine import Problem, band_points_problems
 
 ROW_HISTORY_LIMIT = 200
 

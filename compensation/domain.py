@@ -1,6 +1,6 @@
 """The bridge from the engine's rule checks to Django's errors.
 
-The rules themselves live once, in `compensation.engine`; models, admin formsets, the API
+The rules themselves live once, in `engine`; models, admin formsets, the API
 and imports all call them and turn their `Problem`s into errors through these helpers.
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from compensation.engine import Period, Problem
 from compensation.numbers import parse_decimal
+from engine import Period, Problem
 
 
 def problems_to_error(

@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compensation import access
-from compensation.engine import Period
 from compensation.services import payout_projection, payout_what_if
+from engine import Period
 from kpis.models import MeasureValue, Plan
 from payroll.apis import PayoutSerializer
 from payroll.selectors import payouts_visible_to

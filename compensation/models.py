@@ -10,7 +10,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from compensation.domain import money_field, percent_field, ratio_field
-from compensation.engine import BASE_FIXED, BASE_SHARE, LINEAR, STEP
+from engine import BASE_FIXED, BASE_SHARE, LINEAR, STEP
 
 STAGE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 

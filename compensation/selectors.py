@@ -14,8 +14,7 @@ from functools import cached_property, lru_cache
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from compensation import engine
-from compensation.engine import Period, RuleViolation
+import engine
 from compensation.models import (
     BandPoint,
     BonusScheme,
@@ -27,6 +26,7 @@ from compensation.models import (
     SchemeAssignment,
     SchemeFactor,
 )
+from engine import Period, RuleViolation
 
 _UNUSABLE_TABLE = engine.BandTable.build("(unusable)", [(Decimal(0), Decimal(0))])
 

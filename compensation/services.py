@@ -13,12 +13,12 @@ from simple_history.utils import bulk_create_with_history
 
 from compensation import access, numbers
 from compensation.domain import field_decimal, raise_problems
-from compensation.engine import PayoutResult, Period, Problem, band_points_problems, calculate_payout
-from compensation.engine.guidance import next_bands
-from compensation.engine.projection import projected_input, what_if_input
-from compensation.engine.rules import measure_value_problems
 from compensation.models import BandPoint, BandTable, BonusScheme, Company, Employee, SchemeFactor
 from compensation.selectors import catalogue_and_own, company_configuration, payout_inputs
+from engine import PayoutResult, Period, Problem, band_points_problems, calculate_payout
+from engine.guidance import next_bands
+from engine.projection import projected_input, what_if_input
+from engine.rules import measure_value_problems
 from kpis.models import Measure, MeasureValue
 
 

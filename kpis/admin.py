@@ -13,8 +13,8 @@ from django.urls import path, reverse
 
 from compensation import access
 from compensation.admin import CompanyScopedAdmin, EngineRulesFormSet, HistoryAdmin, RowsInline
-from compensation.engine import Problem, kpi_set_problems
 from compensation.models import Company
+from engine import Problem, kpi_set_problems
 from kpis import imports
 from kpis.models import ImportLog, Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_activate, kpi_set_copy_preset

@@ -64,11 +64,11 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from compensation import numbers
 from compensation.domain import field_decimal
-from compensation.engine import Period, Problem
-from compensation.engine.rules import measure_value_problems, plan_value_problems
 from compensation.models import Company, Employee
 from compensation.numbers import QUOTE_CHARS, NumberError, quote
 from compensation.selectors import catalogue_and_own
+from engine import Period, Problem
+from engine.rules import measure_value_problems, plan_value_problems
 from kpis.models import ImportLog, Kpi, Measure, MeasureValue, Plan
 
 # --- limits (module constants, so tests can make them small) ----------------------------

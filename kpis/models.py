@@ -11,10 +11,10 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from compensation.domain import PeriodField, percent_field, raise_problems, ratio_field
-from compensation.engine import HIGHER_IS_BETTER, LAST, LOWER_IS_BETTER, SUM
-from compensation.engine.kpisets import DEFAULT_CAP_PCT
-from compensation.engine.rules import kpi_definition_problems, measure_value_problems, plan_value_problems
 from compensation.models import Company, Employee
+from engine import HIGHER_IS_BETTER, LAST, LOWER_IS_BETTER, SUM
+from engine.kpisets import DEFAULT_CAP_PCT
+from engine.rules import kpi_definition_problems, measure_value_problems, plan_value_problems
 
 
 class Unit(models.TextChoices):

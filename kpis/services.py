@@ -9,8 +9,8 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from compensation.domain import raise_problems
-from compensation.engine import kpi_set_problems
 from compensation.models import Company, Employee
+from engine import kpi_set_problems
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 
 

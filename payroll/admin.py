@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 
 from compensation import access
 from compensation.admin import CompanyScopedAdmin, HistoryAdmin
-from compensation.engine import Period
+from engine import Period
 from payroll import services
 from payroll.excel.selectors import READY
 from payroll.models import Adjustment, Payout, PayrollRun, RunTransition

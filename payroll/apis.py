@@ -9,9 +9,9 @@ from rest_framework.response import Response
 
 from compensation import access
 from compensation.api_base import DomainSerializer, ScopedViewSet, request_company
-from compensation.engine import Period
 from compensation.models import Company
 from config.api import IsHR, IsStaffRole
+from engine import Period
 from payroll import services
 from payroll.excel.selectors import payouts_with_payslips_for
 from payroll.excel.services import payroll_sheet_ensure

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from compensation import access
-from compensation.engine import Period
+from engine import Period
 from payroll.models import RELEASED, Payout, PayrollRun, RunStatus
 
 

@@ -13,10 +13,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from compensation import access, engine
-from compensation.engine import Period, calculate_payout
+import engine
+from compensation import access
 from compensation.models import Company, Employee
 from compensation.selectors import employees_in_period, payout_inputs
+from engine import Period, calculate_payout
 from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, Adjustment, Payout, PayrollRun, RunStatus, RunTransition
 
 # Error codes, so the API and tests can rely on them.

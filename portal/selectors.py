@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
-from compensation.engine import Period
 from compensation.models import BandPoint, Employee
 from compensation.selectors import catalogue_and_own
 from compensation.services import PayoutOutlook, what_if_measures_validate
+from engine import Period
 from kpis.models import Kpi, Measure
 from payroll.models import RELEASED, Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_run_warnings

@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from compensation import access
-from compensation.engine import Period
 from compensation.services import PayoutOutlook
 from config.parsers import json_loads_bounded
+from engine import Period
 from payroll import services as payroll
 from payroll.excel.selectors import READY
 from payroll.models import PayrollRun

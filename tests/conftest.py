@@ -1,7 +1,7 @@
 """The suite runs against the real services named in the environment. A service that is
 configured but unreachable stops the run with a message, in CI and out: never a skip.
 
-Without pytest-django (`pytest -p no:django tests/compensation/engine`, as `make test` runs
+Without pytest-django (`pytest -p no:django tests/engine`, as `make test` runs
 the engine's tests first) nothing here touches Django or the services: the engine needs neither."""
 
 import os

@@ -2,8 +2,8 @@
 
 from django.core.management.base import CommandError
 
-from compensation.engine import Period
 from compensation.models import Company
+from engine import Period
 
 
 def period_argument(text: str) -> Period:

@@ -19,7 +19,6 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from compensation.demo import seed_demo
-from compensation.engine import Period
 from compensation.models import (
     BandTable,
     BonusScheme,
@@ -34,6 +33,7 @@ from compensation.models import (
 )
 from compensation.services import band_table_save, bonus_scheme_save
 from config.celery import app as celery_app
+from engine import Period
 from kpis.models import Kpi, KpiSet, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_copy_preset
 from payroll.models import Adjustment, Payout, PayrollRun

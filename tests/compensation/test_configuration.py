@@ -13,7 +13,6 @@ from rest_framework.test import APIClient
 
 from compensation.configuration import CONFIGURATION_MODELS
 from compensation.demo import seed_demo
-from compensation.engine import Period
 from compensation.models import (
     BandPoint,
     BandTable,
@@ -26,6 +25,7 @@ from compensation.models import (
 )
 from compensation.selectors import company_configuration
 from compensation.services import band_table_save, bonus_scheme_save, payout_preview
+from engine import Period
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure
 from kpis.services import kpi_set_save
 from tests.factories import CompanyFactory, band_table, catalogue_kpi

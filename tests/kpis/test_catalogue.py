@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.engine import parse_formula
+from engine import parse_formula
 from kpis.catalogue import KPIS, PRESETS
 from kpis.models import Kpi, KpiSet, Measure
 

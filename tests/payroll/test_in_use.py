@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from django.db.models import ProtectedError
 
 from compensation.demo import seed_demo
-from compensation.engine import Period
 from compensation.models import CompanyStage, Employee, SalaryAgreement, SchemeAssignment
+from engine import Period
 from kpis.models import KpiSet
 from payroll.models import RunStatus
 from payroll.selectors import deletion_blockers, runs_using

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from compensation.demo import seed_demo
-from compensation.engine import Period
 from compensation.models import Company, Employee
 from config.celery import app as celery_app
+from engine import Period
 from kpis.models import MeasureValue
 from payroll.models import Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_run_warnings

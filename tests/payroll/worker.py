@@ -21,9 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from compensation.demo import seed_demo
-from compensation.engine import Period, calculate_payout
 from compensation.models import BonusScheme, Company, Employee, SalaryAgreement, SchemeAssignment
 from compensation.selectors import employees_in_period, payout_inputs
+from engine import Period, calculate_payout
 from kpis.models import Kpi, Measure, MeasureValue, Plan
 from payroll.models import Adjustment
 from payroll.services import adjustments_by_employee

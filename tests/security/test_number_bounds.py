@@ -10,7 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compensation.engine import (
+from compensation.numbers import (
+    MAX_TEXT_CHARS,
+    NOT_A_NUMBER,
+    QUOTE_CHARS,
+    TOO_LARGE,
+    TOO_PRECISE,
+    NumberError,
+    parse_decimal,
+    quote,
+)
+from engine import (
     BandTable,
     Factor,
     Kpi,
@@ -22,17 +32,7 @@ from compensation.engine import (
     calculate_payout,
     parse_formula,
 )
-from compensation.engine.guidance import next_bands
-from compensation.numbers import (
-    MAX_TEXT_CHARS,
-    NOT_A_NUMBER,
-    QUOTE_CHARS,
-    TOO_LARGE,
-    TOO_PRECISE,
-    NumberError,
-    parse_decimal,
-    quote,
-)
+from engine.guidance import next_bands
 
 # a measure value's column: DecimalField(max_digits=18, decimal_places=4)
 VALUE = {"max_digits": 18, "decimal_places": 4}

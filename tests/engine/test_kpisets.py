@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.engine import Factor, KpiSet, KpiSetItem, RuleViolation, Scheme, calculate_payout, kpi_set_problems
+from engine import Factor, KpiSet, KpiSetItem, RuleViolation, Scheme, calculate_payout, kpi_set_problems
 
 from .builders import STAGE_KPIS, bands, d, kpis, payout_input
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.engine import LAST, SUM, Period, project_measures, project_payout, run_rate, what_if_payout
+from engine import LAST, SUM, Period, project_measures, project_payout, run_rate, what_if_payout
 
 from .builders import NOVEMBER, d, kpi_entry, kpis, money, payout_input, seed_scheme
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from compensation.engine import (
+from engine import (
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
     STEP,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.engine import (
+from engine import (
     BASE_FIXED,
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from compensation.engine import (
+from engine import (
     HIGHER_IS_BETTER,
     LINEAR,
     LOWER_IS_BETTER,

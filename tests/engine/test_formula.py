@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.engine import FormulaError, Undefined, parse_formula
+from engine import FormulaError, Undefined, parse_formula
 
 from .builders import CATALOGUE, d
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.engine import Period, SalaryAgreement, WorkCalendar, calculate_payout, prorate_fixed_pay
-from compensation.engine.calendar import iso_date
+from engine import Period, SalaryAgreement, WorkCalendar, calculate_payout, prorate_fixed_pay
+from engine.calendar import iso_date
 
 from .builders import NOVEMBER, NOVEMBER_CALENDAR, d, money, payout_input, warning_codes
 

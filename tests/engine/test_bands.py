@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.engine import LINEAR, STEP, BandPoint, BandTable, RuleViolation, band_points_problems
+from engine import LINEAR, STEP, BandPoint, BandTable, RuleViolation, band_points_problems
 
 from .builders import STAGE_BANDS, bands, d
 

@@ -1,5 +1,5 @@
 """The engine's tests need neither Django nor a database. `make test` runs them first with
-`pytest -p no:django tests/compensation/engine`: the root conftest then leaves Django alone,
+`pytest -p no:django tests/engine`: the root conftest then leaves Django alone,
 and the fixture below checks that nothing these tests import loaded it."""
 
 import sys

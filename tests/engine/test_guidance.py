@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from compensation.engine import (
+from engine import (
     BandTable,
     Factor,
     Kpi,
@@ -18,7 +18,7 @@ from compensation.engine import (
     fulfillment,
     parse_formula,
 )
-from compensation.engine.guidance import next_bands
+from engine.guidance import next_bands
 
 NOVEMBER = Period.parse("2026-11")
 BANDS = BandTable.build("seed", [(D(0), D(0)), (D(80), D("0.5")), (D(100), D(1)), (D(105), D("1.2"))])

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from compensation.engine import LINEAR, STEP, Factor, SalaryAgreement, Scheme, WorkCalendar, calculate_payout
+from engine import LINEAR, STEP, Factor, SalaryAgreement, Scheme, WorkCalendar, calculate_payout
 
 from .builders import (
     NOVEMBER,
