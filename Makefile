@@ -34,6 +34,7 @@ run: demo
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 # The portal's browser tests drive Debian's Chromium through Playwright (never `playwright install`).

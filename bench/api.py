@@ -94,7 +94,7 @@ def seed(employees: int) -> list[str]:
     from django.db import connection
 
     from compensation.demo import seed_demo
-    from compensation.models import CompanyMembership, Employee
+    from organizations.models import CompanyMembership, Employee
     from tests.payroll.worker import add_marketers
 
     company = seed_demo()

@@ -94,8 +94,8 @@ def generate(payouts: int) -> int:
     from django.core.management import call_command
 
     from compensation.demo import seed_demo
-    from compensation.models import Company, Employee
     from engine import Period
+    from organizations.models import Company, Employee
     from payroll.models import Payout, PayrollRun, RunStatus
     from payroll.services import payroll_run_start
 

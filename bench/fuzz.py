@@ -58,7 +58,7 @@ def build_world() -> dict:
     demo company's rows for the hooks."""
     from django.contrib.auth.models import User
 
-    from compensation.history_apis import TRACKED
+    from api.history import TRACKED
     from kpis.models import Kpi, Measure
     from tests.api.conftest import _build_demo, _build_other
 

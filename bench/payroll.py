@@ -225,8 +225,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from compensation.models import Employee
     from config.celery import app
+    from organizations.models import Employee
     from payroll.models import Payout, RunStatus
     from payroll.services import payroll_run_start
     from tests.payroll.worker import PERIOD, CeleryWorker, demo_company_with, drop_queue, expected_run, worker_env

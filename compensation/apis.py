@@ -3,22 +3,17 @@
 from django.utils.cache import add_never_cache_headers
 from rest_framework import serializers
 
-from compensation.api_base import CompanyOwnedSerializer, DomainSerializer, ScopedViewSet
-from compensation.models import (
-    BandPoint,
-    BandTable,
-    BonusScheme,
-    CalendarDay,
-    Company,
-    CompanyStage,
-    Employee,
-    SalaryAgreement,
-    SchemeAssignment,
-    SchemeFactor,
-)
+from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
 from compensation.services import band_table_save, bonus_scheme_save, company_changes_ensure_allowed
-from config.api import IsHROrReadOnlyFinance, IsSuperuser
-from payroll.services import delete_unless_in_use
+from organizations.api_base import (
+    CompanyOwnedSerializer,
+    DomainSerializer,
+    IsHROrReadOnlyFinance,
+    IsSuperuser,
+    RefusesRowsInUse,
+    ScopedViewSet,
+)
+from organizations.models import CalendarDay, Company, CompanyStage, Employee
 
 
 class CompanyStageSerializer(DomainSerializer):
@@ -61,13 +56,6 @@ class CompanyViewSet(ScopedViewSet):
         if self.action in ("create", "destroy"):  # HR would take every row of the company with it
             return [IsSuperuser()]
         return super().get_permissions()
-
-
-class RefusesRowsInUse:
-    """DELETE of a row a payroll run needs is refused (409 in_use), the check the admin shares."""
-
-    def perform_destroy(self, instance):
-        delete_unless_in_use(instance)
 
 
 class CompanyStageViewSet(RefusesRowsInUse, ScopedViewSet):

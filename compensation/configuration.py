@@ -20,12 +20,12 @@ import uuid
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import post_delete, post_save
 
-from compensation import access
+from organizations import access
 
 # What `company_configuration` is compiled from.
 CONFIGURATION_MODELS = (
-    "compensation.companystage",
-    "compensation.calendarday",
+    "organizations.companystage",
+    "organizations.calendarday",
     "compensation.bandtable",
     "compensation.bandpoint",
     "compensation.bonusscheme",
@@ -40,7 +40,7 @@ CONFIGURATION_MODELS = (
 def configuration_changed(*, company_id: int | None) -> None:
     """A new configuration version for the company, or for every company when `company_id`
     is None (a catalogue row changed)."""
-    from compensation.models import Company
+    from organizations.models import Company
 
     companies = Company.objects.all() if company_id is None else Company.objects.filter(pk=company_id)
     companies.update(config_version=uuid.uuid4())

@@ -9,21 +9,11 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, Permission, User
 from simple_history.utils import bulk_create_with_history
 
-from compensation.models import (
-    BandTable,
-    BonusScheme,
-    CalendarDay,
-    Company,
-    CompanyMembership,
-    CompanyStage,
-    Employee,
-    SalaryAgreement,
-    SchemeAssignment,
-    SchemeFactor,
-)
+from compensation.models import BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
 from compensation.services import band_table_save, bonus_scheme_save
 from kpis.models import Kpi, KpiSet, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_activate, kpi_set_copy_preset
+from organizations.models import CalendarDay, Company, CompanyMembership, CompanyStage, Employee
 
 DEMO_PASSWORD = "demo12345"
 PERIODS = ("2026-10", "2026-11")
@@ -46,7 +36,7 @@ def _sync(model, lookup: dict, values: dict):
 def _groups() -> tuple[Group, Group]:
     hr, _ = Group.objects.get_or_create(name="HR")
     finance, _ = Group.objects.get_or_create(name="Finance")
-    app_permissions = Permission.objects.filter(content_type__app_label__in=["compensation", "kpis", "payroll"])
+    app_permissions = Permission.objects.filter(content_type__app_label__in=["organizations", "compensation", "kpis", "payroll"])
     hr.permissions.set(app_permissions)
     finance.permissions.set(app_permissions.filter(codename__startswith="view_"))
     return hr, finance

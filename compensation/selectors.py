@@ -12,21 +12,13 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 import engine
-from compensation.models import (
-    BandPoint,
-    BonusScheme,
-    CalendarDay,
-    Company,
-    CompanyStage,
-    Employee,
-    SalaryAgreement,
-    SchemeAssignment,
-    SchemeFactor,
-)
+from compensation.models import BandPoint, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
 from engine import Period, RuleViolation
+from kpis.selectors import catalogue_and_own
+from organizations.models import CalendarDay, Company, CompanyStage, Employee
 
 _UNUSABLE_TABLE = engine.BandTable.build("(unusable)", [(Decimal(0), Decimal(0))])
 
@@ -59,14 +51,6 @@ def company_stage(*, company: Company, period: Period) -> int | None:
         .first()
     )
     return stage
-
-
-def catalogue_and_own(model, *, company: Company) -> QuerySet:
-    """Catalogue rows (no company) and the company's own, the company's last: read into a
-    dict by code, the company's own row wins over the catalogue's."""
-    return model.objects.filter(Q(company__isnull=True) | Q(company=company)).order_by(
-        F("company_id").asc(nulls_first=True)
-    )
 
 
 def kpi_definitions(*, company: Company) -> dict[str, engine.Kpi]:

@@ -11,15 +11,18 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from compensation import access, numbers
-from compensation.domain import field_decimal, raise_problems
-from compensation.models import BandPoint, BandTable, BonusScheme, Company, Employee, SchemeFactor
-from compensation.selectors import catalogue_and_own, company_configuration, payout_inputs
+from compensation.models import BandPoint, BandTable, BonusScheme, SchemeFactor
+from compensation.selectors import company_configuration, payout_inputs
+from core import numbers
+from core.domain import field_decimal, raise_problems
 from engine import PayoutResult, Period, Problem, band_points_problems, calculate_payout
 from engine.guidance import next_bands
 from engine.projection import projected_input, what_if_input
 from engine.rules import measure_value_problems
 from kpis.models import Measure, MeasureValue
+from kpis.selectors import catalogue_and_own
+from organizations import access
+from organizations.models import Company, Employee
 
 
 def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> None:

@@ -9,15 +9,13 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Js
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, permissions, serializers, status
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from compensation.access import FINANCE, HR, user_role
-from compensation.numbers import NumberError, parse_decimal
-from config.parsers import RequestTooLarge, too_large_message
-from payroll.services import RunStateError
+from core.errors import DomainError
+from core.parsers import RequestTooLarge, too_large_message
 
 
 @csrf_exempt  # it changes nothing; a refused CSRF check would answer an HTML page instead
@@ -80,22 +78,6 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return fields
 
 
-class DecimalInputField(serializers.DecimalField):
-    """DRF's decimal field read by `compensation.numbers.parse_decimal`: the size is
-    checked on the text, before any arithmetic, and a message quotes only a prefix."""
-
-    def to_internal_value(self, data):
-        try:
-            value = parse_decimal(
-                data if isinstance(data, (str, int)) else str(data),
-                max_digits=self.max_digits,
-                decimal_places=self.decimal_places,
-            )
-        except NumberError as error:
-            raise serializers.ValidationError(error.message, code=error.code) from error
-        return self.quantize(value)
-
-
 #: An error names a field in at most this many characters, and says it in at most
 #: MAX_MESSAGE_CHARS: DRF's own messages quote the input ('"…" is not a valid choice.'),
 #: and a field of a dict is named by the key the client sent.
@@ -132,8 +114,8 @@ def _in_use_message(error: ProtectedError | RestrictedError) -> str:
 
 def exception_handler(exc, context):
     """Every error leaves as {"error": {"code", "message", "fields"}}."""
-    if isinstance(exc, RunStateError):
-        return Response(error_body(exc.code, exc.message), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message), status=exc.status)
     if isinstance(exc, (ProtectedError, RestrictedError)):
         return Response(error_body(IN_USE, _in_use_message(exc)), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, RequestDataTooBig):  # Django's limit on the body, hit as DRF reads it
@@ -161,39 +143,6 @@ def exception_handler(exc, context):
         code = getattr(exc, "default_code", "error")
         response.data = error_body(code, str(detail))
     return response
-
-
-class IsHR(permissions.BasePermission):
-    """HR of the company (or a superuser): configures, runs payroll."""
-
-    def has_permission(self, request, view):
-        return user_role(request.user) in ("superuser", HR)
-
-
-class IsHROrReadOnlyFinance(permissions.BasePermission):
-    """HR changes; finance reads."""
-
-    def has_permission(self, request, view):
-        role = user_role(request.user)
-        if role in ("superuser", HR):
-            return True
-        return role == FINANCE and request.method in permissions.SAFE_METHODS
-
-
-class IsStaffRole(permissions.BasePermission):
-    """HR, finance or superuser (not marketers)."""
-
-    def has_permission(self, request, view):
-        return user_role(request.user) in ("superuser", HR, FINANCE)
-
-
-class IsSuperuser(permissions.BasePermission):
-    """An administrator of the whole installation (no company of their own)."""
-
-    message = "only an administrator may do this"
-
-    def has_permission(self, request, view):
-        return user_role(request.user) == "superuser"
 
 
 # --- the OpenAPI schema -----------------------------------------------------------------

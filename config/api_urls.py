@@ -4,9 +4,9 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from api import me
+from api.history import HistoryView
 from compensation import apis as comp
-from compensation import me_apis as me
-from compensation.history_apis import HistoryView
 from config.api import no_such_endpoint
 from config.tokens import ObtainTokenView
 from kpis import apis as kpis

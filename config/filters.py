@@ -3,7 +3,7 @@
 from django_filters import rest_framework as filters
 from django_filters.filters import QuerySetRequestMixin
 
-from compensation.access import scope_for_user
+from organizations.access import scope_for_user
 
 
 class ScopedFilterSet(filters.FilterSet):

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
+    "organizations",
     "compensation",
     "kpis",
     "payroll",
@@ -255,10 +256,10 @@ LOGGING = {
 # --- input bounds (issue 10: hostile numbers, uploads and bodies) ---------------------------
 # Bodies are bounded by Django's DATA_UPLOAD_MAX_MEMORY_SIZE (the API answers 413 in its
 # error shape); lists and objects in a JSON body nest at most this deep (the API's deepest
-# body nests 3). Numbers: compensation.numbers; uploads: the limits in kpis.imports.
+# body nests 3). Numbers: core.numbers; uploads: the limits in kpis.imports.
 INPUT_MAX_JSON_DEPTH = env.int("INPUT_MAX_JSON_DEPTH", default=32)
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
-    "config.parsers.JSONParser",
+    "core.parsers.JSONParser",
     "rest_framework.parsers.FormParser",
-    "config.parsers.MultiPartParser",
+    "core.parsers.MultiPartParser",
 ]

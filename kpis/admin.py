@@ -11,13 +11,13 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from compensation import access
-from compensation.admin import CompanyScopedAdmin, EngineRulesFormSet, HistoryAdmin, RowsInline
-from compensation.models import Company
 from engine import Problem, kpi_set_problems
 from kpis import imports
 from kpis.models import ImportLog, Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_activate, kpi_set_copy_preset
+from organizations import access
+from organizations.admin_base import CompanyScopedAdmin, EngineRulesFormSet, HistoryAdmin, RowsInline
+from organizations.models import Company
 
 ONE = Decimal(1)
 

@@ -6,14 +6,21 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from compensation import access
-from compensation.api_base import CompanyOwnedSerializer, DomainSerializer, ScopedViewSet, request_company
-from compensation.apis import RefusesRowsInUse
-from compensation.models import Company
-from config.api import DecimalInputField, IsHR, IsHROrReadOnlyFinance
+from core.api_fields import DecimalInputField
 from kpis.imports import items_import
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_save
+from organizations import access
+from organizations.api_base import (
+    CompanyOwnedSerializer,
+    DomainSerializer,
+    IsHR,
+    IsHROrReadOnlyFinance,
+    RefusesRowsInUse,
+    ScopedViewSet,
+    request_company,
+)
+from organizations.models import Company
 
 
 class CatalogueSerializer(CompanyOwnedSerializer):

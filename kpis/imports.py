@@ -37,7 +37,7 @@ Decisions the brief left open:
   `_csv_lines`, `_table`): its size, an `.xlsx`'s members and what they unpack to, rows,
   columns, the length of a line and of a cell, and the time spent reading. A file over a
   limit is refused with the limit named; messages quote at most a short prefix of a cell
-  (`compensation.numbers.quote`).
+  (`core.numbers.quote`).
 - An `.xlsx` is read up to column `MAX_COLUMNS + 1`: a file with anything there is refused
   as too wide; cells further right are not read at all.
 - Where the catalogue and the company both define a code, the company's own wins (as in
@@ -62,14 +62,14 @@ from django.db import IntegrityError, models, transaction
 from openpyxl import Workbook, load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from compensation import numbers
-from compensation.domain import field_decimal
-from compensation.models import Company, Employee
-from compensation.numbers import QUOTE_CHARS, NumberError, quote
-from compensation.selectors import catalogue_and_own
+from core import numbers
+from core.domain import field_decimal
+from core.numbers import QUOTE_CHARS, NumberError, quote
 from engine import Period, Problem
 from engine.rules import measure_value_problems, plan_value_problems
 from kpis.models import ImportLog, Kpi, Measure, MeasureValue, Plan
+from kpis.selectors import catalogue_and_own
+from organizations.models import Company, Employee
 
 # --- limits (module constants, so tests can make them small) ----------------------------
 
@@ -604,7 +604,7 @@ def _period(cell: Any) -> tuple[str | None, str | None]:
 
 
 def _number(cell: Any, value_field: models.DecimalField) -> Decimal:
-    """A cell as a number the value column holds (`compensation.numbers.parse_decimal`):
+    """A cell as a number the value column holds (`core.numbers.parse_decimal`):
     numbers as Excel shows them (15 significant digits), text with `.` or `,` as the decimal
     separator and spaces between thousands. Raises `NumberError`."""
     if isinstance(cell, bool | date):

@@ -10,11 +10,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from compensation.domain import PeriodField, percent_field, raise_problems, ratio_field
-from compensation.models import Company, Employee
+from core.domain import PeriodField, percent_field, raise_problems, ratio_field
 from engine import HIGHER_IS_BETTER, LAST, LOWER_IS_BETTER, SUM
 from engine.kpisets import DEFAULT_CAP_PCT
 from engine.rules import kpi_definition_problems, measure_value_problems, plan_value_problems
+from organizations.models import Company, Employee
 
 
 class Unit(models.TextChoices):
@@ -90,7 +90,7 @@ class Kpi(models.Model):
         return self.measure.code if self.measure_id else self.formula
 
     def clean(self) -> None:
-        from compensation.selectors import catalogue_and_own  # the selectors read these models
+        from kpis.selectors import catalogue_and_own
 
         known = set(catalogue_and_own(Measure, company=self.company_id).values_list("code", flat=True))
         raise_problems(kpi_definition_problems(self.measure_id is not None, self.formula or "", known))

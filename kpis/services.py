@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from compensation.domain import raise_problems
-from compensation.models import Company, Employee
+from core.domain import raise_problems
 from engine import kpi_set_problems
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
+from organizations.models import Company, Employee
 
 
 def kpi_set_validate(*, cap_pct: Decimal | None, items: Sequence[tuple[Kpi | None, Decimal | None]]) -> None:

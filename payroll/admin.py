@@ -18,9 +18,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from compensation import access
-from compensation.admin import CompanyScopedAdmin, HistoryAdmin
 from engine import Period
+from organizations import access
+from organizations.admin_base import CompanyScopedAdmin, HistoryAdmin
 from payroll import services
 from payroll.excel.selectors import READY
 from payroll.models import Adjustment, Payout, PayrollRun, RunTransition

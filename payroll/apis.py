@@ -7,11 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from compensation import access
-from compensation.api_base import DomainSerializer, ScopedViewSet, request_company
-from compensation.models import Company
-from config.api import IsHR, IsStaffRole
 from engine import Period
+from organizations import access
+from organizations.api_base import DomainSerializer, IsHR, IsStaffRole, ScopedViewSet, request_company
+from organizations.models import Company
 from payroll import services
 from payroll.excel.selectors import payouts_with_payslips_for
 from payroll.excel.services import payroll_sheet_ensure

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from compensation.domain import PeriodField, money_field
-from compensation.models import Company, Employee
+from core.domain import PeriodField, money_field
+from organizations.models import Company, Employee
 
 
 class RunStatus(models.TextChoices):

@@ -4,8 +4,9 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from compensation import access
+from core.deletion import Blocker
 from engine import Period
+from organizations import access
 from payroll.models import RELEASED, Payout, PayrollRun, RunStatus
 
 
@@ -77,8 +78,9 @@ def runs_using(obj) -> list[PayrollRun]:
     stage, salary agreement, scheme assignment or the company's own KPI set, the calculated,
     approved or paid runs of a period it was in effect in (a KPI set: of its stage). Other
     rows: none."""
-    from compensation.models import CompanyStage, Employee, SalaryAgreement, SchemeAssignment
+    from compensation.models import SalaryAgreement, SchemeAssignment
     from kpis.models import KpiSet
+    from organizations.models import CompanyStage, Employee
 
     if isinstance(obj, Employee):
         live = PayrollRun.objects.filter(company_id=obj.company_id, status__in=LIVE)
@@ -106,7 +108,7 @@ def runs_using(obj) -> list[PayrollRun]:
 
 def _stage_on(company_id: int, period: Period) -> int | None:
     """The id of the company's stage row in effect on the period's last day (as the run reads it)."""
-    from compensation.models import CompanyStage
+    from organizations.models import CompanyStage
 
     return (
         CompanyStage.objects.filter(company_id=company_id, effective_from__lte=period.last_day)
@@ -122,3 +124,9 @@ def deletion_blockers(obj, runs: list[PayrollRun] | None = None) -> list[str]:
         why = "is calculating it" if run.status in LIVE else f"was calculated with it ({run.get_status_display().lower()})"
         lines.append(f"the {run.period} payroll run {why}")
     return lines
+
+
+def deletion_guard(obj) -> list[Blocker]:
+    """What `core.deletion` asks: the runs that need `obj`, each with its reason."""
+    runs = runs_using(obj)
+    return [Blocker(reason, run) for run, reason in zip(runs, deletion_blockers(obj, runs), strict=True)]

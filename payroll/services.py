@@ -14,10 +14,11 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 import engine
-from compensation import access
-from compensation.models import Company, Employee
 from compensation.selectors import employees_in_period, payout_inputs
+from core.errors import DomainError
 from engine import Period, calculate_payout
+from organizations import access
+from organizations.models import Company, Employee
 from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, Adjustment, Payout, PayrollRun, RunStatus, RunTransition
 
 # Error codes, so the API and tests can rely on them.
@@ -31,13 +32,8 @@ PERIOD_CLOSED = "period_closed"
 MUTABLE = (RunStatus.QUEUED, RunStatus.CALCULATING, RunStatus.CALCULATED)
 
 
-class RunStateError(Exception):
+class RunStateError(DomainError):
     """The run's status does not allow this; `code` says why (the API answers 409)."""
-
-    def __init__(self, code: str, message: str):
-        self.code = code
-        self.message = message
-        super().__init__(message)
 
 
 class RunNotReady(Exception):
@@ -448,23 +444,3 @@ def payroll_start_scheduled_runs(*, today: date) -> list[PayrollRun]:
         payroll_run_start(company=company, period=period)[0]
         for company in Company.objects.filter(automatic_runs=True).order_by("pk")
     ]
-
-
-def ensure_deletable(obj) -> None:
-    """Refuse to delete a row a payroll run needs (`selectors.runs_using`): raises Django's
-    ProtectedError naming those runs, which the API answers 409 `in_use`. An employee with
-    payouts or in a live run is terminated instead (termination_date)."""
-    from django.db.models import ProtectedError
-
-    from payroll.selectors import deletion_blockers, runs_using
-
-    runs = runs_using(obj)
-    if runs:
-        raise ProtectedError(f"{obj} cannot be deleted: " + "; ".join(deletion_blockers(obj, runs)), runs)
-
-
-def delete_unless_in_use(obj) -> None:
-    """Delete `obj` unless a payroll run needs it (checked and deleted in one transaction)."""
-    with transaction.atomic():
-        ensure_deletable(obj)
-        obj.delete()

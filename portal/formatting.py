@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import get_language
 
-from compensation.numbers import parse_decimal
+from core.numbers import parse_decimal
 
 NBSP = "\u00a0"
 CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€"}
@@ -115,6 +115,6 @@ def input_value(value, language: str | None = None) -> str:
 
 def parse_number(text: str, *, max_digits: int = 18, decimal_places: int = 4) -> Decimal:
     """A number as people type it: `1 234,5`, `1,234.5`, `1234.5`, no larger or finer than
-    the digits given (a measure value's by default). `compensation.numbers.parse_decimal`
+    the digits given (a measure value's by default). `core.numbers.parse_decimal`
     with thousands separators; raises its `NumberError`, a `ValueError`."""
     return parse_decimal(text, max_digits=max_digits, decimal_places=decimal_places, thousands_separators=True)

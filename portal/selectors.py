@@ -12,11 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
-from compensation.models import BandPoint, Employee
-from compensation.selectors import catalogue_and_own
+from compensation.models import BandPoint
 from compensation.services import PayoutOutlook, what_if_measures_validate
 from engine import Period
 from kpis.models import Kpi, Measure
+from kpis.selectors import catalogue_and_own
+from organizations.models import Employee
 from payroll.models import RELEASED, Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_run_warnings
 from portal.charts import Month, pay_history_chart

@@ -8,11 +8,12 @@ import factory
 from compensation import models as comp
 from compensation.services import band_table_save
 from kpis import models as kpis
+from organizations import models as org
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = comp.Company
+        model = org.Company
 
     name = factory.Sequence(lambda n: f"Company {n}")
     slug = factory.Sequence(lambda n: f"company-{n}")
@@ -20,7 +21,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
 
 class EmployeeFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = comp.Employee
+        model = org.Employee
 
     company = factory.SubFactory(CompanyFactory)
     personnel_number = factory.Sequence(lambda n: f"E-{n:05d}")

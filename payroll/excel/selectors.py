@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet
 
-from compensation.access import user_membership
-from compensation.models import CompanyMembership
+from organizations.access import user_membership
+from organizations.models import CompanyMembership
 from payroll.excel.payslip import PayslipSource
 from payroll.excel.sheet import SheetRow
 from payroll.models import READY, RELEASED, Payout, PayrollRun

@@ -105,7 +105,7 @@ def get_item(mapping, key):
 @register.simple_tag(takes_context=True)
 def portal_role(context):
     """The signed-in user's role: 'hr', 'finance', 'marketer', 'superuser' or None."""
-    from compensation.access import user_role
+    from organizations.access import user_role
 
     request = context.get("request")
     return user_role(request.user) if request is not None else None

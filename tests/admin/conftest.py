@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from compensation.models import BandPoint, BandTable, Company, Employee, SalaryAgreement
+from compensation.models import BandPoint, BandTable, SalaryAgreement
 from kpis.models import ImportLog, Kpi
+from organizations.models import Company, Employee
 from tests.api.conftest import World, world  # noqa: F401  (the module-scoped two-company world)
 
 #: Every admin role the tests act as; "orphan" is a staff account with no company.

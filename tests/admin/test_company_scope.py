@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from compensation.demo import seed_demo
-from compensation.models import Employee
 from kpis.models import Kpi
+from organizations.models import Employee
 from tests.factories import CompanyFactory, EmployeeFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,20 +24,20 @@ def foreign_employee():
 
 
 def test_lists_show_only_the_own_company(hr_client, foreign_employee):
-    page = hr_client.get("/admin/compensation/employee/").content.decode()
+    page = hr_client.get("/admin/organizations/employee/").content.decode()
     assert "DEMO-A" in page and "FOREIGN-1" not in page
-    companies = hr_client.get("/admin/compensation/company/").content.decode()
+    companies = hr_client.get("/admin/organizations/company/").content.decode()
     assert "Demo Marketing LLC" in companies and "Other Co" not in companies
 
 
 def test_another_company_row_cannot_be_opened(hr_client, foreign_employee):
-    response = hr_client.get(f"/admin/compensation/employee/{foreign_employee.pk}/change/", follow=True)
+    response = hr_client.get(f"/admin/organizations/employee/{foreign_employee.pk}/change/", follow=True)
     assert "doesn’t exist" in response.content.decode() or response.status_code == 404
     assert Employee.objects.get(pk=foreign_employee.pk).full_name == "Foreign Person"
 
 
 def test_choices_offer_only_the_own_company(hr_client, foreign_employee):
-    page = hr_client.get("/admin/compensation/employee/add/").content.decode()
+    page = hr_client.get("/admin/organizations/employee/add/").content.decode()
     assert "Demo Marketing LLC" in page and "Other Co" not in page
 
 

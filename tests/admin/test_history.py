@@ -37,9 +37,9 @@ def test_editing_a_salary_shows_who_and_the_old_and_new_amount(admin_client, adm
     row = {"id": salary.pk, "effective_from": "2026-01-01", "monthly_amount": "33000.00"}
 
     saved = admin_client.post(
-        reverse("admin:compensation_employee_change", args=[employee.pk]), employee_post(employee, [row])
+        reverse("admin:organizations_employee_change", args=[employee.pk]), employee_post(employee, [row])
     )
-    page = admin_client.get(reverse("admin:compensation_employee_history", args=[employee.pk]))
+    page = admin_client.get(reverse("admin:organizations_employee_history", args=[employee.pk]))
 
     assert saved.status_code == 302
     change = salary.history.latest("history_date")
@@ -52,8 +52,8 @@ def test_editing_a_salary_shows_who_and_the_old_and_new_amount(admin_client, adm
 def test_a_change_to_the_employee_shows_its_fields(admin_client, admin_user, employee):
     data = {**employee_post(employee, []), "position": "Senior marketer"}
 
-    admin_client.post(reverse("admin:compensation_employee_change", args=[employee.pk]), data)
-    page = admin_client.get(reverse("admin:compensation_employee_history", args=[employee.pk]))
+    admin_client.post(reverse("admin:organizations_employee_change", args=[employee.pk]), data)
+    page = admin_client.get(reverse("admin:organizations_employee_history", args=[employee.pk]))
 
     assert "Position: Marketer → Senior marketer" in text(page)
     assert admin_user.username in text(page)

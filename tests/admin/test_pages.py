@@ -10,9 +10,9 @@ from simple_history.models import HistoricalChanges
 pytestmark = pytest.mark.django_db
 
 REGISTERED = [
-    "compensation.Company",
-    "compensation.CompanyMembership",
-    "compensation.Employee",
+    "organizations.Company",
+    "organizations.CompanyMembership",
+    "organizations.Employee",
     "compensation.BandTable",
     "compensation.BonusScheme",
     "kpis.Measure",
@@ -25,10 +25,10 @@ REGISTERED = [
     "payroll.Adjustment",
 ]
 INLINE_ONLY = {
-    "compensation.CompanyStage": "compensation.Company",
-    "compensation.CalendarDay": "compensation.Company",
-    "compensation.SalaryAgreement": "compensation.Employee",
-    "compensation.SchemeAssignment": "compensation.Employee",
+    "organizations.CompanyStage": "organizations.Company",
+    "organizations.CalendarDay": "organizations.Company",
+    "compensation.SalaryAgreement": "organizations.Employee",
+    "compensation.SchemeAssignment": "organizations.Employee",
     "compensation.BandPoint": "compensation.BandTable",
     "compensation.SchemeFactor": "compensation.BonusScheme",
     "kpis.KpiSetItem": "kpis.KpiSet",
@@ -56,7 +56,7 @@ def test_page_opens(admin_client, label, view):
 def test_every_model_is_registered_or_edited_inline():
     labels = {
         model._meta.label
-        for app in ("compensation", "kpis", "payroll")
+        for app in ("organizations", "compensation", "kpis", "payroll")
         for model in apps.get_app_config(app).get_models()
         if not issubclass(model, HistoricalChanges)
     }
@@ -82,7 +82,7 @@ def test_change_and_history_pages_of_the_seeded_presets_open(admin_client):
 def test_a_company_history_lists_its_stage_changes(admin_client, company):
     company.stages.create(stage=2, effective_from="2026-01-01")
 
-    response = admin_client.get(admin_url("compensation.Company", "history", company.pk))
+    response = admin_client.get(admin_url("organizations.Company", "history", company.pk))
 
     assert response.status_code == 200
     assert "Company stages: changes" in response.content.decode()
@@ -90,7 +90,7 @@ def test_a_company_history_lists_its_stage_changes(admin_client, company):
 
 
 def test_changelist_filters_and_search(admin_client, employee):
-    employees = admin_client.get(admin_url("compensation.Employee", "changelist"), {"q": "M-001"})
+    employees = admin_client.get(admin_url("organizations.Employee", "changelist"), {"q": "M-001"})
     values = admin_client.get(admin_url("kpis.MeasureValue", "changelist"), {"period": "2026-11", "q": "M-001"})
 
     assert "Anna Petrova" in employees.content.decode()

@@ -19,8 +19,8 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from compensation import access
-from compensation.admin import CompanyScopedAdmin, SuperuserOnlyAdmin
+from organizations import access
+from organizations.admin_base import CompanyScopedAdmin, SuperuserOnlyAdmin
 from tests.admin.conftest import ADMIN_ROLES, form_data
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +31,9 @@ pytestmark = pytest.mark.django_db
 # the superuser acts.
 WRITES = {"superuser": "vacd", "hr": "vacd", "finance": "v"}
 POLICY: dict[str, dict[str, str]] = {
-    "compensation.company": {"superuser": "vacd", "hr": "vc", "finance": "v"},
-    "compensation.companymembership": WRITES,
-    "compensation.employee": WRITES,
+    "organizations.company": {"superuser": "vacd", "hr": "vc", "finance": "v"},
+    "organizations.companymembership": WRITES,
+    "organizations.employee": WRITES,
     "compensation.bandtable": WRITES,
     "compensation.bonusscheme": WRITES,
     "kpis.measure": WRITES,
@@ -73,9 +73,9 @@ OTHER_APPS = {
     "django_celery_beat.clockedschedule",
 }
 # The world's own row of a model, where one is meant (a calculated run, the marketer's payout).
-WORLD_IDS = {"payroll.payrollrun": "payroll-runs", "payroll.payout": "payouts", "compensation.employee": "employees"}
+WORLD_IDS = {"payroll.payrollrun": "payroll-runs", "payroll.payout": "payouts", "organizations.employee": "employees"}
 # Which row to take otherwise (not the acting HR's own membership: deleting it ends the test).
-ROW_FILTERS = {"compensation.companymembership": {"role": "marketer"}}
+ROW_FILTERS = {"organizations.companymembership": {"role": "marketer"}}
 OTHER_MARKERS = (
     "Other Agency",
     "Other O-1",
@@ -367,9 +367,9 @@ def test_index_pages_show_no_other_company(admin_world, as_role, role):
     check = Checker(as_role(role), role)
 
     check("get", reverse("admin:index"), status=302 if role == "anonymous" else 200)
-    for app_label in ("compensation", "kpis", "payroll", "auth", "django_celery_beat"):
+    for app_label in ("organizations", "compensation", "kpis", "payroll", "auth", "django_celery_beat"):
         allowed = role == "superuser" or (
-            role in ("hr", "finance") and app_label in ("compensation", "kpis", "payroll")
+            role in ("hr", "finance") and app_label in ("organizations", "compensation", "kpis", "payroll")
         )
         check(
             "get",
@@ -382,7 +382,7 @@ def test_index_pages_show_no_other_company(admin_world, as_role, role):
 def test_the_write_check_would_see_a_write(admin_world, as_role):
     """The check can fail: a save it is not told to expect is reported."""
     superuser = as_role("superuser")
-    change = url("compensation.employee", "change", row("compensation.employee", admin_world.demo))
+    change = url("organizations.employee", "change", row("organizations.employee", admin_world.demo))
     check = Checker(superuser, "superuser")
 
     check("post", change, {**superuser_form(superuser, change), "full_name": "Renamed"}, status=302)
@@ -393,10 +393,10 @@ def test_the_write_check_would_see_a_write(admin_world, as_role):
 def test_the_markers_would_be_seen(admin_world, as_role):
     """The check can fail: the superuser's pages of the other company's rows show them."""
     superuser = as_role("superuser")
-    employee = row("compensation.employee", admin_world.other)
+    employee = row("organizations.employee", admin_world.other)
 
-    page = superuser.get(url("compensation.employee", "change", employee)).content.decode()
-    history = superuser.get(url("compensation.employee", "history", employee)).content.decode()
+    page = superuser.get(url("organizations.employee", "change", employee)).content.decode()
+    history = superuser.get(url("organizations.employee", "history", employee)).content.decode()
 
     assert "Other O-1" in page and "Other Agency" in page
     assert "Other O-1" in history

@@ -4,8 +4,9 @@ own delete page, the delete action or an inline row, and the page says which run
 
 import pytest
 
-from compensation.models import CompanyStage, Employee, SalaryAgreement
+from compensation.models import SalaryAgreement
 from kpis.models import KpiSet
+from organizations.models import CompanyStage, Employee
 from tests.admin.conftest import form_data
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,9 @@ def hr(admin_world, client):
 
 def test_an_employee_with_payouts_is_not_deleted_from_the_delete_page(admin_world, hr):
     pk = admin_world.demo.ids["employees"]
-    page = hr.get(f"/admin/compensation/employee/{pk}/delete/")
+    page = hr.get(f"/admin/organizations/employee/{pk}/delete/")
     assert page.status_code == 200 and page.context["protected"]
-    response = hr.post(f"/admin/compensation/employee/{pk}/delete/", {"post": "yes"})
+    response = hr.post(f"/admin/organizations/employee/{pk}/delete/", {"post": "yes"})
     assert response.status_code == 200 and response.context["protected"]
     assert Employee.objects.filter(pk=pk).exists()
 
@@ -45,7 +46,7 @@ def test_a_kpi_set_a_calculated_period_used_is_not_deleted_by_the_delete_action(
 )
 def test_an_inline_row_a_run_used_is_not_deleted(admin_world, hr, page, prefix, model, row):
     parent = admin_world.demo.ids["employees" if page == "employee" else "companies"]
-    url = f"/admin/compensation/{page}/{parent}/change/"
+    url = f"/admin/organizations/{page}/{parent}/change/"
     data = form_data(hr.get(url))
     row_pk = admin_world.demo.ids[row]
     index = next(i for i in range(int(data[f"{prefix}-TOTAL_FORMS"])) if str(data.get(f"{prefix}-{i}-id")) == str(row_pk))

@@ -8,8 +8,8 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from compensation.models import Company, CompanyMembership, Employee
 from kpis.models import KpiSet, Plan
+from organizations.models import Company, CompanyMembership, Employee
 from payroll.models import Payout, PayrollRun, RunStatus
 from tests.admin.conftest import form_data
 from tests.admin.test_history import text
@@ -75,10 +75,10 @@ def test_the_filters_and_the_membership_form_list_only_the_own_company(login, ad
     pages = [
         hr.get(reverse("admin:payroll_payrollrun_changelist")),
         hr.get(reverse("admin:payroll_payout_changelist")),
-        hr.get(reverse("admin:compensation_employee_changelist")),
+        hr.get(reverse("admin:organizations_employee_changelist")),
         hr.get(reverse("admin:kpis_plan_changelist")),
-        hr.get(reverse("admin:compensation_companymembership_changelist")),
-        hr.get(reverse("admin:compensation_companymembership_add")),
+        hr.get(reverse("admin:organizations_companymembership_changelist")),
+        hr.get(reverse("admin:organizations_companymembership_add")),
     ]
 
     assert [page.status_code for page in pages] == [200] * len(pages)
@@ -212,13 +212,13 @@ def employee_versions(employee_id: int) -> list[int]:
 @pytest.mark.parametrize(
     ("model", "key"),
     [
-        ("compensation.employee", "employees"),
+        ("organizations.employee", "employees"),
         ("compensation.bandtable", "band-tables"),
         ("compensation.bonusscheme", "bonus-schemes"),
         ("kpis.kpiset", "kpi-sets"),
         ("kpis.plan", "plans"),
         ("kpis.measurevalue", "measure-values"),
-        ("compensation.company", "companies"),
+        ("organizations.company", "companies"),
     ],
 )
 def test_another_company_history_and_versions_cannot_be_read(login, admin_world, role, model, key):
@@ -239,7 +239,7 @@ def test_another_company_history_and_versions_cannot_be_read(login, admin_world,
 def test_reverting_another_company_employee_moves_nothing(login, admin_world):
     employee = Employee.objects.get(pk=admin_world.other.ids["employees"])
     version = employee_versions(employee.pk)[0]
-    url = reverse("admin:compensation_employee_simple_history", args=[employee.pk, version])
+    url = reverse("admin:organizations_employee_simple_history", args=[employee.pk, version])
     data = {**form_data(login("superuser").get(url)), "company": admin_world.demo.company.pk}
 
     response = login("hr").post(url, data)
@@ -267,7 +267,7 @@ def test_finance_cannot_change_a_plan_through_its_history_form(login, admin_worl
 def test_revert_is_a_superusers_only(login, admin_world):
     employee = Employee.objects.get(pk=admin_world.demo.ids["employees"])
     version = employee_versions(employee.pk)[0]
-    url = reverse("admin:compensation_employee_simple_history", args=[employee.pk, version])
+    url = reverse("admin:organizations_employee_simple_history", args=[employee.pk, version])
     hr = login("hr")
     page = hr.get(url)
     data = {**form_data(page), "full_name": "Reverted"}
@@ -285,7 +285,7 @@ def test_revert_is_a_superusers_only(login, admin_world):
 def test_an_own_row_history_lists_its_versions(login, admin_world):
     pk = admin_world.demo.ids["employees"]
 
-    response = login("finance").get(reverse("admin:compensation_employee_history", args=[pk]))
+    response = login("finance").get(reverse("admin:organizations_employee_history", args=[pk]))
 
     assert response.status_code == 200
     assert "Alexei Seedov" in body(response)
@@ -296,7 +296,7 @@ def test_an_own_row_history_lists_its_versions(login, admin_world):
 
 
 def company_post(client, company: Company, **changes) -> dict:
-    url = reverse("admin:compensation_company_change", args=[company.pk])
+    url = reverse("admin:organizations_company_change", args=[company.pk])
     return {**form_data(client.get(url)), **changes}
 
 
@@ -307,7 +307,7 @@ def test_hr_cannot_switch_four_eyes_or_automatic_runs(login, admin_world):
     data.pop("four_eyes_approval", None)  # a browser would not send the unchecked box
     data["automatic_runs"] = "on"
 
-    response = hr.post(reverse("admin:compensation_company_change", args=[company.pk]), data)
+    response = hr.post(reverse("admin:organizations_company_change", args=[company.pk]), data)
 
     company.refresh_from_db()
     assert response.status_code == 302
@@ -321,8 +321,8 @@ def test_a_superuser_switches_four_eyes_and_the_company_history_shows_it(login, 
     data = company_post(admin, company)
     data.pop("four_eyes_approval", None)
 
-    admin.post(reverse("admin:compensation_company_change", args=[company.pk]), data)
-    history = login("hr").get(reverse("admin:compensation_company_history", args=[company.pk]))
+    admin.post(reverse("admin:organizations_company_change", args=[company.pk]), data)
+    history = login("hr").get(reverse("admin:organizations_company_history", args=[company.pk]))
 
     company.refresh_from_db()
     assert company.four_eyes_approval is False
@@ -334,8 +334,8 @@ def test_a_superuser_switches_four_eyes_and_the_company_history_shows_it(login, 
 def test_hr_adds_and_deletes_no_company(login, admin_world):
     hr = login("hr")
 
-    add = hr.get(reverse("admin:compensation_company_add"))
-    delete = hr.post(reverse("admin:compensation_company_delete", args=[admin_world.demo.company.pk]), {"post": "yes"})
+    add = hr.get(reverse("admin:organizations_company_add"))
+    delete = hr.post(reverse("admin:organizations_company_delete", args=[admin_world.demo.company.pk]), {"post": "yes"})
 
     assert add.status_code == delete.status_code == 403
     assert Company.objects.filter(pk=admin_world.demo.company.pk).exists()

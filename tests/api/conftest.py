@@ -19,23 +19,13 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from compensation.demo import seed_demo
-from compensation.models import (
-    BandTable,
-    BonusScheme,
-    CalendarDay,
-    Company,
-    CompanyMembership,
-    CompanyStage,
-    Employee,
-    SalaryAgreement,
-    SchemeAssignment,
-    SchemeFactor,
-)
+from compensation.models import BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
 from compensation.services import band_table_save, bonus_scheme_save
 from config.celery import app as celery_app
 from engine import Period
 from kpis.models import Kpi, KpiSet, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_copy_preset
+from organizations.models import CalendarDay, Company, CompanyMembership, CompanyStage, Employee
 from payroll.models import Adjustment, Payout, PayrollRun
 from payroll.services import payroll_run_approve, payroll_run_start
 

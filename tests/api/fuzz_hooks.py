@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 # resource → id of a real row, and the names of references in request bodies → id.
 ROWS: dict[str, int] = {}
 REFERENCES: dict[str, int] = {}
-# Resources whose history the API keeps (`compensation.history_apis.TRACKED`).
+# Resources whose history the API keeps (`api.history.TRACKED`).
 HISTORY: list[str] = []
 REFERENCE_RESOURCES = {
     "employee": "employees",

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from compensation import models as comp
 from kpis import models as kpis
+from organizations import models as org
 from payroll import models as payroll
 from tests.api.conftest import ROLES, World, client_for
 
@@ -257,10 +258,10 @@ def test_the_two_companies_have_different_ids(world):
 # What each list shows: the model, the path to its company, and whether catalogue rows
 # (no company) are listed for everyone.
 LISTS = {
-    "companies": (comp.Company, "id", False),
-    "company-stages": (comp.CompanyStage, "company", False),
-    "calendar-days": (comp.CalendarDay, "company", False),
-    "employees": (comp.Employee, "company", False),
+    "companies": (org.Company, "id", False),
+    "company-stages": (org.CompanyStage, "company", False),
+    "calendar-days": (org.CalendarDay, "company", False),
+    "employees": (org.Employee, "company", False),
     "salary-agreements": (comp.SalaryAgreement, "employee__company", False),
     "band-tables": (comp.BandTable, "company", False),
     "bonus-schemes": (comp.BonusScheme, "company", False),

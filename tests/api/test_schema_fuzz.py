@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from compensation.history_apis import TRACKED
+from api.history import TRACKED
 from config.wsgi import application
 from tests.api import fuzz_hooks
 

@@ -4,7 +4,7 @@ marketer sees a payout only once its run is approved."""
 
 import pytest
 
-from compensation.models import Company
+from organizations.models import Company
 from payroll.models import Payout, PayrollRun
 from payroll.services import payroll_run_approve
 from tests.api.conftest import client_for

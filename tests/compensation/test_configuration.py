@@ -13,21 +13,13 @@ from rest_framework.test import APIClient
 
 from compensation.configuration import CONFIGURATION_MODELS
 from compensation.demo import seed_demo
-from compensation.models import (
-    BandPoint,
-    BandTable,
-    BonusScheme,
-    CalendarDay,
-    Company,
-    CompanyStage,
-    Employee,
-    SchemeFactor,
-)
+from compensation.models import BandPoint, BandTable, BonusScheme, SchemeFactor
 from compensation.selectors import company_configuration
 from compensation.services import band_table_save, bonus_scheme_save, payout_preview
 from engine import Period
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure
 from kpis.services import kpi_set_save
+from organizations.models import CalendarDay, Company, CompanyStage, Employee
 from tests.factories import CompanyFactory, band_table, catalogue_kpi
 
 pytestmark = pytest.mark.django_db
@@ -60,10 +52,10 @@ def one_row_of_each(company: Company) -> dict[str, object]:
     )
     unused_measure = Measure.objects.create(company=company, code="probe_visits", name="Visits")
     return {
-        "compensation.companystage": CompanyStage.objects.create(
+        "organizations.companystage": CompanyStage.objects.create(
             company=company, stage=3, effective_from=date(2030, 1, 1)
         ),
-        "compensation.calendarday": CalendarDay.objects.create(company=company, date=date(2030, 1, 1), kind="holiday"),
+        "organizations.calendarday": CalendarDay.objects.create(company=company, date=date(2030, 1, 1), kind="holiday"),
         "compensation.bandtable": band_table(company, [(0, 0), (100, 1)], name="Unused bands"),
         "compensation.bandpoint": table.points.first(),
         "compensation.bonusscheme": scheme,

@@ -9,9 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from compensation.demo import seed_demo
-from compensation.models import BandTable, BonusScheme, CalendarDay, SchemeAssignment, SchemeFactor
+from compensation.models import BandTable, BonusScheme, SchemeAssignment, SchemeFactor
 from compensation.services import bonus_scheme_save
 from kpis.models import MeasureValue, Plan
+from organizations.models import CalendarDay
 from tests.factories import EmployeeFactory, SalaryAgreementFactory, band_table, catalogue_kpi, catalogue_measure
 
 pytestmark = pytest.mark.django_db

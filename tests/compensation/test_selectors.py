@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from compensation.demo import seed_demo
-from compensation.models import Employee
 from compensation.selectors import _date, _decimal, employees_in_period, forget_compiled_configurations, payout_inputs
 from engine import Period
+from organizations.models import Employee
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from compensation.models import BandTable, BonusScheme, Company, Employee, SchemeAssignment, SchemeFactor
+from compensation.models import BandTable, BonusScheme, SchemeAssignment, SchemeFactor
 from compensation.services import band_table_save, bonus_scheme_save
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure
 from kpis.services import kpi_set_activate, kpi_set_copy_preset, kpi_set_save, measure_value_upsert, plan_upsert
+from organizations.models import Company, Employee
 from tests.factories import CompanyFactory, EmployeeFactory, band_table, catalogue_kpi, catalogue_measure
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from compensation.models import CompanyMembership
 from kpis import imports
 from kpis.imports import import_template, measures_import, plans_import
 from kpis.models import ImportLog, Kpi, MeasureValue, Plan
+from organizations.models import CompanyMembership
 from tests.factories import CompanyFactory, EmployeeFactory
 
 pytestmark = pytest.mark.django_db

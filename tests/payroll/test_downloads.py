@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from compensation.models import CompanyMembership
+from organizations.models import CompanyMembership
 from payroll.excel.services import payroll_sheet_is_current
 from payroll.models import PayrollRun, RunStatus
 from payroll.services import payroll_run_approve

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
 from compensation.demo import seed_demo
-from compensation.models import Company, Employee
 from engine import Period
+from organizations.models import Company, Employee
 from payroll.excel.labels import LABELS, Labels
 from payroll.excel.payslip import PayslipSource, payslip_xlsx
 from payroll.excel.safe import FORMULA_TRIGGERS

@@ -11,12 +11,14 @@ from django.contrib.auth.models import User
 from django.db.models import ProtectedError
 
 from compensation.demo import seed_demo
-from compensation.models import CompanyStage, Employee, SalaryAgreement, SchemeAssignment
+from compensation.models import SalaryAgreement, SchemeAssignment
+from core.deletion import delete_unless_in_use
 from engine import Period
 from kpis.models import KpiSet
+from organizations.models import CompanyStage, Employee
 from payroll.models import RunStatus
 from payroll.selectors import deletion_blockers, runs_using
-from payroll.services import delete_unless_in_use, payroll_run_approve, payroll_run_cancel, payroll_run_start
+from payroll.services import payroll_run_approve, payroll_run_cancel, payroll_run_start
 from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

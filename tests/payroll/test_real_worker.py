@@ -19,10 +19,11 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
-from compensation.models import BandTable, Employee
+from compensation.models import BandTable
 from compensation.services import band_table_save
 from config.celery import app as celery_app
 from engine import Period
+from organizations.models import Employee
 from payroll.models import Payout, PayrollRun, RunStatus
 from payroll.services import payroll_run_recalculate, payroll_run_split, payroll_run_start
 from payroll.tasks import compute_chunk, resume_stalled_runs

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from compensation.demo import seed_demo
-from compensation.models import Company, Employee
 from config.celery import app as celery_app
 from engine import Period
 from kpis.models import MeasureValue
+from organizations.models import Company, Employee
 from payroll.models import Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_run_warnings
 from payroll.services import (

@@ -21,10 +21,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from compensation.demo import seed_demo
-from compensation.models import BonusScheme, Company, Employee, SalaryAgreement, SchemeAssignment
+from compensation.models import BonusScheme, SalaryAgreement, SchemeAssignment
 from compensation.selectors import employees_in_period, payout_inputs
 from engine import Period, calculate_payout
 from kpis.models import Kpi, Measure, MeasureValue, Plan
+from organizations.models import Company, Employee
 from payroll.models import Adjustment
 from payroll.services import adjustments_by_employee
 

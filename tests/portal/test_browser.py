@@ -10,9 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from compensation.demo import DEMO_PASSWORD
-from compensation.models import CompanyMembership, Employee
 from compensation.services import payout_projection
 from engine import Period
+from organizations.models import CompanyMembership, Employee
 from payroll.models import PayrollRun, RunStatus
 from payroll.services import payroll_run_approve, payroll_run_start
 from payroll.tasks import calculate_run

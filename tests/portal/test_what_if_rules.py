@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from compensation.models import Employee
 from compensation.services import WHAT_IF_MESSAGES, PayoutOutlook, what_if_measures_validate
 from engine import Period
+from organizations.models import Employee
 
 pytestmark = pytest.mark.django_db
 NOVEMBER = "2026-11"

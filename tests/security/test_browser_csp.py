@@ -27,7 +27,7 @@ def test_the_admin_works_under_the_policy(page: Page, live_server):
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
-    page.goto(f"{live_server.url}/admin/compensation/employee/")
+    page.goto(f"{live_server.url}/admin/organizations/employee/")
     expect(page.locator("#result_list")).to_be_visible()
     page.locator("#result_list tbody a").first.click()
     # the admin's scripts run: the date widgets' shortcuts, and an inline's "Add another" row

@@ -18,10 +18,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from compensation.models import Employee
-from config.parsers import json_loads_bounded
+from core.parsers import json_loads_bounded
 from kpis.apis import BULK_MAX_ITEMS
 from kpis.models import Measure, MeasureValue, Plan
+from organizations.models import Employee
 from tests.factories import EmployeeFactory
 from tests.security.support import HUGE, TINY, client_for, error_of, fast, item
 

@@ -1,5 +1,5 @@
 """Numbers from outside are bounded before anything computes with them or prints them
-(`compensation.numbers.parse_decimal`), and the engine's guidance never raises for one the
+(`core.numbers.parse_decimal`), and the engine's guidance never raises for one the
 domain accepts (issue 10, items 5 and 9). No database: plain Python."""
 
 import time
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compensation.numbers import (
+from core.numbers import (
     MAX_TEXT_CHARS,
     NOT_A_NUMBER,
     QUOTE_CHARS,

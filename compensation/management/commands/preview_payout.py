@@ -5,9 +5,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.management.arguments import period_argument
-from compensation.models import Employee
 from compensation.services import payout_preview
+from organizations.management.arguments import period_argument
+from organizations.models import Employee
 
 
 class Command(BaseCommand):

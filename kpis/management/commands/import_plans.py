@@ -7,8 +7,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.management.arguments import company_argument
 from kpis import imports
+from organizations.management.arguments import company_argument
 
 
 class ImportCommand(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.management.arguments import company_argument, period_argument
+from organizations.management.arguments import company_argument, period_argument
 from payroll.excel.selectors import READY
 from payroll.excel.services import payroll_sheet_write
 from payroll.models import ENDED_WITHOUT_RESULT, PayrollRun

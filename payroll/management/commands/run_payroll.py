@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.management.arguments import company_argument, period_argument
+from organizations.management.arguments import company_argument, period_argument
 from payroll.models import RunStatus
 from payroll.selectors import payroll_run_summary
 from payroll.services import payroll_run_start

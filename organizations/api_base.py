@@ -2,11 +2,13 @@
 accept related objects of the user's company; viewsets scoped to that company."""
 
 from django.core.exceptions import ImproperlyConfigured
-from rest_framework import serializers, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from compensation import access
-from compensation.models import Company
+from core import deletion
+from organizations import access
+from organizations.access import FINANCE, HR, user_role
+from organizations.models import Company
 
 
 def request_company(user, named: Company | None = None) -> Company:
@@ -106,3 +108,46 @@ class ScopedViewSet(viewsets.ModelViewSet):
 
 
 __all__ = ["CompanyOwnedSerializer", "DomainSerializer", "ScopedViewSet", "request_company"]
+
+
+class RefusesRowsInUse:
+    """DELETE of a row a payroll run needs is refused (409 in_use), the check the admin shares."""
+
+    def perform_destroy(self, instance):
+        deletion.delete_unless_in_use(instance)
+
+
+# --- who may call an endpoint ------------------------------------------------------------
+
+
+class IsHR(permissions.BasePermission):
+    """HR of the company (or a superuser): configures, runs payroll."""
+
+    def has_permission(self, request, view):
+        return user_role(request.user) in ("superuser", HR)
+
+
+class IsHROrReadOnlyFinance(permissions.BasePermission):
+    """HR changes; finance reads."""
+
+    def has_permission(self, request, view):
+        role = user_role(request.user)
+        if role in ("superuser", HR):
+            return True
+        return role == FINANCE and request.method in permissions.SAFE_METHODS
+
+
+class IsStaffRole(permissions.BasePermission):
+    """HR, finance or superuser (not marketers)."""
+
+    def has_permission(self, request, view):
+        return user_role(request.user) in ("superuser", HR, FINANCE)
+
+
+class IsSuperuser(permissions.BasePermission):
+    """An administrator of the whole installation (no company of their own)."""
+
+    message = "only an administrator may do this"
+
+    def has_permission(self, request, view):
+        return user_role(request.user) == "superuser"

@@ -6,17 +6,18 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compensation import access
 from compensation import models as comp
-from config.api import IsHROrReadOnlyFinance
 from kpis import models as kpis
+from organizations import access
+from organizations import models as org
+from organizations.api_base import IsHROrReadOnlyFinance
 from payroll import models as payroll
 
 # name in the URL: model (scoped to the user's company by `access.COMPANY_PATHS`)
 TRACKED = {
-    "companies": comp.Company,
-    "employees": comp.Employee,
-    "company-stages": comp.CompanyStage,
+    "companies": org.Company,
+    "employees": org.Employee,
+    "company-stages": org.CompanyStage,
     "salary-agreements": comp.SalaryAgreement,
     "band-tables": comp.BandTable,
     "band-points": comp.BandPoint,

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from compensation.numbers import parse_decimal
+from core.numbers import parse_decimal
 from engine import Period, Problem
 
 
@@ -58,7 +58,7 @@ class PeriodField(models.CharField):
 
 
 def field_decimal(field: models.DecimalField, text: Any, *, thousands_separators: bool = False) -> Decimal:
-    """`text` as a number the model field can hold (`compensation.numbers.parse_decimal`
+    """`text` as a number the model field can hold (`core.numbers.parse_decimal`
     with the field's digits); raises `NumberError` naming what is wrong."""
     return parse_decimal(
         text,

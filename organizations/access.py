@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 
-from compensation.models import Company, CompanyMembership, Employee
+from organizations.models import Company, CompanyMembership, Employee
 
 HR = CompanyMembership.Role.HR
 FINANCE = CompanyMembership.Role.FINANCE
@@ -50,11 +50,11 @@ def user_employee(user) -> Employee | None:
 # For each model: the path from it to its company, and whether rows with no company (the
 # catalogue, presets) are shared with every company, read-only.
 COMPANY_PATHS: dict[str, tuple[str, bool]] = {
-    "compensation.company": ("pk", False),
-    "compensation.companymembership": ("company", False),
-    "compensation.companystage": ("company", False),
-    "compensation.calendarday": ("company", False),
-    "compensation.employee": ("company", False),
+    "organizations.company": ("pk", False),
+    "organizations.companymembership": ("company", False),
+    "organizations.companystage": ("company", False),
+    "organizations.calendarday": ("company", False),
+    "organizations.employee": ("company", False),
     "compensation.salaryagreement": ("employee__company", False),
     "compensation.bandtable": ("company", False),
     "compensation.bandpoint": ("table__company", False),
@@ -155,7 +155,7 @@ def users_for(user) -> QuerySet:
 
 # Fields only a superuser may change, whatever the face (the admin makes them read-only).
 SUPERUSER_ONLY_FIELDS: dict[str, tuple[str, ...]] = {
-    "compensation.company": ("four_eyes_approval", "automatic_runs"),
+    "organizations.company": ("four_eyes_approval", "automatic_runs"),
 }
 
 

@@ -8,10 +8,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compensation import access
 from compensation.services import payout_projection, payout_what_if
 from engine import Period
 from kpis.models import MeasureValue, Plan
+from organizations import access
 from payroll.apis import PayoutSerializer
 from payroll.selectors import payouts_visible_to
 

@@ -2,8 +2,8 @@
 
 from django.core.management.base import CommandError
 
-from compensation.models import Company
 from engine import Period
+from organizations.models import Company
 
 
 def period_argument(text: str) -> Period:
