@@ -14,7 +14,7 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     if request.path.startswith("/api/"):
         message = f"too many failed logins for this user name from this address: try again in {minutes} minutes"
-        response = JsonResponse(error_body(LOCKED_OUT, message), status=429)
+        response: HttpResponse = JsonResponse(error_body(LOCKED_OUT, message), status=429)
     else:
         response = render(request, "locked_out.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))

@@ -40,7 +40,7 @@ def ensure_deletable(obj: models.Model) -> None:
     """Raises Django's ProtectedError naming what needs `obj` (the API answers 409 `in_use`)."""
     found = blockers(obj)
     if found:
-        raise ProtectedError(f"{obj} cannot be deleted: " + "; ".join(b.reason for b in found), [b.row for b in found])
+        raise ProtectedError(f"{obj} cannot be deleted: " + "; ".join(b.reason for b in found), {b.row for b in found})
 
 
 def delete_unless_in_use(obj: models.Model) -> None:

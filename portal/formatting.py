@@ -45,7 +45,7 @@ def format_number(value, places: int = 2, language: str | None = None, *, groupi
     digits = f"{abs(rounded):f}"
     whole, _, fraction = digits.partition(".")
     if grouping and len(whole) > 3:
-        parts = []
+        parts: list[str] = []
         while len(whole) > 3:
             parts.insert(0, whole[-3:])
             whole = whole[:-3]
@@ -82,7 +82,8 @@ def format_coefficient(value, language: str | None = None) -> str:
     if number is None:
         return "—"
     rounded = number.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize()
-    places = max(1, -rounded.as_tuple().exponent)
+    exponent = rounded.as_tuple().exponent  # an int: the number is finite
+    places = max(1, -exponent) if isinstance(exponent, int) else 1
     return format_number(rounded, places, language)
 
 
