@@ -3,7 +3,7 @@ inputs built to land exactly on a rounding tie through a non-terminating interme
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction as Q
 
@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from engine import (
     BASE_FIXED,
     LINEAR,
-    LOWER_IS_BETTER,
     BandTable,
     Factor,
     Period,
