@@ -5,8 +5,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
+from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, round_fraction
 from .problems import Problem, RuleViolation
 from .rounding import ZERO, decimal_places, round_half_up
 
@@ -115,13 +117,27 @@ class BandTable:
             index = 0
         coefficients = self._coefficients
         if self.mode == LINEAR and index + 1 < len(bounds):
-            lower = bounds[index]
-            low = coefficients[index]
-            return index, round_half_up(
-                low + (coefficients[index + 1] - low) * (percentage - lower) / (bounds[index + 1] - lower),
-                COEFFICIENT_PLACES,
-            )
+            return index, self._interpolate(index, percentage)
         return index, coefficients[index]
+
+    def _interpolate(self, index: int, percentage: Decimal) -> Decimal:
+        """`cᵢ + (cᵢ₊₁ − cᵢ) · (x − lowerᵢ) / (lowerᵢ₊₁ − lowerᵢ)` rounded half-up to 4 places
+        from the exact value: in Decimal with `Inexact` trapped, else in Fraction."""
+        bounds, coefficients = self._bounds, self._coefficients
+        lower, upper = bounds[index], bounds[index + 1]
+        low, high = coefficients[index], coefficients[index + 1]
+        COUNTER.values += 1
+        try:
+            with localcontext(EXACT_CONTEXT):
+                value = low + (high - low) * (percentage - lower) / (upper - lower)
+        except NOT_EXACT:
+            COUNTER.exact += 1
+            exact_low, exact_lower = Fraction(low), Fraction(lower)
+            exact = exact_low + (Fraction(high) - exact_low) * (Fraction(percentage) - exact_lower) / (
+                Fraction(upper) - exact_lower
+            )
+            return round_fraction(exact, COEFFICIENT_PLACES)
+        return round_half_up(value, COEFFICIENT_PLACES)
 
     def _locate_with_text(self, percentage: Decimal) -> tuple[int, Decimal, str]:
         """`locate` and the coefficient as text, for traces."""

@@ -9,8 +9,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from itertools import pairwise
 
+from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, display_decimal
 from .rounding import MONEY_ZERO, ZERO, quantize_money
 
 _PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
@@ -145,7 +147,7 @@ class SalarySegment:
     last_day: date
     monthly_amount: Decimal
     working_days: int
-    amount: Decimal  # monthly_amount × working_days / W, not rounded
+    amount: Decimal  # monthly_amount × working_days / W, not rounded (28 digits if it does not terminate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +163,9 @@ def prorate_fixed_pay(
     hire_date: date,
     termination_date: date | None = None,
 ) -> FixedPay:
-    """`fixed = round_half_up(Σ salaryⱼ · wⱼ / W, 2)` over the days employed in the period.
+    """`fixed = round_half_up(Σ salaryⱼ · wⱼ / W, 2)` over the days employed in the period:
+    one exact division of the exact sum, rounded from the exact quotient. A segment's
+    `amount` is shown exactly when it terminates, else to 28 significant digits (display only).
 
     The latest agreement that started on or before a day governs that day (`agreements` in
     any order; they are usually sorted by `effective_from` already).
@@ -200,7 +204,7 @@ def prorate(
     if start > first:  # no agreement yet on the first employed day: start at the first one
         first = start
     segments: list[Segment] = []
-    total = ZERO
+    total: Number = ZERO  # Σ salaryⱼ · wⱼ, exact
     days_in_period = _day_count(total_days)
     while index < count and first <= last:
         monthly = agreements[index].monthly_amount
@@ -211,12 +215,32 @@ def prorate(
                 segment_last = following
         if segment_last >= first:
             worked = calendar.working_days_between(first, segment_last)
-            amount = monthly * _day_count(worked) / days_in_period
-            total += amount
-            segments.append((first, segment_last, monthly, worked, amount))
+            days = _day_count(worked)
+            segments.append((first, segment_last, monthly, worked, _segment_amount(monthly, days, days_in_period)))
+            if type(total) is not Fraction:
+                try:
+                    total = EXACT_CONTEXT.fma(monthly, days, total)  # exact, or it raises
+                except NOT_EXACT:
+                    total = Fraction(total)
+            if type(total) is Fraction:
+                total += Fraction(monthly) * worked
             first = segment_last + ONE_DAY
         index += 1
-    return quantize_money(total), total_days, segments
+    COUNTER.values += 1
+    try:
+        quotient: Number = EXACT_CONTEXT.divide(total, days_in_period)  # type: ignore[arg-type]
+    except NOT_EXACT:
+        COUNTER.exact += 1
+        quotient = Fraction(total) / total_days
+    return quantize_money(quotient), total_days, segments
+
+
+def _segment_amount(monthly: Decimal, days: Decimal, days_in_period: Decimal) -> Decimal:
+    """`monthly × days / W` for the trace: exact when it terminates, else 28 digits."""
+    try:
+        return EXACT_CONTEXT.divide(EXACT_CONTEXT.multiply(monthly, days), days_in_period)
+    except NOT_EXACT:
+        return display_decimal(Fraction(monthly) * int(days) / int(days_in_period))
 
 
 _DAY_COUNTS = tuple(Decimal(number) for number in range(32))

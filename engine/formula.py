@@ -11,6 +11,14 @@ Grammar::
 Functions: `prev(code)` (a measure's value in the previous period), `min(a, b)`, `max(a, b)`.
 A parsed formula is compiled into nested closures once, so evaluating it for thousands of
 employees costs only the arithmetic.
+
+Exactness (spec §2): the formula is compiled twice, into `Decimal` closures (fast) and into
+`Fraction` closures (exact). `Formula.evaluate` runs the Decimal ones under
+`EXACT_CONTEXT`, which raises `Inexact` when an operation would round; then, and only then,
+the Fraction ones give the exact value. A measure may itself be a `Fraction` (a projected
+measure, spec §9): the Decimal closures cannot mix it in (`TypeError`) and the Fraction ones
+take over too. The value returned is exact: a `Decimal`, or a `Fraction` when it does not
+terminate (or does not fit 28 digits).
 """
 
 from __future__ import annotations
@@ -18,10 +26,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, DivisionByZero, InvalidOperation
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
-Measures = Mapping[str, Decimal]
-Evaluator = Callable[[Measures, Measures], Decimal]
+from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, exact_decimal
+
+Measures = Mapping[str, Number]
+Evaluator = Callable[[Measures, Measures], Number]
+ExactEvaluator = Callable[[Measures, Measures], Fraction]
 
 _TOKEN = re.compile(
     r"(?P<number>\d+(?:\.\d+)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/(),])"
@@ -81,6 +93,7 @@ class Formula:
     measures: frozenset[str]
     previous_measures: frozenset[str]
     _evaluate: Evaluator
+    _evaluate_exact: ExactEvaluator
     # The codes in a stable (sorted) order, for traces: worked out once, not per payout.
     measure_order: tuple[str, ...] = field(init=False, repr=False, compare=False)
     previous_measure_order: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -89,10 +102,21 @@ class Formula:
         object.__setattr__(self, "measure_order", tuple(sorted(self.measures)))
         object.__setattr__(self, "previous_measure_order", tuple(sorted(self.previous_measures)))
 
-    def evaluate(self, current: Measures, previous: Measures | None = None) -> Decimal:
-        """The formula's value; raises `Undefined` when a measure is missing or a divisor
-        is zero."""
-        return self._evaluate(current, previous or {})
+    def evaluate(self, current: Measures, previous: Measures | None = None) -> Number:
+        """The formula's exact value (a Decimal, or a Fraction when it has no exact Decimal);
+        raises `Undefined` when a measure is missing or a divisor is exactly zero."""
+        with localcontext(EXACT_CONTEXT):
+            return exact_decimal(self.value(current, previous or {}))
+
+    def value(self, current: Measures, previous: Measures) -> Number:
+        """`evaluate` for a caller already in `EXACT_CONTEXT`: the Decimal closures, or the
+        Fraction ones when an operation was inexact (the value is then a Fraction)."""
+        COUNTER.values += 1
+        try:
+            return self._evaluate(current, previous)
+        except NOT_EXACT:
+            COUNTER.exact += 1
+            return self._evaluate_exact(current, previous)
 
 
 class _Parser:
@@ -120,8 +144,8 @@ class _Parser:
         found = "the end of the formula" if self.token.kind == "end" else repr(self.token.text)
         raise self._fail(f"expected {op!r} but found {found}")
 
-    # -- grammar
-    def parse(self) -> Evaluator:
+    # -- grammar: every node is a pair (Decimal closure, exact Fraction closure)
+    def parse(self) -> _Node:
         if self.token.kind == "end":
             raise self._fail("the formula is empty")
         node = self._expr()
@@ -129,7 +153,7 @@ class _Parser:
             raise self._fail(f"unexpected {self.token.text!r}")
         return node
 
-    def _expr(self) -> Evaluator:
+    def _expr(self) -> _Node:
         node = self._term()
         while self.token.kind == "op" and self.token.text in "+-":
             op = self.token.text
@@ -137,7 +161,7 @@ class _Parser:
             node = _binary(op, node, self._term(), None)
         return node
 
-    def _term(self) -> Evaluator:
+    def _term(self) -> _Node:
         node = self._unary()
         while self.token.kind == "op" and self.token.text in "*/":
             op_token = self.token
@@ -145,24 +169,29 @@ class _Parser:
             node = _binary(op_token.text, node, self._unary(), op_token.position)
         return node
 
-    def _unary(self) -> Evaluator:
+    def _unary(self) -> _Node:
         if self.token.kind == "op" and self.token.text == "-":
             self.index += 1
-            operand = self._unary()
-            return lambda cur, prev: -operand(cur, prev)
+            operand, exact = self._unary()
+            return (lambda cur, prev: -operand(cur, prev)), (lambda cur, prev: -exact(cur, prev))
         return self._primary()
 
-    def _primary(self) -> Evaluator:
+    def _primary(self) -> _Node:
         token = self.token
         if token.kind == "number":
             self.index += 1
             value = Decimal(token.text)
+            exact_value = Fraction(value)
 
             def constant(cur: Measures, prev: Measures) -> Decimal:
                 return value
 
+            def exact_constant(cur: Measures, prev: Measures) -> Fraction:
+                return exact_value
+
             constant.constant = value  # type: ignore[attr-defined]  # lets _binary bind it
-            return constant
+            exact_constant.constant = exact_value  # type: ignore[attr-defined]
+            return constant, exact_constant
         if token.kind == "name":
             self.index += 1
             if self.token.kind == "op" and self.token.text == "(":
@@ -177,7 +206,7 @@ class _Parser:
             raise self._fail("the formula ends too early")
         raise self._fail(f"unexpected {token.text!r}")
 
-    def _measure(self, token: _Token, *, previous: bool) -> Evaluator:
+    def _measure(self, token: _Token, *, previous: bool) -> _Node:
         code = token.text
         if code in FUNCTIONS:
             raise self._fail(f"{code}() is a function and needs parentheses", token)
@@ -187,25 +216,37 @@ class _Parser:
         if previous:
             missing = f"prev({code}) was not recorded"
 
-            def read_previous(cur: Measures, prev: Measures) -> Decimal:
+            def read_previous(cur: Measures, prev: Measures) -> Number:
                 value = prev.get(code)
                 if value is None:
                     raise Undefined(missing)
                 return value
 
-            return read_previous
+            def exact_previous(cur: Measures, prev: Measures) -> Fraction:
+                value = prev.get(code)
+                if value is None:
+                    raise Undefined(missing)
+                return value if type(value) is Fraction else Fraction(value)
+
+            return read_previous, exact_previous
         missing = f"measure {code!r} was not recorded"
 
-        def read(cur: Measures, prev: Measures) -> Decimal:
+        def read(cur: Measures, prev: Measures) -> Number:
             value = cur.get(code)
             if value is None:
                 raise Undefined(missing)
             return value
 
-        read.measure = (code, missing)  # type: ignore[attr-defined]  # lets _binary read it inline
-        return read
+        def exact_read(cur: Measures, prev: Measures) -> Fraction:
+            value = cur.get(code)
+            if value is None:
+                raise Undefined(missing)
+            return value if type(value) is Fraction else Fraction(value)
 
-    def _call(self, name: _Token) -> Evaluator:
+        read.measure = (code, missing)  # type: ignore[attr-defined]  # lets _binary read it inline
+        return read, exact_read
+
+    def _call(self, name: _Token) -> _Node:
         if name.text not in FUNCTIONS:
             raise self._fail(f"unknown function {name.text!r}", name)
         self._expect("(")
@@ -217,18 +258,52 @@ class _Parser:
             node = self._measure(argument, previous=True)
             self._expect(")")
             return node
-        first = self._expr()
+        first, exact_first = self._expr()
         self._expect(",")
-        second = self._expr()
+        second, exact_second = self._expr()
         self._expect(")")
         if name.text == "min":
-            return lambda cur, prev: min(first(cur, prev), second(cur, prev))
-        return lambda cur, prev: max(first(cur, prev), second(cur, prev))
+            return (
+                lambda cur, prev: min(first(cur, prev), second(cur, prev)),
+                lambda cur, prev: min(exact_first(cur, prev), exact_second(cur, prev)),
+            )
+        return (
+            lambda cur, prev: max(first(cur, prev), second(cur, prev)),
+            lambda cur, prev: max(exact_first(cur, prev), exact_second(cur, prev)),
+        )
 
 
-def _binary(op: str, left: Evaluator, right: Evaluator, position: int | None) -> Evaluator:
-    """One operation. A constant right operand is bound in, and a ratio of two measures reads
-    both itself: fewer calls for the shapes KPI formulas mostly have (`a / b`, `… * 100`)."""
+_Node = tuple[Evaluator, ExactEvaluator]
+
+
+def _binary(op: str, left_node: _Node, right_node: _Node, position: int | None) -> _Node:
+    """One operation, as a Decimal closure and its exact twin."""
+    reason = f"division by zero (the divisor at position {position + 1 if position is not None else '?'} is 0)"
+    return _decimal_binary(op, left_node[0], right_node[0], reason), _exact_binary(op, left_node[1], right_node[1], reason)
+
+
+def _exact_binary(op: str, left: ExactEvaluator, right: ExactEvaluator, reason: str) -> ExactEvaluator:
+    if op == "+":
+        return lambda cur, prev: left(cur, prev) + right(cur, prev)
+    if op == "-":
+        return lambda cur, prev: left(cur, prev) - right(cur, prev)
+    if op == "*":
+        return lambda cur, prev: left(cur, prev) * right(cur, prev)
+
+    def divide(cur: Measures, prev: Measures) -> Fraction:
+        divisor = right(cur, prev)
+        if not divisor:
+            raise Undefined(reason)
+        return left(cur, prev) / divisor
+
+    return divide
+
+
+def _decimal_binary(op: str, left: Evaluator, right: Evaluator, reason: str) -> Evaluator:
+    """A constant right operand is bound in, and a ratio of two measures reads both itself:
+    fewer calls for the shapes KPI formulas mostly have (`a / b`, `… * 100`). Under
+    `EXACT_CONTEXT` an inexact result raises `Inexact`; a divisor that is zero here is zero
+    exactly (an inexact divisor would have raised before)."""
     constant: Decimal | None = getattr(right, "constant", None)
     if op == "+":
         return lambda cur, prev: left(cur, prev) + right(cur, prev)
@@ -238,7 +313,6 @@ def _binary(op: str, left: Evaluator, right: Evaluator, position: int | None) ->
         if constant is not None:
             return lambda cur, prev: left(cur, prev) * constant
         return lambda cur, prev: left(cur, prev) * right(cur, prev)
-    reason = f"division by zero (the divisor at position {position + 1 if position is not None else '?'} is 0)"
     if constant:  # a non-zero constant divisor
         return lambda cur, prev: left(cur, prev) / constant
     dividend_measure = getattr(left, "measure", None)
@@ -247,7 +321,7 @@ def _binary(op: str, left: Evaluator, right: Evaluator, position: int | None) ->
         dividend_code, dividend_missing = dividend_measure
         divisor_code, divisor_missing = divisor_measure
 
-        def divide_measures(cur: Measures, prev: Measures) -> Decimal:
+        def divide_measures(cur: Measures, prev: Measures) -> Number:
             # the same order as `divide`: the divisor first, then the dividend
             divisor = cur.get(divisor_code)
             if divisor is None:
@@ -257,21 +331,15 @@ def _binary(op: str, left: Evaluator, right: Evaluator, position: int | None) ->
             dividend = cur.get(dividend_code)
             if dividend is None:
                 raise Undefined(dividend_missing)
-            try:
-                return dividend / divisor
-            except (DivisionByZero, InvalidOperation) as error:  # pragma: no cover - guarded above
-                raise Undefined(reason) from error
+            return dividend / divisor  # type: ignore[operator]  # a Fraction operand: TypeError, exact path
 
         return divide_measures
 
-    def divide(cur: Measures, prev: Measures) -> Decimal:
+    def divide(cur: Measures, prev: Measures) -> Number:
         divisor = right(cur, prev)
         if not divisor:
             raise Undefined(reason)
-        try:
-            return left(cur, prev) / divisor
-        except (DivisionByZero, InvalidOperation) as error:  # pragma: no cover - guarded above
-            raise Undefined(reason) from error
+        return left(cur, prev) / divisor  # type: ignore[operator]
 
     return divide
 
@@ -279,5 +347,5 @@ def _binary(op: str, left: Evaluator, right: Evaluator, position: int | None) ->
 def parse_formula(text: str, known_measures: Iterable[str] | None = None) -> Formula:
     """Parse and compile `text`. With `known_measures`, an unknown code is an error."""
     parser = _Parser(text, known_measures)
-    evaluator = parser.parse()
-    return Formula(text, frozenset(parser.measures), frozenset(parser.previous), evaluator)
+    evaluator, exact = parser.parse()
+    return Formula(text, frozenset(parser.measures), frozenset(parser.previous), evaluator, exact)

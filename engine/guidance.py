@@ -2,35 +2,43 @@
 next band's lower bound, the distance in percentage points and, for a factor on one KPI,
 the KPI value that reaches it, in the KPI's own units.
 
-Whatever the input, it never raises: a figure that cannot be stated (a target or a gap
-with more digits than the calculation carries) is left out, and with it the text."""
+Whatever the input, it never raises: targets and gaps are worked out with exact rationals
+(`Fraction`) and integer floor/ceiling, so no figure has "too many digits" — an actual of
+1e26 or a what-if value of 1e-30 gives a target and a gap like any other."""
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
+from .exact import ROUNDING_CONTEXT
 from .payout import LOWER_IS_BETTER, Kpi, PayoutInput, PayoutResult
-from .rounding import CALCULATION_CONTEXT, HUNDRED
 
-_CENT = Decimal("0.01")
+
+def _floor(value: Fraction, places: int) -> Decimal:
+    scaled = value.numerator * 10**places // value.denominator
+    return Decimal(f"{scaled}E-{places}") if places else Decimal(scaled)
+
+
+def _ceiling(value: Fraction, places: int) -> Decimal:
+    scaled = -(-value.numerator * 10**places // value.denominator)
+    return Decimal(f"{scaled}E-{places}") if places else Decimal(scaled)
 
 
 def _kpi_target(direction: str, plan: Decimal, threshold_pct: Decimal, unit: str) -> Decimal:
     """The KPI value whose fulfillment reaches `threshold_pct`. Rounded so it surely does:
     up for higher-is-better (whole units for counts), down for lower-is-better."""
     if direction == LOWER_IS_BETTER:
-        return (plan * HUNDRED / threshold_pct).quantize(_CENT, rounding=ROUND_FLOOR)
-    target = plan * threshold_pct / HUNDRED
-    return target.quantize(Decimal(1) if unit == "count" else _CENT, rounding=ROUND_CEILING)
+        return _floor(Fraction(plan) * 100 / Fraction(threshold_pct), 2)
+    return _ceiling(Fraction(plan) * Fraction(threshold_pct) / 100, 0 if unit == "count" else 2)
 
 
 def next_bands(data: PayoutInput, result: PayoutResult) -> list[dict[str, Any]]:
     """For each factor of the payout: where it stands and the next band above, if any."""
     if data.scheme is None or not result.trace.get("bonus"):
         return []
-    with localcontext(CALCULATION_CONTEXT):
-        return _next_bands(data, result)
+    return _next_bands(data, result)
 
 
 def _next_bands(data: PayoutInput, result: PayoutResult) -> list[dict[str, Any]]:
@@ -49,17 +57,28 @@ def _next_bands(data: PayoutInput, result: PayoutResult) -> list[dict[str, Any]]
             item["next_band"] = {
                 "from_pct": str(upcoming.lower_bound_pct),
                 "coefficient": str(upcoming.coefficient),
-                "points_away": str(upcoming.lower_bound_pct - percentage),
+                "points_away": str(ROUNDING_CONTEXT.subtract(upcoming.lower_bound_pct, percentage)),  # exact
             }
             kpi = data.kpis.get(factor.kpi_code) if factor.kpi_code else None
             plan = data.plans.get(factor.kpi_code) if factor.kpi_code else None
             if kpi is not None and plan is not None and upcoming.lower_bound_pct > 0:
                 try:
                     item["next_band"].update(_kpi_guidance(kpi, plan, upcoming.lower_bound_pct, kpi_entries))
-                except ArithmeticError:  # InvalidOperation, Overflow: no figure to state
+                except (ArithmeticError, ValueError):  # pragma: no cover - exact: nothing left to raise
                     pass
         guidance.append(item)
     return guidance
+
+
+def _exact(text: str | None) -> Fraction | None:
+    """The actual from the trace as an exact rational (None if absent or not a number)."""
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return Fraction(value) if value.is_finite() else None
 
 
 def _kpi_guidance(kpi: Kpi, plan: Decimal, threshold_pct: Decimal, kpi_entries: dict[str, dict]) -> dict[str, str]:
@@ -69,9 +88,10 @@ def _kpi_guidance(kpi: Kpi, plan: Decimal, threshold_pct: Decimal, kpi_entries: 
     lower = kpi.direction == LOWER_IS_BETTER
     found = {"kpi": kpi.code, "target": str(target), "direction": kpi.direction}
     text = f"{kpi.code} must fall to {target}" if lower else f"{kpi.code} must reach {target}"
-    if actual is not None:
-        gap = Decimal(actual) - target if lower else target - Decimal(actual)
-        gap = gap.quantize(Decimal(1) if kpi.unit == "count" else _CENT, rounding=ROUND_CEILING)
+    exact_actual = _exact(actual)
+    if exact_actual is not None:
+        gap_value = exact_actual - Fraction(target) if lower else Fraction(target) - exact_actual
+        gap = _ceiling(gap_value, 0 if kpi.unit == "count" else 2)
         found["change_needed"] = str(gap)
         if not lower:
             text = f"{gap} more {kpi.code}"

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
 from .bands import BandTable
 from .calendar import Period, SalaryAgreement, WorkCalendar, iso_date, prorate
+from .exact import COUNTER, NOT_EXACT, Number, number_text, to_fraction
 from .formula import Formula, Undefined
 from .kpisets import KpiSet
 from .rounding import CALCULATION_CONTEXT, HUNDRED, MONEY_ZERO, ZERO, quantize_money
@@ -120,8 +122,8 @@ class PayoutResult:
         }
 
 
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+def _text(value: Number | None) -> str | None:
+    return None if value is None else number_text(value)
 
 
 _FULFILLMENT_TOP = Decimal("1000.00")
@@ -131,19 +133,32 @@ _NO_FULFILLMENT = (MONEY_ZERO, "0.00")
 _TOP_FULFILLMENT = (_FULFILLMENT_TOP, "1000.00")
 
 
-def fulfillment(direction: str, plan: Decimal | None, actual: Decimal | None) -> Decimal:
-    """Spec §3: percent of plan reached, clamped to [0, 1000], rounded half-up to 0.01."""
-    return _fulfillment(direction, plan, actual)[0]
+def fulfillment(direction: str, plan: Decimal | None, actual: Number | None) -> Decimal:
+    """Spec §3: percent of plan reached, clamped to [0, 1000], rounded half-up to 0.01 from
+    the exact value."""
+    with localcontext(CALCULATION_CONTEXT):
+        return _fulfillment(direction, plan, actual)[0]
 
 
-def _fulfillment(direction: str, plan: Decimal | None, actual: Decimal | None) -> tuple[Decimal, str]:
-    """`fulfillment` and its text (the trace needs both, for every KPI of every payout)."""
+def _fulfillment(direction: str, plan: Decimal | None, actual: Number | None) -> tuple[Decimal, str]:
+    """`fulfillment` and its text (the trace needs both, for every KPI of every payout).
+    In `CALCULATION_CONTEXT`: an inexact quotient raises and is recomputed as a Fraction."""
     if plan is None or actual is None or plan <= ZERO:  # a plan is > 0 (rules refuse others on save)
         return _NO_FULFILLMENT
-    if direction == LOWER_IS_BETTER:
-        value = plan / actual * HUNDRED if actual else FULFILLMENT_CEILING
-    else:
-        value = actual / plan * HUNDRED
+    COUNTER.values += 1
+    value: Number
+    try:
+        if direction == LOWER_IS_BETTER:
+            value = plan / actual * HUNDRED if actual else FULFILLMENT_CEILING  # type: ignore[operator]
+        else:
+            value = actual / plan * HUNDRED  # type: ignore[operator]
+    except NOT_EXACT:
+        COUNTER.exact += 1
+        exact_actual = to_fraction(actual)
+        if direction == LOWER_IS_BETTER:
+            value = Fraction(plan) / exact_actual * 100 if exact_actual else FULFILLMENT_CEILING
+        else:
+            value = exact_actual / Fraction(plan) * 100
     if value <= ZERO:
         return _NO_FULFILLMENT
     if value >= FULFILLMENT_CEILING:
@@ -187,7 +202,7 @@ class _Evaluation:
             shown = {}
             for measure in formula.measure_order:
                 value = measures.get(measure)
-                shown[measure] = text = None if value is None else str(value)
+                shown[measure] = text = None if value is None else number_text(value)
             entry = {
                 "code": code,
                 "plan": None if plan is None else str(plan),
@@ -201,10 +216,10 @@ class _Evaluation:
                 shown = {}
                 for measure in formula.previous_measure_order:
                     earlier = previous.get(measure)
-                    shown[measure] = None if earlier is None else str(earlier)
+                    shown[measure] = None if earlier is None else number_text(earlier)
                 entry["previous_measures"] = shown
             try:
-                actual = formula._evaluate(measures, previous)
+                actual = formula.value(measures, previous)
             except Undefined as undefined:
                 entry["undefined"] = undefined.reason
                 self.warnings.append(
@@ -215,7 +230,7 @@ class _Evaluation:
         elif actual is value:  # a KPI that is one measure: its text is made already
             entry["actual"] = text
         else:
-            entry["actual"] = str(actual)
+            entry["actual"] = number_text(actual)
         if plan is None:
             entry["no_plan"] = True
             self.warnings.append(
@@ -241,24 +256,38 @@ def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, st
         kpi_set = factor.kpi_set
         cap, cap_text = kpi_set.cap_pct, kpi_set._cap_text
         items = []
-        total = ZERO
+        total: Number = ZERO
+        exact = False
         for code, weight, weight_text in kpi_set._weighted:
             value, value_text = evaluation.fulfillment_of(code)
             if value <= cap:
                 capped, capped_text = value, value_text
             else:
                 capped, capped_text = cap, cap_text
-            weighted = weight * capped
-            total += weighted
+            weighted: Number
+            if exact:
+                weighted = Fraction(weight) * Fraction(capped)
+                total += weighted
+            else:
+                try:  # 4-place weights times 2-place percentages: exact unless a cap is huge
+                    weighted = weight * capped
+                    total += weighted
+                except NOT_EXACT:
+                    exact = True
+                    COUNTER.exact += 1
+                    weighted = Fraction(weight) * Fraction(capped)
+                    total = sum((Fraction(w) * Fraction(min(evaluation.fulfillment_of(c)[0], cap))
+                                 for c, w, _ in kpi_set._weighted[: len(items)]), Fraction(0)) + weighted
             items.append(
                 {
                     "kpi": code,
                     "weight": weight_text,
                     "fulfillment_pct": value_text,
                     "capped_pct": capped_text,
-                    "weighted": str(weighted),
+                    "weighted": number_text(weighted),
                 }
             )
+        COUNTER.values += 1
         percentage = score = quantize_money(total)
         percentage_text = str(score)
         entry["input"] = {"kpi_set": kpi_set.name, "cap_pct": cap_text, "items": items, "score": percentage_text}
@@ -329,23 +358,34 @@ def _calculate(data: PayoutInput) -> PayoutResult:
     else:
         evaluation = _Evaluation(data, warnings)
         factor_entries = []
-        product = ONE
+        product: Number = ONE
         for factor in scheme.factors:
             coefficient, factor_score, entry = _factor(factor, evaluation, warnings)
             coefficients.append(coefficient)
             factor_entries.append(entry)
-            product *= coefficient
             if factor_score is not None and score is None:
                 score = factor_score
         share = scheme.base_kind == BASE_SHARE
-        base = fixed * scheme.base_share if share else (scheme.base_amount or ZERO)
-        uncapped = base * product
         cap = scheme.cap
-        if cap is None:
-            capped, cap_amount = uncapped, None
-        else:
-            cap_amount = cap * base
-            capped = uncapped if uncapped <= cap_amount else cap_amount
+        base: Number
+        uncapped: Number
+        cap_amount: Number | None
+        COUNTER.values += 1
+        try:
+            base = fixed * scheme.base_share if share else (scheme.base_amount or ZERO)
+            for coefficient in coefficients:
+                product *= coefficient
+            uncapped = base * product
+            cap_amount = None if cap is None else cap * base
+        except NOT_EXACT:  # more digits than the context carries: the same, exactly
+            COUNTER.exact += 1
+            base = Fraction(fixed) * Fraction(scheme.base_share) if share else Fraction(scheme.base_amount or ZERO)
+            product = Fraction(1)
+            for coefficient in coefficients:
+                product *= Fraction(coefficient)
+            uncapped = base * product
+            cap_amount = None if cap is None else Fraction(cap) * base
+        capped = uncapped if cap_amount is None or uncapped <= cap_amount else cap_amount
         bonus = quantize_money(capped)
         trace["kpis"] = list(evaluation.entries.values())
         trace["bonus"] = {
@@ -353,22 +393,29 @@ def _calculate(data: PayoutInput) -> PayoutResult:
             "base": {
                 "kind": scheme.base_kind,
                 "share": str(scheme.base_share) if share else None,
-                "amount": str(base),
+                "amount": number_text(base),
             },
             "factors": factor_entries,
-            "product": str(product),
+            "product": number_text(product),
             "cap": None if cap is None else str(cap),
-            "cap_amount": None if cap_amount is None else str(cap_amount),
+            "cap_amount": None if cap_amount is None else number_text(cap_amount),
             "capped": cap_amount is not None and uncapped > cap_amount,
             "amount": str(bonus),
         }
     if data.adjustments:
-        adjustments = quantize_money(sum((a.amount for a in data.adjustments), ZERO))
+        try:
+            adjustment_sum: Number = sum((a.amount for a in data.adjustments), ZERO)
+        except NOT_EXACT:
+            adjustment_sum = sum((Fraction(a.amount) for a in data.adjustments), Fraction(0))
+        adjustments = quantize_money(adjustment_sum)
         trace["adjustments"] = [{"amount": str(a.amount), "reason": a.reason} for a in data.adjustments]
     else:
         adjustments = MONEY_ZERO
         trace["adjustments"] = []
-    total = fixed + bonus + adjustments
+    try:
+        total = fixed + bonus + adjustments
+    except NOT_EXACT:  # sums of cents beyond 28 digits
+        total = quantize_money(Fraction(fixed) + Fraction(bonus) + Fraction(adjustments))
     trace["total"] = str(total)
     result = object.__new__(PayoutResult)
     # What PayoutResult(...) does, in one step instead of ten frozen-attribute sets.

@@ -6,8 +6,10 @@ import dataclasses
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from .calendar import Period
+from .exact import EXACT_CONTEXT, NOT_EXACT, Number, display_decimal
 from .payout import PayoutInput, PayoutResult, calculate_payout
 
 SUM = "sum"
@@ -15,25 +17,49 @@ LAST = "last"
 AGGREGATIONS = (SUM, LAST)
 
 
-def run_rate(period: Period, today: date) -> Decimal:
-    """`days_in_month / days_elapsed`, the current day counted as elapsed. 1 once the
-    period is over; before it starts there is nothing to scale (also 1)."""
+def exact_run_rate(period: Period, today: date) -> Fraction:
+    """`days_in_month / days_elapsed` as an exact rational, the current day counted as
+    elapsed. 1 once the period is over; before it starts there is nothing to scale (also 1)."""
     if today < period.first_day or today >= period.last_day:
-        return Decimal(1)
-    return Decimal(period.days) / Decimal(today.day)
+        return Fraction(1)
+    return Fraction(period.days, today.day)
+
+
+def run_rate(period: Period, today: date) -> Decimal:
+    """`exact_run_rate` for display: exact when it terminates (3, 2.9), else 28 significant
+    digits. Projections never scale by this rounded rate (spec §9)."""
+    return display_decimal(exact_run_rate(period, today))
+
+
+def _scale(value: Number, factor: Fraction) -> Number:
+    """`value · factor` exactly: `value · numerator / denominator` in Decimal when that is
+    exact (`Inexact` trapped), else a Fraction."""
+    if type(value) is not Fraction:
+        try:
+            return EXACT_CONTEXT.divide(EXACT_CONTEXT.multiply(value, Decimal(factor.numerator)), Decimal(factor.denominator))
+        except NOT_EXACT:
+            pass
+    return Fraction(value) * factor
 
 
 def project_measures(
-    measures: Mapping[str, Decimal], aggregations: Mapping[str, str], factor: Decimal
-) -> dict[str, Decimal]:
-    """Scale every `sum` measure by `factor`; `last` measures stay as they are."""
-    return {code: value * factor if aggregations.get(code, SUM) == SUM else value for code, value in measures.items()}
+    measures: Mapping[str, Number], aggregations: Mapping[str, str], factor: Number
+) -> dict[str, Number]:
+    """Scale every `sum` measure by `factor` exactly (a Decimal where the product is one,
+    else a Fraction); `last` measures stay as they are."""
+    exact_factor = factor if type(factor) is Fraction else Fraction(factor)
+    return {
+        code: _scale(value, exact_factor) if aggregations.get(code, SUM) == SUM else value
+        for code, value in measures.items()
+    }
 
 
 def projected_input(data: PayoutInput, aggregations: Mapping[str, str], today: date) -> tuple[PayoutInput, Decimal]:
-    """The input with its measures projected to the period's end, and the run rate used."""
-    factor = run_rate(data.period, today)
-    return dataclasses.replace(data, measures=project_measures(data.measures, aggregations, factor)), factor
+    """The input with its measures projected to the period's end by the exact run rate, and
+    that rate as a Decimal for display (`run_rate`)."""
+    factor = exact_run_rate(data.period, today)
+    projected = project_measures(data.measures, aggregations, factor)
+    return dataclasses.replace(data, measures=projected), display_decimal(factor)
 
 
 def what_if_input(data: PayoutInput, measures: Mapping[str, Decimal]) -> PayoutInput:
