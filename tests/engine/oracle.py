@@ -3,6 +3,7 @@ not from the engine: every value a `Fraction`, rounding half-up done with intege
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -39,7 +40,7 @@ def score(items: list[tuple[Fraction, Fraction]], cap: Fraction) -> Decimal:
 
 def linear(points: list[tuple[Fraction, Fraction]], x: Fraction) -> Decimal:
     """§5 linear mode."""
-    for (lower, low), (upper, high) in zip(points, points[1:]):
+    for (lower, low), (upper, high) in itertools.pairwise(points):
         if lower <= x < upper:
             return half_up(low + (high - low) * (x - lower) / (upper - lower), 4)
     if x >= points[-1][0]:
