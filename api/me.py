@@ -8,11 +8,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compensation.services import payout_projection, payout_what_if
 from engine import Period
 from kpis.models import MeasureValue, Plan
 from organizations import access
 from payroll.apis import PayoutSerializer
+from payroll.outlook import payout_projection, payout_what_if
 from payroll.selectors import payouts_visible_to
 
 PERIOD_PARAMETER = OpenApiParameter("period", str, description="YYYY-MM (default: the current month)")

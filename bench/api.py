@@ -146,7 +146,7 @@ def one_request(token: str, url: str) -> None:
     steps = {
         "whole request (Django handler)": ("django/core/handlers/base.py", "_get_response"),
         "  authentication (token, user)": ("rest_framework/request.py", "_authenticate"),
-        "  payout_projection": ("compensation/services.py", "payout_projection"),
+        "  payout_projection": ("payroll/outlook.py", "payout_projection"),
         "    payout_inputs (gather)": ("compensation/selectors.py", "payout_inputs"),
         "    company_configuration (kept)": ("compensation/selectors.py", "company_configuration"),
         "    calculate_payout (engine)": ("engine/payout.py", "calculate_payout"),

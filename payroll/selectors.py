@@ -1,13 +1,42 @@
 """Reads of payroll runs and payouts, and which runs need a row that someone wants to delete."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 
 from django.db.models import QuerySet
 
+import engine
+from compensation.selectors import CompanyConfiguration, payout_inputs
 from core.deletion import Blocker
 from engine import Period
 from organizations import access
-from payroll.models import RELEASED, Payout, PayrollRun, RunStatus
+from organizations.models import Company, Employee
+from payroll.models import RELEASED, Adjustment, Payout, PayrollRun, RunStatus
+
+
+def adjustments_by_employee(*, employee_ids: Sequence[int], period: Period) -> dict[int, list[engine.Adjustment]]:
+    """The period's adjustments of these employees, in the order they were entered."""
+    found: dict[int, list[engine.Adjustment]] = defaultdict(list)
+    for employee_id, amount, reason in (
+        Adjustment.objects.filter(employee_id__in=employee_ids, period=str(period))
+        .order_by("id")
+        .values_list("employee_id", "amount", "reason")
+    ):
+        found[employee_id].append(engine.Adjustment(amount, reason))
+    return found
+
+
+def payroll_inputs(
+    *, company: Company, period: Period, employees: Sequence[Employee], configuration: CompanyConfiguration | None = None
+) -> list[engine.PayoutInput]:
+    """The engine's input for each of these employees as the run computes it: the company's
+    configuration and records (`payout_inputs`) and the period's adjustments. The run, the
+    preview, the projection and the what-if all start here, so they agree (spec §9)."""
+    adjustments = adjustments_by_employee(employee_ids=[employee.pk for employee in employees], period=period)
+    return payout_inputs(
+        company=company, period=period, employees=employees, adjustments=adjustments, configuration=configuration
+    )
 
 
 def payouts_visible_to(user) -> QuerySet[Payout]:

@@ -3,7 +3,6 @@ failed and cancelled. Tasks call these; so do the command, the admin and the tes
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,12 +13,13 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 import engine
-from compensation.selectors import employees_in_period, payout_inputs
+from compensation.selectors import employees_in_period
 from core.errors import DomainError
 from engine import Period, calculate_payout
 from organizations import access
 from organizations.models import Company, Employee
 from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, Adjustment, Payout, PayrollRun, RunStatus, RunTransition
+from payroll.selectors import payroll_inputs
 
 # Error codes, so the API and tests can rely on them.
 RUN_FROZEN = "run_frozen"
@@ -161,17 +161,6 @@ def _missing_chunks(run: PayrollRun) -> list[Chunk]:
     return chunks
 
 
-def adjustments_by_employee(*, employee_ids: list[int], period: Period) -> dict[int, list[engine.Adjustment]]:
-    found: dict[int, list[engine.Adjustment]] = defaultdict(list)
-    for employee_id, amount, reason in (
-        Adjustment.objects.filter(employee_id__in=employee_ids, period=str(period))
-        .order_by("id")
-        .values_list("employee_id", "amount", "reason")
-    ):
-        found[employee_id].append(engine.Adjustment(amount, reason))
-    return found
-
-
 def _lock_run_shared(run_id: int) -> tuple[str, int] | None:
     """Read the run's status under a key-share lock: chunks write side by side (and may
     update the run's progress), while approval, cancellation and recalculation, which lock
@@ -245,10 +234,9 @@ def payroll_chunk_compute(*, run_id: int, calculation: int, chunk: Chunk) -> boo
     paid = _paid(run_id, chunk.employee_ids)
     todo = [pk for pk in chunk.employee_ids if pk not in paid]
     period = Period.parse(run.period)
-    adjustments = adjustments_by_employee(employee_ids=todo, period=period)
     employees = list(Employee.objects.filter(company=run.company, pk__in=todo).order_by())
     ids = {employee.personnel_number: employee.pk for employee in employees}
-    inputs = payout_inputs(company=run.company, period=period, employees=employees, adjustments=adjustments)
+    inputs = payroll_inputs(company=run.company, period=period, employees=employees)
     payouts = []
     for data in inputs:
         result = calculate_payout(data)

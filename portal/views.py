@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from compensation.services import PayoutOutlook
 from core.parsers import json_loads_bounded
 from engine import Period
 from organizations import access
 from payroll import services as payroll
 from payroll.excel.selectors import READY
 from payroll.models import PayrollRun
+from payroll.outlook import PayoutOutlook
 from portal import selectors
 from portal.formatting import format_coefficient, format_money, format_percent
 

@@ -15,11 +15,12 @@ from compensation.configuration import CONFIGURATION_MODELS
 from compensation.demo import seed_demo
 from compensation.models import BandPoint, BandTable, BonusScheme, SchemeFactor
 from compensation.selectors import company_configuration
-from compensation.services import band_table_save, bonus_scheme_save, payout_preview
+from compensation.services import band_table_save, bonus_scheme_save
 from engine import Period
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure
 from kpis.services import kpi_set_save
 from organizations.models import CalendarDay, Company, CompanyStage, Employee
+from payroll.outlook import payout_preview
 from tests.factories import CompanyFactory, band_table, catalogue_kpi
 
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,7 @@ from engine import Period, calculate_payout
 from kpis.models import Kpi, Measure, MeasureValue, Plan
 from organizations.models import Company, Employee
 from payroll.models import Adjustment
-from payroll.services import adjustments_by_employee
+from payroll.selectors import adjustments_by_employee
 
 ROOT = Path(__file__).resolve().parents[2]
 PERIOD = Period(2026, 11)

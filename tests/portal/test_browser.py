@@ -10,10 +10,10 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from compensation.demo import DEMO_PASSWORD
-from compensation.services import payout_projection
 from engine import Period
 from organizations.models import CompanyMembership, Employee
 from payroll.models import PayrollRun, RunStatus
+from payroll.outlook import payout_projection
 from payroll.services import payroll_run_approve, payroll_run_start
 from payroll.tasks import calculate_run
 from portal.formatting import format_money

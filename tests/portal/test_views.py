@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from compensation.services import payout_projection
 from engine import Period
 from organizations.models import CompanyMembership, Employee
 from payroll.models import PayrollRun, RunStatus
+from payroll.outlook import payout_projection
 from payroll.services import payroll_run_approve, payroll_run_start
 from tests.factories import CompanyFactory
 

@@ -1,4 +1,4 @@
-"""The what-if's input rules live once, in the domain (`compensation.services.what_if_measures_validate`):
+"""The what-if's input rules live once, in the domain (`payroll.outlook.what_if_measures_validate`):
 the API (`POST /api/v1/me/what-if/`), the portal's JSON endpoint and the dashboard's form refuse
 the same values with the same message, keyed by the measure's code (issue 11, item 5)."""
 
@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from compensation.services import WHAT_IF_MESSAGES, PayoutOutlook, what_if_measures_validate
 from engine import Period
 from organizations.models import Employee
+from payroll.outlook import WHAT_IF_MESSAGES, PayoutOutlook, what_if_measures_validate
 
 pytestmark = pytest.mark.django_db
 NOVEMBER = "2026-11"

@@ -5,9 +5,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compensation.services import payout_preview
 from organizations.management.arguments import period_argument
 from organizations.models import Employee
+from payroll.outlook import payout_preview
 
 
 class Command(BaseCommand):
