@@ -6,8 +6,8 @@ from django import forms
 from django.contrib import admin
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
-from compensation.services import SCHEME_NO_FACTORS
-from engine import Problem, band_points_problems
+from compensation.services import SCHEME_NO_FACTORS, band_table_problems
+from engine import Problem
 from organizations.admin_base import EngineRulesFormSet, HistoryAdmin, RowsInline
 from organizations.models import Employee
 
@@ -16,7 +16,7 @@ class BandPointFormSet(EngineRulesFormSet):
     """Spec §5: the first bound is 0 and bounds strictly increase, in the order entered."""
 
     def rule_problems(self, rows: Sequence[forms.ModelForm]) -> list[Problem]:
-        return band_points_problems(
+        return band_table_problems(
             [(form.cleaned_data.get("lower_bound_pct"), form.cleaned_data.get("coefficient")) for form in rows]
         )
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SchemeFactor
-from core.domain import raise_problems
+from core.domain import largest_value, raise_problems
 from engine import Problem, band_points_problems
 from organizations import access
 from organizations.models import Company
@@ -30,9 +30,19 @@ def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> 
 SCHEME_NO_FACTORS = Problem("scheme_no_factors", "a bonus scheme needs at least one factor", "factors")
 
 
+def band_table_problems(points: Sequence[tuple[Decimal | None, Decimal | None]]) -> list[Problem]:
+    """Spec §5 for a whole table, with the largest values `BandPoint`'s columns hold (the
+    service, the admin's rows and every other caller check this one list)."""
+    return band_points_problems(
+        points,
+        bound_limit=largest_value(BandPoint._meta.get_field("lower_bound_pct")),
+        coefficient_limit=largest_value(BandPoint._meta.get_field("coefficient")),
+    )
+
+
 def band_table_validate(*, points: Sequence[tuple[Decimal | None, Decimal | None]]) -> None:
     """Spec §5 for a whole table: raises a `ValidationError` naming every bad row."""
-    raise_problems(band_points_problems(points), field_map={"points": "__all__"}, rows="points")
+    raise_problems(band_table_problems(points), field_map={"points": "__all__"}, rows="points")
 
 
 @transaction.atomic

@@ -68,6 +68,11 @@ def field_decimal(field: models.DecimalField, text: Any, *, thousands_separators
     )
 
 
+def largest_value(field: models.DecimalField) -> Decimal:
+    """The largest number the column holds (`DecimalField(7, 2)`: 99999.99)."""
+    return Decimal((0, (9,) * field.max_digits, -field.decimal_places))
+
+
 def money_field(**kwargs) -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 

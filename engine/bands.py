@@ -16,6 +16,7 @@ STEP = "step"
 LINEAR = "linear"
 MODES = (STEP, LINEAR)
 COEFFICIENT_PLACES = 4
+BOUND_PLACES = 2  # fulfillment is rounded to two places (§3), so a finer bound means nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,20 +35,29 @@ class BandHit:
     coefficient: Decimal
 
 
-def band_points_problems(points: Sequence[tuple[Decimal | None, Decimal | None]]) -> list[Problem]:
-    """Every rule of §5 a list of `(lower_bound_pct, coefficient)` rows breaks, by row."""
+def band_points_problems(
+    points: Sequence[tuple[Decimal | None, Decimal | None]],
+    *,
+    bound_limit: Decimal | None = None,
+    coefficient_limit: Decimal | None = None,
+) -> list[Problem]:
+    """Every rule of §5 a list of `(lower_bound_pct, coefficient)` rows breaks, by row: bounds
+    start at 0 and increase, with at most two decimal places (fulfillment's, §3); coefficients
+    are 0 or more with at most four. A caller that stores the rows gives the largest values
+    its columns hold (`bound_limit`, `coefficient_limit`)."""
     problems: list[Problem] = []
     if not points:
         return [Problem("band_table_empty", "a band table needs at least one row", "points")]
     previous: Decimal | None = None
     for row, (lower, coefficient) in enumerate(points, start=1):
-        if lower is None:
-            problems.append(Problem("band_bound_missing", "the lower bound is missing", "lower_bound_pct", row))
-        elif row == 1 and lower != ZERO:
+        bound_problem = _number_problem("lower bound", lower, BOUND_PLACES, bound_limit)
+        if bound_problem is not None:
+            problems.append(Problem(bound_problem[0], bound_problem[1], "lower_bound_pct", row))
+        elif lower is not None and row == 1 and lower != ZERO:
             problems.append(
                 Problem("band_first_not_zero", f"the first lower bound is {lower}, it must be 0", "lower_bound_pct", row)
             )
-        elif previous is not None and lower <= previous:
+        elif lower is not None and previous is not None and lower <= previous:
             problems.append(
                 Problem(
                     "band_not_increasing",
@@ -56,24 +66,31 @@ def band_points_problems(points: Sequence[tuple[Decimal | None, Decimal | None]]
                     row,
                 )
             )
-        if lower is not None:
+        if lower is not None and lower.is_finite():
             previous = lower if previous is None else max(previous, lower)
-        if coefficient is None:
-            problems.append(Problem("band_coefficient_missing", "the coefficient is missing", "coefficient", row))
-        elif coefficient < ZERO:
+        coefficient_problem = _number_problem("coefficient", coefficient, COEFFICIENT_PLACES, coefficient_limit)
+        if coefficient_problem is not None:
+            problems.append(Problem(coefficient_problem[0], coefficient_problem[1], "coefficient", row))
+        elif coefficient is not None and coefficient < ZERO:
             problems.append(
                 Problem("band_coefficient_negative", f"the coefficient is {coefficient}, it must be 0 or more", "coefficient", row)
             )
-        elif decimal_places(coefficient) > COEFFICIENT_PLACES:
-            problems.append(
-                Problem(
-                    "band_coefficient_places",
-                    f"the coefficient {coefficient} has more than {COEFFICIENT_PLACES} decimal places",
-                    "coefficient",
-                    row,
-                )
-            )
     return problems
+
+
+def _number_problem(name: str, value: Decimal | None, places: int, limit: Decimal | None) -> tuple[str, str] | None:
+    """(code, message) when a bound or coefficient is missing, not a number, has more decimal
+    places than `places` (trailing zeros count, as written) or is beyond ±`limit`."""
+    code = "band_bound" if name == "lower bound" else "band_coefficient"
+    if value is None:
+        return f"{code}_missing", f"the {name} is missing"
+    if not value.is_finite():
+        return f"{code}_not_a_number", f"the {name} {value} is not a number"
+    if decimal_places(value) > places:
+        return f"{code}_places", f"the {name} {value} has more than {places} decimal places"
+    if limit is not None and abs(value) > limit:
+        return f"{code}_too_large", f"the {name} {value} is too large: at most {limit}"
+    return None
 
 
 @dataclass(frozen=True)

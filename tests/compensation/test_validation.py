@@ -113,8 +113,17 @@ def test_database_refuses_a_weight_above_one():
         ([(0, 0), (80, "-0.5")], "points[1].coefficient", "row 2: the coefficient is -0.5, it must be 0 or more"),
         ([(0, "0.12345")], "points[0].coefficient", "row 1: the coefficient 0.12345 has more than 4 decimal places"),
         ([], "__all__", "a band table needs at least one row"),
+        # Issue 12: these were stored rounded (50.00), or ended in an IntegrityError / DataError.
+        ([(0, 0), ("50.004", 1)], "points[1].lower_bound_pct", "row 2: the lower bound 50.004 has more than 2 decimal places"),
+        ([(0, 0), (50, 1), ("50.001", 2)], "points[2].lower_bound_pct", "row 3: the lower bound 50.001 has more than 2 decimal places"),
+        ([(0, 0), (100000, 1)], "points[1].lower_bound_pct", "row 2: the lower bound 100000 is too large: at most 99999.99"),
+        ([(0, 10**6)], "points[0].coefficient", "row 1: the coefficient 1000000 is too large: at most 999999.9999"),
+        ([(0, 0), ("NaN", 1)], "points[1].lower_bound_pct", "row 2: the lower bound NaN is not a number"),
     ],
-    ids=["first-not-zero", "decreasing", "overlap", "negative", "five-places", "empty"],
+    ids=[
+        "first-not-zero", "decreasing", "overlap", "negative", "five-places", "empty",
+        "bound-three-places", "bound-finer-than-a-neighbour", "bound-too-large", "coefficient-too-large", "not-a-number",
+    ],
 )
 def test_band_table_rules(points, field, message):
     company = CompanyFactory()

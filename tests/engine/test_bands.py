@@ -111,6 +111,16 @@ def test_next_band_above(percentage, expected):
     assert (found and found.lower_bound_pct) == (expected and Decimal(expected))
 
 
+def test_limits_are_the_callers_columns():
+    points = [(d("0"), d("0")), (d("100000"), d("1")), (d("100001"), d("1000000"))]
+    assert band_points_problems(points) == []
+    found = band_points_problems(points, bound_limit=d("99999.99"), coefficient_limit=d("999999.9999"))
+    assert [(problem.code, problem.row) for problem in found] == [
+        ("band_bound_too_large", 2), ("band_bound_too_large", 3), ("band_coefficient_too_large", 3)
+    ]
+    assert str(found[0]) == "row 2: the lower bound 100000 is too large: at most 99999.99"
+
+
 @pytest.mark.parametrize(
     ("points", "problems"),
     [
@@ -129,6 +139,9 @@ def test_next_band_above(percentage, expected):
         pytest.param([("0", "0"), ("80", "1.50000")], [("band_coefficient_places", 2)], id="trailing-zeros-count"),
         pytest.param([("0", "0"), (None, "1")], [("band_bound_missing", 2)], id="bound-missing"),
         pytest.param([("0", None)], [("band_coefficient_missing", 1)], id="coefficient-missing"),
+        pytest.param([("0", "0"), ("50.004", "1")], [("band_bound_places", 2)], id="bound-three-places"),
+        pytest.param([("0", "0"), ("50", "1"), ("50.001", "2")], [("band_bound_places", 3)], id="bound-finer-than-fulfillment"),
+        pytest.param([("0", "0"), ("NaN", "1"), ("80", "Infinity")], [("band_bound_not_a_number", 2), ("band_coefficient_not_a_number", 3)], id="not-numbers"),
         pytest.param(
             [("5", "-1"), ("5", "1")],
             [("band_first_not_zero", 1), ("band_coefficient_negative", 1), ("band_not_increasing", 2)],

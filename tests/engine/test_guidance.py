@@ -72,3 +72,31 @@ def test_reaching_the_target_really_lands_in_the_next_band(leads):
 def test_a_non_positive_plan_counts_as_no_fulfillment():
     assert fulfillment("higher_is_better", D(0), D(10)) == D("0.00")
     assert fulfillment("lower_is_better", D(-5), D(10)) == D("0.00")
+
+
+HUGE = D("99999999999999.9999")  # the largest recorded value
+
+
+@pytest.mark.parametrize(
+    ("measures", "kpi", "formula"),
+    [
+        # Issue 12: an actual of about 1e26 and more made `decimal.InvalidOperation` here.
+        ({"leads": D(200), "marketing_spend": HUGE, "revenue": HUGE}, "cpl", "marketing_spend * revenue * 1000"),
+        ({"leads": D("1e-30"), "marketing_spend": D(1000)}, "cpl", "marketing_spend / leads"),
+        ({"leads": D("1e-30"), "marketing_spend": D(1000)}, "leads", "leads"),
+    ],
+    ids=["lower-is-better-1e31", "what-if-1e-30-divisor", "what-if-1e-30-count"],
+)
+def test_guidance_never_crashes_on_extreme_actuals(measures, kpi, formula):
+    kpis = {**KPIS, kpi: Kpi(kpi, KPIS[kpi].direction, parse_formula(formula), unit=KPIS[kpi].unit)}
+    scheme = Scheme("s", (Factor("k1", BANDS, kpi_code="leads"), Factor("k2", BANDS, kpi_code="cpl")))
+    data = PayoutInput(
+        "E", NOVEMBER, WorkCalendar.build(NOVEMBER), date(2020, 1, 1), None,
+        (SalaryAgreement(date(2020, 1, 1), D("30000.00")),), scheme, kpis, {"leads": D(200), "cpl": D(500)}, measures,
+    )
+    result = calculate_payout(data)
+    found = {item["factor"]: item for item in next_bands(data, result)}
+    factor = "k2" if kpi == "cpl" else "k1"
+    band = found[factor]["next_band"]
+    if band is not None and band.get("target") is not None:  # a target, when given, really reaches the band
+        assert fulfillment(KPIS[kpi].direction, D(500 if kpi == "cpl" else 200), D(band["target"])) >= D(band["from_pct"])
