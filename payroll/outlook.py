@@ -87,12 +87,11 @@ WHAT_IF_MESSAGES = {
 }
 
 
-def what_if_measures_validate(
-    *, outlook: PayoutOutlook, measures: Mapping[str, Any], thousands_separators: bool = False
-) -> dict[str, Decimal]:
+def what_if_measures_validate(*, outlook: PayoutOutlook, measures: Mapping[str, Any]) -> dict[str, Decimal]:
     """Typed what-if values as numbers, or one `ValidationError` keyed by measure code naming
     every bad value: a measure the employee's KPIs do not read, no number a recorded value could
-    hold (`field_decimal`; `thousands_separators` for what people type), a negative count."""
+    hold (`field_decimal`, reading grouped thousands as people type them: `1,234.5`, `1 234,5`),
+    a negative count. The API and the portal both call this, so they accept and refuse alike."""
     value_field = MeasureValue._meta.get_field("value")
     code_length = Measure._meta.get_field("code").max_length
     units = outlook.measure_units
@@ -108,7 +107,7 @@ def what_if_measures_validate(
             refuse(code, WHAT_IF_NOT_READ)
             continue
         try:
-            value = field_decimal(value_field, text, thousands_separators=thousands_separators)
+            value = field_decimal(value_field, text, thousands_separators=True)
         except numbers.NumberError as error:
             refuse(
                 code,

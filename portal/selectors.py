@@ -252,7 +252,7 @@ def what_if(*, outlook: PayoutOutlook, today: date, typed: dict[str, str]) -> di
     `1,234.5` both read), next to the projection. Values the domain refuses
     (`what_if_measures_validate`) raise `WhatIfRefused` with a message per measure code."""
     try:
-        measures = what_if_measures_validate(outlook=outlook, measures=typed, thousands_separators=True)
+        measures = what_if_measures_validate(outlook=outlook, measures=typed)
     except ValidationError as error:
         raise WhatIfRefused({code: messages[0] for code, messages in error.message_dict.items()}) from error
     projected = outlook.projection(today)["payout"]

@@ -117,11 +117,20 @@ def test_the_api_and_the_portal_accept_the_same_values_alike(demo):
             assert portal.json()["bonus"] == bonus
 
 
-def test_only_the_portal_reads_grouped_thousands(demo):
-    # people type "100,000.00" in the portal; the API reads numbers strictly, as its other fields do
-    measures = {"leads": "200", "marketing_spend": "100,000.00"}
+@pytest.mark.parametrize("spend", ["100,000.00", "100 000,00", "100000"])
+def test_the_api_and_the_portal_read_grouped_thousands_alike(demo, spend):
+    # people type "100,000.00"; the what-if's rule is one, so the API reads it as the portal does
+    measures = {"leads": "200", "marketing_spend": spend}
     assert portal_what_if(measures).json()["bonus"] == "30000.00"
-    assert api_refusal(api_what_if(measures)) == {"marketing_spend": "'100,000.00' is not a number"}
+    assert api_what_if(measures).json()["payout"]["bonus"] == "30000.00"
+
+
+def test_an_ambiguous_grouping_is_refused_alike(demo):
+    measures = {"leads": "1,2,3"}
+    refusal = {"leads": "'1,2,3' is not a number"}
+    assert api_refusal(api_what_if(measures)) == refusal
+    portal = portal_what_if(measures)
+    assert portal.status_code == 400 and portal.json() == {"errors": refusal}
 
 
 def test_the_domain_names_each_refusal_by_code(demo):
