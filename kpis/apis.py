@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api_fields import DecimalInputField
+from core.formats import unstorable_reason
 from kpis.imports import items_import
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_save
@@ -121,15 +122,6 @@ class BulkItemSerializer(serializers.Serializer):
     value = serializers.CharField(help_text="a decimal number, as a string")
 
 
-def _unstorable(text: str) -> str | None:
-    """Why the database cannot hold this text (a NUL, a lone surrogate), or None."""
-    if "\x00" in text:
-        return "null characters are not allowed"
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        return "surrogate characters are not allowed"
-    return None
-
-
 #: Items in one bulk request. 10,000 items with the longest personnel number and code (50
 #: characters each) and a value of 18 digits take ~1.7 MB of JSON: they fit in the body
 #: limit (Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MB by default), so the documented
@@ -151,9 +143,9 @@ class BulkUpsertSerializer(serializers.Serializer):
         errors: dict[int, dict[str, list[str]]] = {}
         for index, item in enumerate(items):
             for key, value in item.items():
-                if problem := _unstorable(str(key)):
+                if problem := unstorable_reason(str(key)):
                     errors.setdefault(index, {}).setdefault("non_field_errors", []).append(f"a column name: {problem}")
-                elif isinstance(value, str) and (problem := _unstorable(value)):
+                elif isinstance(value, str) and (problem := unstorable_reason(value)):
                     errors.setdefault(index, {}).setdefault(key, []).append(problem)
         if errors:
             raise serializers.ValidationError(errors)

@@ -64,6 +64,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from core import numbers
 from core.domain import field_decimal
+from core.formats import XLSX_CONTENT_TYPE, unstorable_reason
 from core.numbers import QUOTE_CHARS, NumberError, quote
 from engine import Period, Problem
 from engine.rules import measure_value_problems, plan_value_problems
@@ -576,8 +577,8 @@ def _column_order(column: str | None, columns: dict[str, str]) -> int:
 
 
 def _unstorable(cell: Any) -> bool:
-    """NUL and lone surrogates: PostgreSQL cannot store them in text."""
-    return isinstance(cell, str) and any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in cell)
+    """Text with a NUL or a lone surrogate: PostgreSQL cannot store it."""
+    return isinstance(cell, str) and unstorable_reason(cell) is not None
 
 
 def _text(cell: Any) -> str:
@@ -746,7 +747,6 @@ def _log(
 
 # --- templates ---------------------------------------------------------------------------
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 

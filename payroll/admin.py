@@ -22,8 +22,7 @@ from engine import Period
 from organizations import access
 from organizations.admin_base import CompanyScopedAdmin, HistoryAdmin
 from payroll import services
-from payroll.excel.selectors import READY
-from payroll.models import Adjustment, Payout, PayrollRun, RunTransition
+from payroll.models import READY, Adjustment, Payout, PayrollRun, RunTransition
 from payroll.selectors import payroll_run_warnings
 
 WARNINGS_SHOWN = 100

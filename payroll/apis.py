@@ -7,16 +7,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core.formats import XLSX_CONTENT_TYPE
 from engine import Period
-from organizations import access
 from organizations.api_base import DomainSerializer, IsHR, IsStaffRole, ScopedViewSet, request_company
 from organizations.models import Company
 from payroll import services
-from payroll.excel.selectors import payouts_with_payslips_for
 from payroll.excel.services import payroll_sheet_ensure
 from payroll.models import Adjustment, Payout, PayrollRun
-from payroll.selectors import payouts_visible_to, payroll_run_warnings
-from payroll.views import XLSX, payroll_sheet_response, payslip_response
+from payroll.selectors import payouts_visible_to, payouts_with_payslips_for, payroll_run_warnings, runs_visible_to
+from payroll.views import payroll_sheet_response, payslip_response
 
 
 class PayrollRunSerializer(serializers.ModelSerializer):
@@ -75,7 +74,7 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_fields = ["period", "status"]
 
     def get_queryset(self):
-        return access.scope_to_company(PayrollRun.objects.all(), self.request.user).order_by("-period", "pk")
+        return runs_visible_to(self.request.user).order_by("-period", "pk")
 
     def _hr_only(self):
         if not IsHR().has_permission(self.request, self):
@@ -137,7 +136,7 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(PayoutSerializer(page, many=True).data)
 
-    @extend_schema(responses={(200, XLSX): OpenApiResponse(description="the payroll sheet")})
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiResponse(description="the payroll sheet")})
     @action(detail=True, methods=["get"])
     def sheet(self, request, pk=None):
         """The payroll sheet (.xlsx) of the run, built now if it is missing or stale; 409
@@ -166,7 +165,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         visible = payouts_visible_to(self.request.user)
         return visible.select_related("employee", "run").order_by("run", "employee__personnel_number", "pk")
 
-    @extend_schema(responses={(200, XLSX): OpenApiResponse(description="the payslip")})
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiResponse(description="the payslip")})
     @action(detail=True, methods=["get"])
     def payslip(self, request, pk=None):
         """The payslip (.xlsx) of the payout: the marketer's own once the run is approved, HR's

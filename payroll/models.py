@@ -18,6 +18,8 @@ class RunStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+#: A run being calculated: its payouts are not all written yet.
+LIVE = (RunStatus.QUEUED, RunStatus.CALCULATING)
 #: A run in one of these states no longer blocks a new run for its company and period.
 ENDED_WITHOUT_RESULT = (RunStatus.FAILED, RunStatus.CANCELLED)
 #: Once approved, a run and its payouts never change.

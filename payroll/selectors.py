@@ -12,7 +12,7 @@ from core.deletion import Blocker
 from engine import Period
 from organizations import access
 from organizations.models import Company, Employee
-from payroll.models import RELEASED, Adjustment, Payout, PayrollRun, RunStatus
+from payroll.models import LIVE, READY, RELEASED, Adjustment, Payout, PayrollRun
 
 
 def adjustments_by_employee(*, employee_ids: Sequence[int], period: Period) -> dict[int, list[engine.Adjustment]]:
@@ -39,10 +39,23 @@ def payroll_inputs(
     )
 
 
+def runs_visible_to(user, *, roles: Sequence[str] = (access.HR, access.FINANCE)) -> QuerySet[PayrollRun]:
+    """The runs a user may read: their company's for HR and finance (`roles` narrows it: all
+    payslips of a run are HR's); every run for a superuser; none for anyone else. The API,
+    the portal and the downloads all ask this."""
+    runs = PayrollRun.objects.all()
+    role = access.user_role(user)
+    if role == "superuser":
+        return runs
+    if role in roles:
+        return runs.filter(company_id=access.user_company_id(user))
+    return runs.none()
+
+
 def payouts_visible_to(user) -> QuerySet[Payout]:
-    """The payouts a user may read: HR and finance their company's; a marketer their own,
-    once the run is approved (before that a payout may still change, spec §8); a superuser
-    every one."""
+    """The payouts a user may read: those of the runs they may read (`runs_visible_to`); a
+    marketer their own, once the run is approved (before that a payout may still change,
+    spec §8)."""
     payouts = Payout.objects.all()
     role = access.user_role(user)
     if role == "superuser":
@@ -50,6 +63,19 @@ def payouts_visible_to(user) -> QuerySet[Payout]:
     if role in (access.HR, access.FINANCE):
         return payouts.filter(run__company_id=access.user_company_id(user))
     if role == access.MARKETER:
+        return payouts.filter(employee__user=user, run__status__in=RELEASED)
+    return payouts.none()
+
+
+def payouts_with_payslips_for(user) -> QuerySet[Payout]:
+    """Payouts whose payslip the user may download: of the payouts they may read
+    (`payouts_visible_to`), those of a calculated run for HR and superusers, and otherwise
+    (marketers, finance) only their own once the run is approved."""
+    payouts = payouts_visible_to(user).select_related("run__company", "employee")
+    role = access.user_role(user)
+    if role in ("superuser", access.HR):
+        return payouts.filter(run__status__in=READY)
+    if role in (access.MARKETER, access.FINANCE):
         return payouts.filter(employee__user=user, run__status__in=RELEASED)
     return payouts.none()
 
@@ -85,10 +111,6 @@ def payroll_run_warnings(run: PayrollRun) -> list[dict]:
     ]
 
 
-#: A run in one of these states keeps the rows it was computed from.
-USED = (RunStatus.CALCULATED, RunStatus.APPROVED, RunStatus.PAID)
-#: A run in one of these states is computing its employees now.
-LIVE = (RunStatus.QUEUED, RunStatus.CALCULATING)
 
 
 def _in_effect(start: date, end: date | None, period: Period) -> bool:
@@ -123,13 +145,13 @@ def runs_using(obj) -> list[PayrollRun]:
             type(obj).objects.filter(employee_id=obj.employee_id, effective_from__gt=obj.effective_from)
             .order_by("effective_from").values_list("effective_from", flat=True).first()
         )  # fmt: skip
-        runs = PayrollRun.objects.filter(status__in=USED, payouts__employee_id=obj.employee_id).distinct()
+        runs = PayrollRun.objects.filter(status__in=READY, payouts__employee_id=obj.employee_id).distinct()
         return _runs_of_periods(runs, lambda p: _in_effect(obj.effective_from, later, p))
     if isinstance(obj, CompanyStage):
-        runs = PayrollRun.objects.filter(company_id=obj.company_id, status__in=USED)
+        runs = PayrollRun.objects.filter(company_id=obj.company_id, status__in=READY)
         return _runs_of_periods(runs, lambda p: _stage_on(obj.company_id, p) == obj.pk)
     if isinstance(obj, KpiSet) and obj.company_id is not None:
-        runs = PayrollRun.objects.filter(company_id=obj.company_id, status__in=USED)
+        runs = PayrollRun.objects.filter(company_id=obj.company_id, status__in=READY)
         stages = dict(CompanyStage.objects.filter(company_id=obj.company_id).values_list("pk", "stage"))
         return _runs_of_periods(runs, lambda p: stages.get(_stage_on(obj.company_id, p)) == obj.stage)
     return []

@@ -29,8 +29,6 @@ RUN_NOT_APPROVED = "run_not_approved"
 FOUR_EYES = "four_eyes"
 PERIOD_CLOSED = "period_closed"
 
-MUTABLE = (RunStatus.QUEUED, RunStatus.CALCULATING, RunStatus.CALCULATED)
-
 
 class RunStateError(DomainError):
     """The run's status does not allow this; `code` says why (the API answers 409)."""

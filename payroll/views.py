@@ -11,12 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from rest_framework.views import APIView
 
-from payroll.excel.selectors import (
-    READY,
-    payouts_with_payslips_for,
-    runs_with_payslips_for,
-    runs_with_sheets_for,
-)
+from core.formats import XLSX_CONTENT_TYPE
+from payroll.excel.selectors import runs_with_payslips_for, runs_with_sheets_for
 from payroll.excel.services import (
     payroll_sheet_download_name,
     payroll_sheet_ensure,
@@ -24,10 +20,9 @@ from payroll.excel.services import (
     payslip_render,
     payslips_zip_write,
 )
-from payroll.models import Payout, PayrollRun
+from payroll.models import READY, Payout, PayrollRun
+from payroll.selectors import payouts_with_payslips_for
 from payroll.services import RUN_NOT_CALCULATED, RunStateError
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _not_cached(response: FileResponse) -> FileResponse:
@@ -39,7 +34,7 @@ def payslip_response(payout: Payout) -> FileResponse:
     """The payout's payslip as an .xlsx attachment (here and in the API)."""
     name = payslip_file_name(payout.employee.personnel_number, payout.run.period)
     return _not_cached(
-        FileResponse(io.BytesIO(payslip_render(payout=payout)), as_attachment=True, filename=name, content_type=XLSX)
+        FileResponse(io.BytesIO(payslip_render(payout=payout)), as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
     )
 
 
@@ -48,7 +43,7 @@ def payroll_sheet_response(built: PayrollRun) -> FileResponse:
     and in the API)."""
     return _not_cached(
         FileResponse(
-            built.sheet.open("rb"), as_attachment=True, filename=payroll_sheet_download_name(built), content_type=XLSX
+            built.sheet.open("rb"), as_attachment=True, filename=payroll_sheet_download_name(built), content_type=XLSX_CONTENT_TYPE
         )
     )
 

@@ -17,7 +17,7 @@ from engine import Period
 from kpis.models import Kpi, Measure
 from kpis.selectors import catalogue_and_own
 from organizations.models import Employee
-from payroll.models import RELEASED, Payout, PayrollRun, RunStatus
+from payroll.models import LIVE, RELEASED, Payout, PayrollRun, RunStatus
 from payroll.outlook import PayoutOutlook, what_if_measures_validate
 from payroll.selectors import payroll_run_warnings
 from portal.charts import Month, pay_history_chart
@@ -25,7 +25,6 @@ from portal.labels import catalogue_name, run_status, warning_text
 
 HUNDRED = Decimal(100)
 BAR_SCALE_PCT = Decimal(150)
-LIVE = (RunStatus.QUEUED, RunStatus.CALCULATING)
 # The what-if's refusals come from the domain (payroll.outlook.WHAT_IF_MESSAGES), translated
 # by this app's catalogue: marked here so `makemessages`, run in portal/, keeps them.
 WHAT_IF_MESSAGES = [

@@ -21,8 +21,7 @@ from core.parsers import json_loads_bounded
 from engine import Period
 from organizations import access
 from payroll import services as payroll
-from payroll.excel.selectors import READY
-from payroll.models import PayrollRun
+from payroll.models import READY, PayrollRun
 from payroll.outlook import PayoutOutlook
 from portal import selectors
 from portal.formatting import format_coefficient, format_money, format_percent

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from organizations.access import user_membership
-from organizations.models import CompanyMembership
+from organizations import access
 from payroll.excel.payslip import PayslipSource
 from payroll.excel.sheet import SheetRow
-from payroll.models import READY, RELEASED, Payout, PayrollRun
+from payroll.models import Payout, PayrollRun
+from payroll.selectors import runs_visible_to
 
 CHUNK_SIZE = 2000
 
@@ -76,41 +76,11 @@ def payslip_sources(run: PayrollRun, *, chunk_size: int = 500) -> Iterator[tuple
         yield pk, _source(run, *values)
 
 
-def _role_company(user, *roles: str) -> int | None:
-    membership = user_membership(user)
-    return membership.company_id if membership is not None and membership.role in roles else None
-
-
-def payouts_with_payslips_for(user) -> QuerySet[Payout]:
-    """Payouts whose payslip the user may download: their own once the run is approved;
-    every payout of a ready run of their company for HR; every ready run's for superusers."""
-    payouts = Payout.objects.select_related("run__company", "employee")
-    if not getattr(user, "is_authenticated", False):
-        return payouts.none()
-    if user.is_superuser:
-        return payouts.filter(run__status__in=READY)
-    visible = Q(employee__user=user, run__status__in=RELEASED)
-    hr_company = _role_company(user, CompanyMembership.Role.HR)
-    if hr_company is not None:
-        visible |= Q(run__company_id=hr_company, run__status__in=READY)
-    return payouts.filter(visible)
-
-
-def _runs_for(user, *roles: str) -> QuerySet[PayrollRun]:
-    runs = PayrollRun.objects.select_related("company")
-    if not getattr(user, "is_authenticated", False):
-        return runs.none()
-    if user.is_superuser:
-        return runs
-    company = _role_company(user, *roles)
-    return runs.none() if company is None else runs.filter(company_id=company)
-
-
 def runs_with_sheets_for(user) -> QuerySet[PayrollRun]:
     """Runs whose payroll sheet the user may download: HR and finance of the company."""
-    return _runs_for(user, CompanyMembership.Role.HR, CompanyMembership.Role.FINANCE)
+    return runs_visible_to(user).select_related("company")
 
 
 def runs_with_payslips_for(user) -> QuerySet[PayrollRun]:
     """Runs whose payslips (all of them, as a zip) the user may download: HR of the company."""
-    return _runs_for(user, CompanyMembership.Role.HR)
+    return runs_visible_to(user, roles=(access.HR,)).select_related("company")

@@ -13,9 +13,9 @@ from django.core.files import File
 from django.db import transaction
 
 from payroll.excel.payslip import payslip_xlsx
-from payroll.excel.selectors import READY, payroll_sheet_rows, payslip_source, payslip_sources
+from payroll.excel.selectors import payroll_sheet_rows, payslip_source, payslip_sources
 from payroll.excel.sheet import SheetHeading, SheetSummary, write_payroll_sheet
-from payroll.models import Payout, PayrollRun
+from payroll.models import READY, Payout, PayrollRun
 
 SHEETS_FOLDER = "payroll-sheets"
 TOKEN_BYTES = 8

@@ -6,9 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from organizations.management.arguments import company_argument, period_argument
-from payroll.excel.selectors import READY
 from payroll.excel.services import payroll_sheet_write
-from payroll.models import ENDED_WITHOUT_RESULT, PayrollRun
+from payroll.models import ENDED_WITHOUT_RESULT, READY, PayrollRun
 
 
 class Command(BaseCommand):
