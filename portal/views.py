@@ -23,6 +23,7 @@ from organizations import access
 from payroll import services as payroll
 from payroll.models import READY, PayrollRun
 from payroll.outlook import PayoutOutlook
+from payroll.selectors import runs_visible_to
 from portal import selectors
 from portal.formatting import format_coefficient, format_money, format_percent
 
@@ -196,7 +197,7 @@ def what_if(request):
 
 def _run(request, pk: int) -> PayrollRun:
     """A run of the user's company; others' runs do not exist for them."""
-    runs = selectors.company_runs(company=access.user_company_id(request.user)).select_related("company")
+    runs = runs_visible_to(request.user).select_related("company", "started_by", "calculated_by", "approved_by")
     return get_object_or_404(runs, pk=pk)
 
 
