@@ -1,7 +1,7 @@
 """The calculation core: plain Python (decimal, dataclasses), no Django.
 
-Plain data goes in, a payout with its JSON-ready trace comes out. See
-`shared/docs/calculation-spec.md`; the section numbers in docstrings refer to it.
+Plain data goes in, a payout with its JSON-ready trace comes out. The arithmetic is
+`docs/calculation.md`; the § numbers in docstrings are its sections.
 """
 
 from .bands import LINEAR, STEP, BandHit, BandPoint, BandTable, band_points_problems
