@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, DecimalException, Inexact
 from fractions import Fraction
+from math import gcd
 
 #: Every calculation of a payout runs in this context: 28 digits, and an inexact result
 #: raises `Inexact` (as do the default traps: invalid operation, division by zero, overflow).
@@ -29,6 +30,11 @@ ROUNDING_CONTEXT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[]
 DISPLAY_CONTEXT = Context(prec=28, traps=[])
 
 Number = Decimal | Fraction
+
+#: An exact rational as integers `(numerator, denominator)`, the denominator > 0 and the pair
+#: not necessarily reduced: the exact path's working form (int arithmetic in C, no
+#: `Fraction` constructor or gcd per operation).
+Ratio = tuple[int, int]
 
 #: What the Decimal path may raise that sends a value to the exact path.
 NOT_EXACT = (DecimalException, TypeError)
@@ -71,6 +77,40 @@ def round_fraction(value: Fraction, places: int) -> Decimal:
     return Decimal(f"{'-' if negative else ''}{quotient}E-{places}")
 
 
+def to_ratio(value: Number) -> Ratio:
+    """`value` as an exact `(numerator, denominator)`."""
+    if type(value) is Fraction:
+        return value.numerator, value.denominator
+    return value.as_integer_ratio()  # type: ignore[union-attr]
+
+
+def ratio_to_fraction(value: Ratio) -> Fraction:
+    return Fraction(*value)
+
+
+def round_ratio(numerator: int, denominator: int, places: int) -> Decimal:
+    """`numerator / denominator` (denominator > 0) rounded half-up, like `round_fraction`."""
+    scale = _SCALES[places] if places in _SCALES else 10**places
+    negative = numerator < 0
+    quotient, remainder = divmod(abs(numerator) * scale, denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return Decimal(f"{'-' if negative else ''}{quotient}E-{places}")
+
+
+def ratio_text(value: Ratio) -> str:
+    """`number_text` of an exact ratio, without building a Fraction."""
+    numerator, denominator = value
+    divisor = gcd(numerator, denominator)
+    if divisor != 1:
+        numerator //= divisor
+        denominator //= divisor
+    converted = _terminating(numerator, denominator)
+    if converted is not None:
+        return str(converted)
+    return str(DISPLAY_CONTEXT.divide(Decimal(numerator), Decimal(denominator)))
+
+
 def round_number(value: Number, places: int) -> Decimal:
     """Half-up to `places` decimal places, exactly, whether `value` is a Decimal or a Fraction."""
     if type(value) is Fraction:
@@ -80,7 +120,12 @@ def round_number(value: Number, places: int) -> Decimal:
 
 def fraction_to_decimal(value: Fraction) -> Decimal | None:
     """The exact Decimal of `value` if its decimal expansion terminates, else None."""
-    denominator = value.denominator
+    return _terminating(value.numerator, value.denominator)
+
+
+def _terminating(numerator: int, denominator: int) -> Decimal | None:
+    """The exact Decimal of the reduced `numerator / denominator` if it terminates, else None."""
+    whole = denominator
     twos = fives = 0
     while denominator % 2 == 0:
         denominator //= 2
@@ -91,7 +136,7 @@ def fraction_to_decimal(value: Fraction) -> Decimal | None:
     if denominator != 1:
         return None
     places = max(twos, fives)
-    digits = value.numerator * 10**places // value.denominator
+    digits = numerator * 10**places // whole
     return Decimal(f"{digits}E-{places}") if places else Decimal(digits)
 
 

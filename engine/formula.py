@@ -13,12 +13,12 @@ A parsed formula is compiled into nested closures once, so evaluating it for tho
 employees costs only the arithmetic.
 
 Exactness (spec §2): the formula is compiled twice, into `Decimal` closures (fast) and into
-`Fraction` closures (exact). `Formula.evaluate` runs the Decimal ones under
-`EXACT_CONTEXT`, which raises `Inexact` when an operation would round; then, and only then,
-the Fraction ones give the exact value. A measure may itself be a `Fraction` (a projected
-measure, spec §9): the Decimal closures cannot mix it in (`TypeError`) and the Fraction ones
-take over too. The value returned is exact: a `Decimal`, or a `Fraction` when it does not
-terminate (or does not fit 28 digits).
+exact closures over integer ratios `(numerator, denominator)`. `Formula.evaluate` runs the
+Decimal ones under `EXACT_CONTEXT`, which raises `Inexact` when an operation would round;
+then, and only then, the ratio ones give the exact value. A measure may itself be a
+`Fraction` (a projected measure, spec §9): the Decimal closures cannot mix it in
+(`TypeError`) and the exact ones take over too. The value returned is exact: a `Decimal`, or
+a `Fraction` when it does not terminate (or does not fit 28 digits).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
-from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, exact_decimal
+from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, Ratio, exact_decimal, ratio_to_fraction, to_ratio
 
 Measures = Mapping[str, Number]
 Evaluator = Callable[[Measures, Measures], Number]
-ExactEvaluator = Callable[[Measures, Measures], Fraction]
+ExactEvaluator = Callable[[Measures, Measures], Ratio]
 
 _TOKEN = re.compile(
     r"(?P<number>\d+(?:\.\d+)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/(),])"
@@ -110,10 +110,16 @@ class Formula:
 
     def value(self, current: Measures, previous: Measures) -> Number:
         """`evaluate` for a caller already in `EXACT_CONTEXT`: the Decimal closures, or the
-        Fraction ones when an operation was inexact (the value is then a Fraction)."""
+        exact ones when an operation was inexact (the value is then a Fraction)."""
+        value = self.value_or_ratio(current, previous)
+        return ratio_to_fraction(value) if type(value) is tuple else value  # type: ignore[return-value,arg-type]
+
+    def value_or_ratio(self, current: Measures, previous: Measures) -> Decimal | Ratio:
+        """`value` as the engine uses it: a Decimal when every operation was exact, else the
+        exact `(numerator, denominator)` from the integer closures."""
         COUNTER.values += 1
         try:
-            return self._evaluate(current, previous)
+            return self._evaluate(current, previous)  # type: ignore[return-value]
         except NOT_EXACT:
             COUNTER.exact += 1
             return self._evaluate_exact(current, previous)
@@ -144,7 +150,7 @@ class _Parser:
         found = "the end of the formula" if self.token.kind == "end" else repr(self.token.text)
         raise self._fail(f"expected {op!r} but found {found}")
 
-    # -- grammar: every node is a pair (Decimal closure, exact Fraction closure)
+    # -- grammar: every node is a pair (Decimal closure, exact ratio closure)
     def parse(self) -> _Node:
         if self.token.kind == "end":
             raise self._fail("the formula is empty")
@@ -173,7 +179,7 @@ class _Parser:
         if self.token.kind == "op" and self.token.text == "-":
             self.index += 1
             operand, exact = self._unary()
-            return (lambda cur, prev: -operand(cur, prev)), (lambda cur, prev: -exact(cur, prev))
+            return (lambda cur, prev: -operand(cur, prev)), _negate(exact)
         return self._primary()
 
     def _primary(self) -> _Node:
@@ -181,12 +187,12 @@ class _Parser:
         if token.kind == "number":
             self.index += 1
             value = Decimal(token.text)
-            exact_value = Fraction(value)
+            exact_value = value.as_integer_ratio()
 
             def constant(cur: Measures, prev: Measures) -> Decimal:
                 return value
 
-            def exact_constant(cur: Measures, prev: Measures) -> Fraction:
+            def exact_constant(cur: Measures, prev: Measures) -> Ratio:
                 return exact_value
 
             constant.constant = value  # type: ignore[attr-defined]  # lets _binary bind it
@@ -222,11 +228,11 @@ class _Parser:
                     raise Undefined(missing)
                 return value
 
-            def exact_previous(cur: Measures, prev: Measures) -> Fraction:
+            def exact_previous(cur: Measures, prev: Measures) -> Ratio:
                 value = prev.get(code)
                 if value is None:
                     raise Undefined(missing)
-                return value if type(value) is Fraction else Fraction(value)
+                return to_ratio(value)
 
             return read_previous, exact_previous
         missing = f"measure {code!r} was not recorded"
@@ -237,11 +243,11 @@ class _Parser:
                 raise Undefined(missing)
             return value
 
-        def exact_read(cur: Measures, prev: Measures) -> Fraction:
+        def exact_read(cur: Measures, prev: Measures) -> Ratio:
             value = cur.get(code)
             if value is None:
                 raise Undefined(missing)
-            return value if type(value) is Fraction else Fraction(value)
+            return to_ratio(value)
 
         read.measure = (code, missing)  # type: ignore[attr-defined]  # lets _binary read it inline
         return read, exact_read
@@ -265,15 +271,34 @@ class _Parser:
         if name.text == "min":
             return (
                 lambda cur, prev: min(first(cur, prev), second(cur, prev)),
-                lambda cur, prev: min(exact_first(cur, prev), exact_second(cur, prev)),
+                _compare(int.__le__, exact_first, exact_second),
             )
         return (
             lambda cur, prev: max(first(cur, prev), second(cur, prev)),
-            lambda cur, prev: max(exact_first(cur, prev), exact_second(cur, prev)),
+            _compare(int.__ge__, exact_first, exact_second),
         )
 
 
 _Node = tuple[Evaluator, ExactEvaluator]
+
+
+def _negate(operand: ExactEvaluator) -> ExactEvaluator:
+    def negate(cur: Measures, prev: Measures) -> Ratio:
+        numerator, denominator = operand(cur, prev)
+        return -numerator, denominator
+
+    return negate
+
+
+def _compare(pick_first: Callable[[int, int], bool], first: ExactEvaluator, second: ExactEvaluator) -> ExactEvaluator:
+    """`min` or `max` of two ratios: the first when `pick_first(a·d, c·b)` (ties: the first,
+    as the builtins do)."""
+
+    def choose(cur: Measures, prev: Measures) -> Ratio:
+        left, right = first(cur, prev), second(cur, prev)
+        return left if pick_first(left[0] * right[1], right[0] * left[1]) else right
+
+    return choose
 
 
 def _binary(op: str, left_node: _Node, right_node: _Node, position: int | None) -> _Node:
@@ -283,18 +308,35 @@ def _binary(op: str, left_node: _Node, right_node: _Node, position: int | None) 
 
 
 def _exact_binary(op: str, left: ExactEvaluator, right: ExactEvaluator, reason: str) -> ExactEvaluator:
+    """One operation on exact ratios `(numerator, denominator)`, denominators > 0."""
     if op == "+":
-        return lambda cur, prev: left(cur, prev) + right(cur, prev)
-    if op == "-":
-        return lambda cur, prev: left(cur, prev) - right(cur, prev)
-    if op == "*":
-        return lambda cur, prev: left(cur, prev) * right(cur, prev)
 
-    def divide(cur: Measures, prev: Measures) -> Fraction:
-        divisor = right(cur, prev)
-        if not divisor:
+        def add(cur: Measures, prev: Measures) -> Ratio:
+            (a, b), (c, d) = left(cur, prev), right(cur, prev)
+            return (a + c, b) if b == d else (a * d + c * b, b * d)
+
+        return add
+    if op == "-":
+
+        def subtract(cur: Measures, prev: Measures) -> Ratio:
+            (a, b), (c, d) = left(cur, prev), right(cur, prev)
+            return (a - c, b) if b == d else (a * d - c * b, b * d)
+
+        return subtract
+    if op == "*":
+
+        def multiply(cur: Measures, prev: Measures) -> Ratio:
+            (a, b), (c, d) = left(cur, prev), right(cur, prev)
+            return a * c, b * d
+
+        return multiply
+
+    def divide(cur: Measures, prev: Measures) -> Ratio:
+        c, d = right(cur, prev)
+        if not c:
             raise Undefined(reason)
-        return left(cur, prev) / divisor
+        a, b = left(cur, prev)
+        return (a * d, b * c) if c > 0 else (-a * d, -b * c)
 
     return divide
 

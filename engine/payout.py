@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
 from .bands import BandTable
 from .calendar import Period, SalaryAgreement, WorkCalendar, iso_date, prorate
-from .exact import COUNTER, NOT_EXACT, Number, number_text, to_fraction
+from .exact import COUNTER, NOT_EXACT, ROUNDING_CONTEXT, Number, Ratio, number_text, ratio_text, round_ratio, to_ratio
 from .formula import Formula, Undefined
 from .kpisets import KpiSet
 from .rounding import CALCULATION_CONTEXT, HUNDRED, MONEY_ZERO, ZERO, quantize_money
@@ -127,6 +127,7 @@ def _text(value: Number | None) -> str | None:
 
 
 _FULFILLMENT_TOP = Decimal("1000.00")
+_CENT = Decimal("0.01")
 _NO_MEASURES: Mapping[str, Decimal] = {}
 _set_attribute = object.__setattr__
 _NO_FULFILLMENT = (MONEY_ZERO, "0.00")
@@ -140,30 +141,49 @@ def fulfillment(direction: str, plan: Decimal | None, actual: Number | None) -> 
         return _fulfillment(direction, plan, actual)[0]
 
 
-def _fulfillment(direction: str, plan: Decimal | None, actual: Number | None) -> tuple[Decimal, str]:
+def _fulfillment(direction: str, plan: Decimal | None, actual: Number | Ratio | None) -> tuple[Decimal, str]:
     """`fulfillment` and its text (the trace needs both, for every KPI of every payout).
-    In `CALCULATION_CONTEXT`: an inexact quotient raises and is recomputed as a Fraction."""
+    In `CALCULATION_CONTEXT`: an inexact quotient raises and is recomputed exactly in
+    integers. `actual` may be an exact ratio (`Formula.value_or_ratio`)."""
     if plan is None or actual is None or plan <= ZERO:  # a plan is > 0 (rules refuse others on save)
         return _NO_FULFILLMENT
     COUNTER.values += 1
-    value: Number
-    try:
-        if direction == LOWER_IS_BETTER:
-            value = plan / actual * HUNDRED if actual else FULFILLMENT_CEILING  # type: ignore[operator]
+    if type(actual) is Decimal:
+        try:
+            if direction == LOWER_IS_BETTER:
+                value = plan / actual * HUNDRED if actual else FULFILLMENT_CEILING
+            else:
+                value = actual / plan * HUNDRED
+        except NOT_EXACT:
+            pass
         else:
-            value = actual / plan * HUNDRED  # type: ignore[operator]
-    except NOT_EXACT:
-        COUNTER.exact += 1
-        exact_actual = to_fraction(actual)
-        if direction == LOWER_IS_BETTER:
-            value = Fraction(plan) / exact_actual * 100 if exact_actual else FULFILLMENT_CEILING
-        else:
-            value = exact_actual / Fraction(plan) * 100
-    if value <= ZERO:
+            if value <= ZERO:
+                return _NO_FULFILLMENT
+            if value >= FULFILLMENT_CEILING:
+                return _TOP_FULFILLMENT
+            value = value.quantize(_CENT, ROUND_HALF_UP, ROUNDING_CONTEXT)
+            return value, str(value)
+        numerator, denominator = actual.as_integer_ratio()
+    elif type(actual) is tuple:
+        numerator, denominator = actual
+    else:
+        numerator, denominator = to_ratio(actual)  # type: ignore[arg-type]
+    COUNTER.exact += 1
+    # The exact percentage `top / bottom` (bottom > 0) from integers only.
+    plan_numerator, plan_denominator = plan.as_integer_ratio()
+    if direction == LOWER_IS_BETTER:
+        if not numerator:
+            return _TOP_FULFILLMENT
+        top, bottom = plan_numerator * denominator * 100, plan_denominator * numerator
+        if bottom < 0:
+            top, bottom = -top, -bottom
+    else:
+        top, bottom = numerator * plan_denominator * 100, denominator * plan_numerator
+    if top <= 0:
         return _NO_FULFILLMENT
-    if value >= FULFILLMENT_CEILING:
+    if top >= 1000 * bottom:
         return _TOP_FULFILLMENT
-    value = quantize_money(value)
+    value = round_ratio(top, bottom, 2)
     return value, str(value)
 
 
@@ -219,7 +239,7 @@ class _Evaluation:
                     shown[measure] = None if earlier is None else number_text(earlier)
                 entry["previous_measures"] = shown
             try:
-                actual = formula.value(measures, previous)
+                actual = formula.value_or_ratio(measures, previous)
             except Undefined as undefined:
                 entry["undefined"] = undefined.reason
                 self.warnings.append(
@@ -229,8 +249,10 @@ class _Evaluation:
             entry["actual"] = None
         elif actual is value:  # a KPI that is one measure: its text is made already
             entry["actual"] = text
+        elif type(actual) is tuple:
+            entry["actual"] = ratio_text(actual)
         else:
-            entry["actual"] = number_text(actual)
+            entry["actual"] = number_text(actual)  # type: ignore[arg-type]
         if plan is None:
             entry["no_plan"] = True
             self.warnings.append(
