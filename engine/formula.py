@@ -27,7 +27,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
-from fractions import Fraction
 
 from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, Ratio, exact_decimal, ratio_to_fraction, to_ratio
 

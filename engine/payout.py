@@ -14,7 +14,7 @@ from .calendar import Period, SalaryAgreement, WorkCalendar, iso_date, prorate
 from .exact import COUNTER, NOT_EXACT, Number, Ratio, number_text, ratio_text, round_ratio, to_ratio
 from .formula import Formula, Undefined
 from .kpisets import KpiSet
-from .rounding import CALCULATION_CONTEXT, HUNDRED, MONEY_ZERO, ZERO, quantize_money
+from .rounding import CALCULATION_CONTEXT, MONEY_ZERO, ZERO, quantize_money
 
 HIGHER_IS_BETTER = "higher_is_better"
 LOWER_IS_BETTER = "lower_is_better"
