@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
 
-from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, display_decimal
+from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, ratio_display, round_ratio, to_ratio
 from .rounding import MONEY_ZERO, ZERO, quantize_money
 
 _PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
@@ -231,7 +231,8 @@ def prorate(
         quotient: Number = EXACT_CONTEXT.divide(total, days_in_period)  # type: ignore[arg-type]
     except NOT_EXACT:
         COUNTER.exact += 1
-        quotient = Fraction(total) / total_days
+        numerator, denominator = to_ratio(total)
+        return round_ratio(numerator, denominator * total_days, 2), total_days, segments
     return quantize_money(quotient), total_days, segments
 
 
@@ -240,7 +241,8 @@ def _segment_amount(monthly: Decimal, days: Decimal, days_in_period: Decimal) ->
     try:
         return EXACT_CONTEXT.divide(EXACT_CONTEXT.multiply(monthly, days), days_in_period)
     except NOT_EXACT:
-        return display_decimal(Fraction(monthly) * int(days) / int(days_in_period))
+        numerator, denominator = monthly.as_integer_ratio()
+        return ratio_display((numerator * int(days), denominator * int(days_in_period)))
 
 
 _DAY_COUNTS = tuple(Decimal(number) for number in range(32))

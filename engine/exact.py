@@ -98,8 +98,8 @@ def round_ratio(numerator: int, denominator: int, places: int) -> Decimal:
     return Decimal(f"{'-' if negative else ''}{quotient}E-{places}")
 
 
-def ratio_text(value: Ratio) -> str:
-    """`number_text` of an exact ratio, without building a Fraction."""
+def ratio_display(value: Ratio) -> Decimal:
+    """`display_decimal` of an exact ratio, without building a Fraction."""
     numerator, denominator = value
     divisor = gcd(numerator, denominator)
     if divisor != 1:
@@ -107,8 +107,13 @@ def ratio_text(value: Ratio) -> str:
         denominator //= divisor
     converted = _terminating(numerator, denominator)
     if converted is not None:
-        return str(converted)
-    return str(DISPLAY_CONTEXT.divide(Decimal(numerator), Decimal(denominator)))
+        return converted
+    return DISPLAY_CONTEXT.divide(Decimal(numerator), Decimal(denominator))
+
+
+def ratio_text(value: Ratio) -> str:
+    """`number_text` of an exact ratio, without building a Fraction."""
+    return str(ratio_display(value))
 
 
 def round_number(value: Number, places: int) -> Decimal:
