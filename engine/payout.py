@@ -11,7 +11,7 @@ from typing import Any
 
 from .bands import BandTable
 from .calendar import Period, SalaryAgreement, WorkCalendar, iso_date, prorate
-from .exact import COUNTER, NOT_EXACT, Number, Ratio, number_text, ratio_text, round_ratio, to_ratio
+from .exact import COUNTER, NOT_EXACT, Number, Ratio, number_text, ratio_text, to_ratio
 from .formula import Formula, Undefined
 from .kpisets import KpiSet
 from .rounding import CALCULATION_CONTEXT, MONEY_ZERO, ZERO, quantize_money
@@ -168,8 +168,19 @@ def _fulfillment(direction: str, plan: Decimal | None, actual: Number | Ratio | 
         return _NO_FULFILLMENT
     if top >= 1000 * bottom:
         return _TOP_FULFILLMENT
-    value = round_ratio(top, bottom, 2)
-    return value, str(value)
+    cents, remainder = divmod(top * 100, bottom)  # half-up to 0.01: 0 < cents <= 100,000
+    if 2 * remainder >= bottom:
+        cents += 1
+    known = _PERCENTAGES.get(cents)
+    if known is None:
+        value = Decimal(f"{cents}E-2")
+        known = _PERCENTAGES[cents] = (value, str(value))
+    return known
+
+
+#: Fulfillments as (value, text) by their count of hundredths: at most 100,001 of them, made
+#: once each instead of for every KPI of every payout.
+_PERCENTAGES: dict[int, tuple[Decimal, str]] = {}
 
 
 class _Evaluation:
