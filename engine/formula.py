@@ -231,7 +231,7 @@ class _Parser:
                 value = prev.get(code)
                 if value is None:
                     raise Undefined(missing)
-                return to_ratio(value)
+                return value.as_integer_ratio() if type(value) is Decimal else to_ratio(value)
 
             return read_previous, exact_previous
         missing = f"measure {code!r} was not recorded"
@@ -246,9 +246,10 @@ class _Parser:
             value = cur.get(code)
             if value is None:
                 raise Undefined(missing)
-            return to_ratio(value)
+            return value.as_integer_ratio() if type(value) is Decimal else to_ratio(value)
 
         read.measure = (code, missing)  # type: ignore[attr-defined]  # lets _binary read it inline
+        exact_read.measure = (code, missing)  # type: ignore[attr-defined]
         return read, exact_read
 
     def _call(self, name: _Token) -> _Node:
@@ -322,13 +323,43 @@ def _exact_binary(op: str, left: ExactEvaluator, right: ExactEvaluator, reason: 
             return (a - c, b) if b == d else (a * d - c * b, b * d)
 
         return subtract
+    constant: Ratio | None = getattr(right, "constant", None)
     if op == "*":
+        if constant is not None:
+            c, d = constant
+
+            def multiply_constant(cur: Measures, prev: Measures) -> Ratio:
+                a, b = left(cur, prev)
+                return a * c, b * d
+
+            return multiply_constant
 
         def multiply(cur: Measures, prev: Measures) -> Ratio:
             (a, b), (c, d) = left(cur, prev), right(cur, prev)
             return a * c, b * d
 
         return multiply
+    dividend_measure = getattr(left, "measure", None)
+    divisor_measure = getattr(right, "measure", None)
+    if dividend_measure is not None and divisor_measure is not None:
+        dividend_code, dividend_missing = dividend_measure
+        divisor_code, divisor_missing = divisor_measure
+
+        def divide_measures(cur: Measures, prev: Measures) -> Ratio:
+            # the same order as `divide`: the divisor first, then the dividend
+            divisor = cur.get(divisor_code)
+            if divisor is None:
+                raise Undefined(divisor_missing)
+            if not divisor:
+                raise Undefined(reason)
+            dividend = cur.get(dividend_code)
+            if dividend is None:
+                raise Undefined(dividend_missing)
+            a, b = dividend.as_integer_ratio() if type(dividend) is Decimal else to_ratio(dividend)
+            c, d = divisor.as_integer_ratio() if type(divisor) is Decimal else to_ratio(divisor)
+            return (a * d, b * c) if c > 0 else (-a * d, -b * c)
+
+        return divide_measures
 
     def divide(cur: Measures, prev: Measures) -> Ratio:
         c, d = right(cur, prev)
