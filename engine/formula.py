@@ -93,6 +93,9 @@ class Formula:
     previous_measures: frozenset[str]
     _evaluate: Evaluator
     _evaluate_exact: ExactEvaluator
+    #: The formula divides by something other than a constant, so its value usually does not
+    #: terminate: `value_or_ratio` computes the exact ratio first (see there).
+    ratio_first: bool = False
     # The codes in a stable (sorted) order, for traces: worked out once, not per payout.
     measure_order: tuple[str, ...] = field(init=False, repr=False, compare=False)
     previous_measure_order: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -117,11 +120,28 @@ class Formula:
         """`value` as the engine uses it: a Decimal when every operation was exact, else the
         exact `(numerator, denominator)` from the integer closures."""
         COUNTER.values += 1
+        if self.ratio_first:
+            return self._ratio_first(current, previous)
         try:
             return self._evaluate(current, previous)  # type: ignore[return-value]
         except NOT_EXACT:
             COUNTER.exact += 1
             return self._evaluate_exact(current, previous)
+
+    def _ratio_first(self, current: Measures, previous: Measures) -> Decimal | Ratio:
+        """The exact ratio first; a value that does not terminate is that ratio (the Decimal
+        closures would have signalled `Inexact`: an exact Decimal result terminates), one that
+        terminates comes from the Decimal closures as ever (the same digits and exponent), or
+        is the ratio if they signal `Inexact` on the way (`a / 3 * 3`)."""
+        numerator, denominator = ratio = self._evaluate_exact(current, previous)
+        if numerator * pow(10, denominator.bit_length(), denominator) % denominator:
+            COUNTER.exact += 1
+            return ratio
+        try:
+            return self._evaluate(current, previous)  # type: ignore[return-value]
+        except NOT_EXACT:
+            COUNTER.exact += 1
+            return ratio
 
 
 class _Parser:
@@ -132,6 +152,7 @@ class _Parser:
         self.known = None if known_measures is None else frozenset(known_measures)
         self.measures: set[str] = set()
         self.previous: set[str] = set()
+        self.ratio_first = False  # a division by a non-constant (see `Formula.ratio_first`)
 
     # -- token helpers
     @property
@@ -171,7 +192,10 @@ class _Parser:
         while self.token.kind == "op" and self.token.text in "*/":
             op_token = self.token
             self.index += 1
-            node = _binary(op_token.text, node, self._unary(), op_token.position)
+            right = self._unary()
+            if op_token.text == "/" and getattr(right[0], "constant", None) is None:
+                self.ratio_first = True
+            node = _binary(op_token.text, node, right, op_token.position)
         return node
 
     def _unary(self) -> _Node:
@@ -420,4 +444,4 @@ def parse_formula(text: str, known_measures: Iterable[str] | None = None) -> For
     """Parse and compile `text`. With `known_measures`, an unknown code is an error."""
     parser = _Parser(text, known_measures)
     evaluator, exact = parser.parse()
-    return Formula(text, frozenset(parser.measures), frozenset(parser.previous), evaluator, exact)
+    return Formula(text, frozenset(parser.measures), frozenset(parser.previous), evaluator, exact, parser.ratio_first)

@@ -240,13 +240,16 @@ class _Evaluation:
                     else:
                         shown[measure] = str(earlier) if type(earlier) is Decimal else number_text(earlier)
                 entry["previous_measures"] = shown
-            COUNTER.values += 1
-            try:  # `formula.value_or_ratio`, inline: one call fewer per KPI of every payout
-                try:
-                    actual = formula._evaluate(measures, previous)
-                except NOT_EXACT:
-                    COUNTER.exact += 1
-                    actual = formula._evaluate_exact(measures, previous)
+            try:
+                if formula.ratio_first:
+                    actual = formula.value_or_ratio(measures, previous)
+                else:  # `formula.value_or_ratio`, inline: one call fewer per KPI of every payout
+                    COUNTER.values += 1
+                    try:
+                        actual = formula._evaluate(measures, previous)
+                    except NOT_EXACT:
+                        COUNTER.exact += 1
+                        actual = formula._evaluate_exact(measures, previous)
             except Undefined as undefined:
                 entry["undefined"] = undefined.reason
                 self.warnings.append(
