@@ -44,8 +44,9 @@ _SCALES = {0: 1, 2: 100, 4: 10_000}
 
 
 class ExactCounter:
-    """How many values were computed, and how many of them needed the exact path (for
-    `bench/engine.py`). Counting is two integer additions; it is always on."""
+    """How many values were computed, and how many of them needed the exact path, i.e. were
+    not an exact 28-digit Decimal (for `bench/engine.py`). Fulfillments are not counted: they
+    are always computed in integers. Counting is two integer additions; it is always on."""
 
     __slots__ = ("exact", "values")
 

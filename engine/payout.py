@@ -147,7 +147,6 @@ def _fulfillment(direction: str, plan: Decimal | None, actual: Number | Ratio | 
     as fast as trying `Decimal` first, which is inexact for most ratios.)"""
     if plan is None or actual is None or plan <= ZERO:  # a plan is > 0 (rules refuse others on save)
         return _NO_FULFILLMENT
-    COUNTER.values += 1
     if type(actual) is Decimal:
         numerator, denominator = actual.as_integer_ratio()
     elif type(actual) is tuple:
