@@ -11,7 +11,7 @@ from typing import Any
 
 from .bands import BandTable
 from .calendar import Period, SalaryAgreement, WorkCalendar, iso_date, prorate
-from .exact import COUNTER, NOT_EXACT, Number, Ratio, number_text, ratio_text, to_ratio
+from .exact import COUNTER, DISPLAY_CONTEXT, NOT_EXACT, Number, Ratio, number_text, ratio_text, to_ratio
 from .formula import Formula, Undefined
 from .kpisets import KpiSet
 from .rounding import CALCULATION_CONTEXT, MONEY_ZERO, ZERO, quantize_money
@@ -239,11 +239,23 @@ class _Evaluation:
                     else:
                         shown[measure] = str(earlier) if type(earlier) is Decimal else number_text(earlier)
                 entry["previous_measures"] = shown
+            # `formula.value_or_ratio`, inline (it runs for every KPI of every payout); a
+            # ratio known not to terminate gets its 28-digit text here, once.
+            COUNTER.values += 1
             try:
                 if formula.ratio_first:
-                    actual = formula.value_or_ratio(measures, previous)
-                else:  # `formula.value_or_ratio`, inline: one call fewer per KPI of every payout
-                    COUNTER.values += 1
+                    actual = formula._evaluate_exact(measures, previous)
+                    numerator, denominator = actual
+                    if numerator * pow(10, denominator.bit_length(), denominator) % denominator:
+                        COUNTER.exact += 1
+                        text = str(DISPLAY_CONTEXT.divide(Decimal(numerator), Decimal(denominator)))
+                        value = actual  # so the text above is used
+                    else:
+                        try:
+                            actual = formula._evaluate(measures, previous)
+                        except NOT_EXACT:
+                            COUNTER.exact += 1
+                else:
                     try:
                         actual = formula._evaluate(measures, previous)
                     except NOT_EXACT:
@@ -256,7 +268,7 @@ class _Evaluation:
                 )
         if actual is None:
             entry["actual"] = None
-        elif actual is value:  # a KPI that is one measure: its text is made already
+        elif actual is value:  # one measure, or a ratio that does not terminate: text made already
             entry["actual"] = text
         elif type(actual) is tuple:
             entry["actual"] = ratio_text(actual)

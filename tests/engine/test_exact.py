@@ -60,6 +60,8 @@ def test_example_e():
     assert kpi_entry(result, "cpl")["fulfillment_pct"] == "100.00"
     assert result.coefficients == (Decimal(1), Decimal(1))
     assert (result.bonus, result.total) == (Decimal("30000.00"), Decimal("60000.00"))
+    # 10,000.00 / 7 does not terminate: the trace shows it to 28 significant digits
+    assert kpi_entry(result, "cpl")["actual"] == "1428.571428571428571428571429"
 
 
 def test_cpl_tie_issue_case():
@@ -125,6 +127,33 @@ def test_exact_values_show_as_they_are_in_the_trace():
     data = payout_input(scheme=seed_scheme(), kpis=kpis("leads", "cpl"), plans={"leads": d(3), "cpl": d(100)},
                         measures={"leads": d(3), "marketing_spend": d("2422.89")})
     assert kpi_entry(calculate_payout(data), "cpl")["actual"] == "807.63"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spend=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+    leads=st.integers(1, 10**5),
+    revenue=st.integers(0, 10**7), orders=st.integers(1, 10**4),
+    previous_revenue=st.integers(1, 10**7), previous_orders=st.integers(1, 10**4),
+)
+def test_trace_actuals_are_the_exact_values(spend, leads, revenue, orders, previous_revenue, previous_orders):
+    """Every KPI's `actual` in the trace is the exact value: as it is when it terminates, else
+    rounded to 28 significant digits (the oracle: a Fraction and `display_decimal`)."""
+    scheme = Scheme("s", (Factor("k1", bands(), kpi_code="cpl"), Factor("k2", bands(), kpi_code="avg_check_growth")))
+    data = payout_input(
+        scheme=scheme, kpis=kpis("leads", "cpl", "avg_check_growth"),
+        plans={"leads": d(100), "cpl": d(500), "avg_check_growth": d(100)},
+        measures={"leads": d(leads), "marketing_spend": spend, "revenue": d(revenue), "orders": d(orders)},
+        previous_measures={"revenue": d(previous_revenue), "orders": d(previous_orders)},
+    )
+    result = calculate_payout(data)
+    cpl = Q(spend) / leads
+    growth = Q(revenue, orders) / Q(previous_revenue, previous_orders) * 100
+    for code, exact in (("cpl", cpl), ("avg_check_growth", growth)):
+        entry = kpi_entry(result, code)
+        assert Q(entry["actual"]) == Q(display_decimal(exact))
+        if exact.denominator != 1 and (10**60) % exact.denominator:  # does not terminate
+            assert entry["actual"] == str(display_decimal(exact))
 
 
 # --- properties: constructed ties -----------------------------------------------------------
