@@ -80,9 +80,9 @@ def round_fraction(value: Fraction, places: int) -> Decimal:
 
 def to_ratio(value: Number) -> Ratio:
     """`value` as an exact `(numerator, denominator)`."""
-    if type(value) is Fraction:
+    if isinstance(value, Fraction):
         return value.numerator, value.denominator
-    return value.as_integer_ratio()  # type: ignore[union-attr]
+    return value.as_integer_ratio()
 
 
 def ratio_to_fraction(value: Ratio) -> Fraction:
@@ -119,7 +119,7 @@ def ratio_text(value: Ratio) -> str:
 
 def round_number(value: Number, places: int) -> Decimal:
     """Half-up to `places` decimal places, exactly, whether `value` is a Decimal or a Fraction."""
-    if type(value) is Fraction:
+    if isinstance(value, Fraction):
         return round_fraction(value, places)
     return value.quantize(_QUANTA[places], ROUND_HALF_UP, ROUNDING_CONTEXT)
 
@@ -166,7 +166,7 @@ def number_text(value: Number) -> str:
 
 def display_decimal(value: Number) -> Decimal:
     """A Decimal for display: exact if it terminates, else 28 significant digits."""
-    if type(value) is Fraction:
+    if isinstance(value, Fraction):
         converted = fraction_to_decimal(value)
         if converted is not None:
             return converted

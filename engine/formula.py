@@ -31,7 +31,9 @@ from decimal import Decimal, localcontext
 from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, Ratio, exact_decimal, ratio_to_fraction, to_ratio
 
 Measures = Mapping[str, Number]
-Evaluator = Callable[[Measures, Measures], Number]
+#: A Decimal closure: the value if every operation is exact in 28 digits; raises `Inexact`
+#: otherwise, and `TypeError` for a measure that is not a Decimal (a projected Fraction).
+Evaluator = Callable[[Measures, Measures], Decimal]
 ExactEvaluator = Callable[[Measures, Measures], Ratio]
 
 _TOKEN = re.compile(
@@ -114,7 +116,7 @@ class Formula:
         """`evaluate` for a caller already in `EXACT_CONTEXT`: the Decimal closures, or the
         exact ones when an operation was inexact (the value is then a Fraction)."""
         value = self.value_or_ratio(current, previous)
-        return ratio_to_fraction(value) if type(value) is tuple else value  # type: ignore[return-value,arg-type]
+        return ratio_to_fraction(value) if isinstance(value, tuple) else value
 
     def value_or_ratio(self, current: Measures, previous: Measures) -> Decimal | Ratio:
         """`value` as the engine uses it: a Decimal when every operation was exact, else the
@@ -123,7 +125,7 @@ class Formula:
         if self.ratio_first:
             return self._ratio_first(current, previous)
         try:
-            return self._evaluate(current, previous)  # type: ignore[return-value]
+            return self._evaluate(current, previous)
         except NOT_EXACT:
             COUNTER.exact += 1
             return self._evaluate_exact(current, previous)
@@ -138,7 +140,7 @@ class Formula:
             COUNTER.exact += 1
             return ratio
         try:
-            return self._evaluate(current, previous)  # type: ignore[return-value]
+            return self._evaluate(current, previous)
         except NOT_EXACT:
             COUNTER.exact += 1
             return ratio
@@ -245,10 +247,12 @@ class _Parser:
         if previous:
             missing = f"prev({code}) was not recorded"
 
-            def read_previous(cur: Measures, prev: Measures) -> Number:
+            def read_previous(cur: Measures, prev: Measures) -> Decimal:
                 value = prev.get(code)
                 if value is None:
                     raise Undefined(missing)
+                if type(value) is not Decimal:
+                    raise TypeError("not a Decimal: the exact closures read it")
                 return value
 
             def exact_previous(cur: Measures, prev: Measures) -> Ratio:
@@ -260,10 +264,12 @@ class _Parser:
             return read_previous, exact_previous
         missing = f"measure {code!r} was not recorded"
 
-        def read(cur: Measures, prev: Measures) -> Number:
+        def read(cur: Measures, prev: Measures) -> Decimal:
             value = cur.get(code)
             if value is None:
                 raise Undefined(missing)
+            if type(value) is not Decimal:
+                raise TypeError("not a Decimal: the exact closures read it")
             return value
 
         def exact_read(cur: Measures, prev: Measures) -> Ratio:
@@ -417,7 +423,7 @@ def _decimal_binary(op: str, left: Evaluator, right: Evaluator, reason: str) -> 
         dividend_code, dividend_missing = dividend_measure
         divisor_code, divisor_missing = divisor_measure
 
-        def divide_measures(cur: Measures, prev: Measures) -> Number:
+        def divide_measures(cur: Measures, prev: Measures) -> Decimal:
             # the same order as `divide`: the divisor first, then the dividend
             divisor = cur.get(divisor_code)
             if divisor is None:
@@ -427,15 +433,17 @@ def _decimal_binary(op: str, left: Evaluator, right: Evaluator, reason: str) -> 
             dividend = cur.get(dividend_code)
             if dividend is None:
                 raise Undefined(dividend_missing)
-            return dividend / divisor  # type: ignore[operator]  # a Fraction operand: TypeError, exact path
+            if type(dividend) is not Decimal or type(divisor) is not Decimal:
+                raise TypeError("not a Decimal: the exact closures read it")
+            return dividend / divisor
 
         return divide_measures
 
-    def divide(cur: Measures, prev: Measures) -> Number:
+    def divide(cur: Measures, prev: Measures) -> Decimal:
         divisor = right(cur, prev)
         if not divisor:
             raise Undefined(reason)
-        return left(cur, prev) / divisor  # type: ignore[operator]
+        return left(cur, prev) / divisor
 
     return divide
 

@@ -88,7 +88,7 @@ class PayoutInput:
     scheme: Scheme | None
     kpis: Mapping[str, Kpi]
     plans: Mapping[str, Decimal] = field(default_factory=dict)
-    measures: Mapping[str, Decimal] = field(default_factory=dict)
+    measures: Mapping[str, Number] = field(default_factory=dict)  # a projection scales them exactly (Fractions)
     previous_measures: Mapping[str, Decimal] = field(default_factory=dict)
     adjustments: tuple[Adjustment, ...] = ()
     warnings: tuple[dict[str, str], ...] = ()  # found while gathering the inputs
