@@ -204,7 +204,9 @@ class _Evaluation:
             return known
         kpi = self.kpis.get(code)
         plan = self.plans.get(code)
-        actual = value = text = None
+        actual: Number | Ratio | None = None
+        value: Number | Ratio | None = None
+        text: str | None = None
         if kpi is None:
             reason = f"KPI {code!r} is not defined"
             entry: dict[str, Any] = {"code": code, "plan": _text(plan), "undefined": reason}
@@ -214,7 +216,7 @@ class _Evaluation:
             direction = kpi.direction
             formula = kpi.formula
             measures = self.measures
-            shown = {}
+            shown: dict[str, str | None] = {}
             for measure in formula.measure_order:
                 value = measures.get(measure)
                 if value is None:
@@ -288,7 +290,7 @@ class _Evaluation:
         return known
 
 
-def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, str]]) -> tuple[Decimal, Decimal | None, dict]:
+def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, str]]) -> tuple[Decimal, Decimal | None, dict[str, Any]]:
     table = factor.band_table
     entry: dict[str, Any] = {"name": factor.name, "band_table": table.name, "mode": table.mode}
     if factor.source:
@@ -300,9 +302,9 @@ def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, st
     elif factor.kpi_set is not None:
         kpi_set = factor.kpi_set
         cap, cap_text = kpi_set.cap_pct, kpi_set._cap_text
-        items = []
-        total: Number = ZERO
-        exact = False
+        items: list[dict[str, str]] = []
+        total = ZERO  # Σ weight · capped percentage in Decimal while that is exact,
+        exact_total: Fraction | None = None  # else as a Fraction from the first inexact term
         for code, weight, weight_text in kpi_set._weighted:
             value, value_text = evaluation.fulfillment_of(code)
             if value <= cap:
@@ -310,18 +312,17 @@ def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, st
             else:
                 capped, capped_text = cap, cap_text
             weighted: Number
-            if exact:
+            if exact_total is not None:
                 weighted = Fraction(weight) * Fraction(capped)
-                total += weighted
+                exact_total += weighted
             else:
                 try:  # 4-place weights times 2-place percentages: exact unless a cap is huge
                     weighted = weight * capped
                     total += weighted
                 except NOT_EXACT:
-                    exact = True
                     COUNTER.exact += 1
                     weighted = Fraction(weight) * Fraction(capped)
-                    total = sum((Fraction(w) * Fraction(min(evaluation.fulfillment_of(c)[0], cap))
+                    exact_total = sum((Fraction(w) * Fraction(min(evaluation.fulfillment_of(c)[0], cap))
                                  for c, w, _ in kpi_set._weighted[: len(items)]), Fraction(0)) + weighted
             items.append(
                 {
@@ -333,7 +334,7 @@ def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, st
                 }
             )
         COUNTER.values += 1
-        percentage = score = quantize_money(total)
+        percentage = score = quantize_money(total if exact_total is None else exact_total)
         percentage_text = str(score)
         entry["input"] = {"kpi_set": kpi_set.name, "cap_pct": cap_text, "items": items, "score": percentage_text}
     else:
@@ -403,7 +404,6 @@ def _calculate(data: PayoutInput) -> PayoutResult:
     else:
         evaluation = _Evaluation(data, warnings)
         factor_entries = []
-        product: Number = ONE
         for factor in scheme.factors:
             coefficient, factor_score, entry = _factor(factor, evaluation, warnings)
             coefficients.append(coefficient)
@@ -413,23 +413,25 @@ def _calculate(data: PayoutInput) -> PayoutResult:
         share = scheme.base_kind == BASE_SHARE
         cap = scheme.cap
         base: Number
+        product: Number
         uncapped: Number
         cap_amount: Number | None
         COUNTER.values += 1
         try:
-            base = fixed * scheme.base_share if share else (scheme.base_amount or ZERO)
+            decimal_base = fixed * scheme.base_share if share else (scheme.base_amount or ZERO)
+            decimal_product = ONE
             for coefficient in coefficients:
-                product *= coefficient
-            uncapped = base * product
-            cap_amount = None if cap is None else cap * base
+                decimal_product *= coefficient
+            base, product, uncapped = decimal_base, decimal_product, decimal_base * decimal_product
+            cap_amount = None if cap is None else cap * decimal_base
         except NOT_EXACT:  # more digits than the context carries: the same, exactly
             COUNTER.exact += 1
-            base = Fraction(fixed) * Fraction(scheme.base_share) if share else Fraction(scheme.base_amount or ZERO)
-            product = Fraction(1)
+            exact_base = Fraction(fixed) * Fraction(scheme.base_share) if share else Fraction(scheme.base_amount or ZERO)
+            exact_product = Fraction(1)
             for coefficient in coefficients:
-                product *= Fraction(coefficient)
-            uncapped = base * product
-            cap_amount = None if cap is None else Fraction(cap) * base
+                exact_product *= Fraction(coefficient)
+            base, product, uncapped = exact_base, exact_product, exact_base * exact_product
+            cap_amount = None if cap is None else Fraction(cap) * exact_base
         capped = uncapped if cap_amount is None or uncapped <= cap_amount else cap_amount
         bonus = quantize_money(capped)
         trace["kpis"] = list(evaluation.entries.values())
