@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
+from weakref import WeakKeyDictionary
 
 from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, Ratio, exact_decimal, ratio_to_fraction, to_ratio
 
@@ -40,6 +41,12 @@ _TOKEN = re.compile(
     r"(?P<number>\d+(?:\.\d+)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/(),])"
 )
 FUNCTIONS = {"prev": 1, "min": 2, "max": 2}
+
+#: What the compiler knows of a closure it made, for `_binary` to specialise on: a
+#: constant's value, and a measure read's (code, message when missing). Weak keys: an entry
+#: goes with its formula.
+_CONSTANTS: WeakKeyDictionary[Callable[..., object], Decimal | Ratio] = WeakKeyDictionary()
+_MEASURE_READS: WeakKeyDictionary[Callable[..., object], tuple[str, str]] = WeakKeyDictionary()
 
 
 class FormulaError(ValueError):
@@ -195,7 +202,7 @@ class _Parser:
             op_token = self.token
             self.index += 1
             right = self._unary()
-            if op_token.text == "/" and getattr(right[0], "constant", None) is None:
+            if op_token.text == "/" and right[0] not in _CONSTANTS:
                 self.ratio_first = True
             node = _binary(op_token.text, node, right, op_token.position)
         return node
@@ -220,8 +227,8 @@ class _Parser:
             def exact_constant(cur: Measures, prev: Measures) -> Ratio:
                 return exact_value
 
-            constant.constant = value  # type: ignore[attr-defined]  # lets _binary bind it
-            exact_constant.constant = exact_value  # type: ignore[attr-defined]
+            _CONSTANTS[constant] = value  # lets _binary bind it
+            _CONSTANTS[exact_constant] = exact_value
             return constant, exact_constant
         if token.kind == "name":
             self.index += 1
@@ -278,8 +285,7 @@ class _Parser:
                 raise Undefined(missing)
             return value.as_integer_ratio() if type(value) is Decimal else to_ratio(value)
 
-        read.measure = (code, missing)  # type: ignore[attr-defined]  # lets _binary read it inline
-        exact_read.measure = (code, missing)  # type: ignore[attr-defined]
+        _MEASURE_READS[read] = _MEASURE_READS[exact_read] = (code, missing)  # lets _binary read it inline
         return read, exact_read
 
     def _call(self, name: _Token) -> _Node:
@@ -353,7 +359,8 @@ def _exact_binary(op: str, left: ExactEvaluator, right: ExactEvaluator, reason: 
             return (a - c, b) if b == d else (a * d - c * b, b * d)
 
         return subtract
-    constant: Ratio | None = getattr(right, "constant", None)
+    known = _CONSTANTS.get(right)
+    constant = known if isinstance(known, tuple) else None
     if op == "*":
         if constant is not None:
             c, d = constant
@@ -369,8 +376,8 @@ def _exact_binary(op: str, left: ExactEvaluator, right: ExactEvaluator, reason: 
             return a * c, b * d
 
         return multiply
-    dividend_measure = getattr(left, "measure", None)
-    divisor_measure = getattr(right, "measure", None)
+    dividend_measure = _MEASURE_READS.get(left)
+    divisor_measure = _MEASURE_READS.get(right)
     if dividend_measure is not None and divisor_measure is not None:
         dividend_code, dividend_missing = dividend_measure
         divisor_code, divisor_missing = divisor_measure
@@ -406,7 +413,8 @@ def _decimal_binary(op: str, left: Evaluator, right: Evaluator, reason: str) -> 
     fewer calls for the shapes KPI formulas mostly have (`a / b`, `… * 100`). Under
     `EXACT_CONTEXT` an inexact result raises `Inexact`; a divisor that is zero here is zero
     exactly (an inexact divisor would have raised before)."""
-    constant: Decimal | None = getattr(right, "constant", None)
+    known = _CONSTANTS.get(right)
+    constant = known if isinstance(known, Decimal) else None
     if op == "+":
         return lambda cur, prev: left(cur, prev) + right(cur, prev)
     if op == "-":
@@ -417,8 +425,8 @@ def _decimal_binary(op: str, left: Evaluator, right: Evaluator, reason: str) -> 
         return lambda cur, prev: left(cur, prev) * right(cur, prev)
     if constant:  # a non-zero constant divisor
         return lambda cur, prev: left(cur, prev) / constant
-    dividend_measure = getattr(left, "measure", None)
-    divisor_measure = getattr(right, "measure", None)
+    dividend_measure = _MEASURE_READS.get(left)
+    divisor_measure = _MEASURE_READS.get(right)
     if dividend_measure is not None and divisor_measure is not None:
         dividend_code, dividend_missing = dividend_measure
         divisor_code, divisor_missing = divisor_measure

@@ -149,10 +149,10 @@ def _fulfillment(direction: str, plan: Decimal | None, actual: Number | Ratio | 
         return _NO_FULFILLMENT
     if type(actual) is Decimal:
         numerator, denominator = actual.as_integer_ratio()
-    elif type(actual) is tuple:
+    elif isinstance(actual, tuple):
         numerator, denominator = actual
     else:
-        numerator, denominator = to_ratio(actual)  # type: ignore[arg-type]
+        numerator, denominator = to_ratio(actual)
     plan_numerator, plan_denominator = plan.as_integer_ratio()
     # The exact percentage is `top / bottom`, bottom > 0.
     if direction == LOWER_IS_BETTER:
@@ -272,12 +272,10 @@ class _Evaluation:
             entry["actual"] = None
         elif actual is value:  # one measure, or a ratio that does not terminate: text made already
             entry["actual"] = text
-        elif type(actual) is tuple:
+        elif isinstance(actual, tuple):
             entry["actual"] = ratio_text(actual)
-        elif type(actual) is Decimal:
-            entry["actual"] = str(actual)
         else:
-            entry["actual"] = number_text(actual)  # type: ignore[arg-type]
+            entry["actual"] = str(actual) if type(actual) is Decimal else number_text(actual)
         if plan is None:
             entry["no_plan"] = True
             self.warnings.append(
