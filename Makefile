@@ -35,6 +35,7 @@ run: demo
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 # The portal's browser tests drive Debian's Chromium through Playwright (never `playwright install`).

@@ -168,7 +168,10 @@ def main() -> None:
     print(f"{EMPLOYEES:,} payouts (3 factors, 7 KPIs each), best of {RUNS} runs: {best:.3f} s")
     print(f"{EMPLOYEES / best:,.0f} payouts per second")
     share = COUNTER.exact / COUNTER.values if COUNTER.values else 0.0
-    print(f"exact path (Inexact signalled, recomputed as Fraction): {COUNTER.exact:,} of {COUNTER.values:,} values ({share:.1%})")
+    print(
+        f"exact path (not an exact 28-digit Decimal, so computed in integer ratios): {COUNTER.exact:,} of"
+        f" {COUNTER.values:,} values ({share:.1%}; fulfillments, always in integers, not counted)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
-from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, round_fraction
+from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, round_fraction, round_ratio
 from .problems import Problem, RuleViolation
-from .rounding import ZERO, decimal_places, round_half_up
+from .rounding import ZERO, decimal_places
 
 STEP = "step"
 LINEAR = "linear"
@@ -139,14 +139,16 @@ class BandTable:
 
     def _interpolate(self, index: int, percentage: Decimal) -> Decimal:
         """`cᵢ + (cᵢ₊₁ − cᵢ) · (x − lowerᵢ) / (lowerᵢ₊₁ − lowerᵢ)` rounded half-up to 4 places
-        from the exact value: in Decimal with `Inexact` trapped, else in Fraction."""
+        from the exact value: the numerator `cᵢ·width + (cᵢ₊₁ − cᵢ)·(x − lowerᵢ)` in Decimal
+        with `Inexact` trapped (else in Fraction), the one division in integers."""
         bounds, coefficients = self._bounds, self._coefficients
         lower, upper = bounds[index], bounds[index + 1]
         low, high = coefficients[index], coefficients[index + 1]
         COUNTER.values += 1
         try:
             with localcontext(EXACT_CONTEXT):
-                value = low + (high - low) * (percentage - lower) / (upper - lower)
+                width = upper - lower
+                numerator = low * width + (high - low) * (percentage - lower)
         except NOT_EXACT:
             COUNTER.exact += 1
             exact_low, exact_lower = Fraction(low), Fraction(lower)
@@ -154,7 +156,9 @@ class BandTable:
                 Fraction(upper) - exact_lower
             )
             return round_fraction(exact, COEFFICIENT_PLACES)
-        return round_half_up(value, COEFFICIENT_PLACES)
+        top, top_denominator = numerator.as_integer_ratio()
+        bottom, bottom_denominator = width.as_integer_ratio()  # width > 0: bounds increase
+        return round_ratio(top * bottom_denominator, top_denominator * bottom, COEFFICIENT_PLACES)
 
     def _locate_with_text(self, percentage: Decimal) -> tuple[int, Decimal, str]:
         """`locate` and the coefficient as text, for traces."""

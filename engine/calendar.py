@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
 
-from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, display_decimal
+from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, ratio_display, round_ratio
 from .rounding import MONEY_ZERO, ZERO, quantize_money
 
 _PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
@@ -204,7 +204,8 @@ def prorate(
     if start > first:  # no agreement yet on the first employed day: start at the first one
         first = start
     segments: list[Segment] = []
-    total: Number = ZERO  # Σ salaryⱼ · wⱼ, exact
+    total = ZERO  # Σ salaryⱼ · wⱼ in Decimal while that is exact,
+    exact_total: Fraction | None = None  # and as a Fraction from the first inexact term
     days_in_period = _day_count(total_days)
     while index < count and first <= last:
         monthly = agreements[index].monthly_amount
@@ -217,22 +218,23 @@ def prorate(
             worked = calendar.working_days_between(first, segment_last)
             days = _day_count(worked)
             segments.append((first, segment_last, monthly, worked, _segment_amount(monthly, days, days_in_period)))
-            if type(total) is not Fraction:
+            if exact_total is None:
                 try:
                     total = EXACT_CONTEXT.fma(monthly, days, total)  # exact, or it raises
                 except NOT_EXACT:
-                    total = Fraction(total)
-            if type(total) is Fraction:
-                total += Fraction(monthly) * worked
+                    exact_total = Fraction(total)
+            if exact_total is not None:
+                exact_total += Fraction(monthly) * worked
             first = segment_last + ONE_DAY
         index += 1
     COUNTER.values += 1
-    try:
-        quotient: Number = EXACT_CONTEXT.divide(total, days_in_period)  # type: ignore[arg-type]
-    except NOT_EXACT:
-        COUNTER.exact += 1
-        quotient = Fraction(total) / total_days
-    return quantize_money(quotient), total_days, segments
+    if exact_total is None:
+        try:
+            return quantize_money(EXACT_CONTEXT.divide(total, days_in_period)), total_days, segments
+        except NOT_EXACT:
+            exact_total = Fraction(total)
+    COUNTER.exact += 1
+    return round_ratio(exact_total.numerator, exact_total.denominator * total_days, 2), total_days, segments
 
 
 def _segment_amount(monthly: Decimal, days: Decimal, days_in_period: Decimal) -> Decimal:
@@ -240,7 +242,8 @@ def _segment_amount(monthly: Decimal, days: Decimal, days_in_period: Decimal) ->
     try:
         return EXACT_CONTEXT.divide(EXACT_CONTEXT.multiply(monthly, days), days_in_period)
     except NOT_EXACT:
-        return display_decimal(Fraction(monthly) * int(days) / int(days_in_period))
+        numerator, denominator = monthly.as_integer_ratio()
+        return ratio_display((numerator * int(days), denominator * int(days_in_period)))
 
 
 _DAY_COUNTS = tuple(Decimal(number) for number in range(32))

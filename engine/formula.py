@@ -13,12 +13,12 @@ A parsed formula is compiled into nested closures once, so evaluating it for tho
 employees costs only the arithmetic.
 
 Exactness (spec §2): the formula is compiled twice, into `Decimal` closures (fast) and into
-`Fraction` closures (exact). `Formula.evaluate` runs the Decimal ones under
-`EXACT_CONTEXT`, which raises `Inexact` when an operation would round; then, and only then,
-the Fraction ones give the exact value. A measure may itself be a `Fraction` (a projected
-measure, spec §9): the Decimal closures cannot mix it in (`TypeError`) and the Fraction ones
-take over too. The value returned is exact: a `Decimal`, or a `Fraction` when it does not
-terminate (or does not fit 28 digits).
+exact closures over integer ratios `(numerator, denominator)`. `Formula.evaluate` runs the
+Decimal ones under `EXACT_CONTEXT`, which raises `Inexact` when an operation would round;
+then, and only then, the ratio ones give the exact value. A measure may itself be a
+`Fraction` (a projected measure, spec §9): the Decimal closures cannot mix it in
+(`TypeError`) and the exact ones take over too. The value returned is exact: a `Decimal`, or
+a `Fraction` when it does not terminate (or does not fit 28 digits).
 """
 
 from __future__ import annotations
@@ -27,18 +27,26 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
-from fractions import Fraction
+from weakref import WeakKeyDictionary
 
-from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, exact_decimal
+from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, Ratio, exact_decimal, ratio_to_fraction, to_ratio
 
 Measures = Mapping[str, Number]
-Evaluator = Callable[[Measures, Measures], Number]
-ExactEvaluator = Callable[[Measures, Measures], Fraction]
+#: A Decimal closure: the value if every operation is exact in 28 digits; raises `Inexact`
+#: otherwise, and `TypeError` for a measure that is not a Decimal (a projected Fraction).
+Evaluator = Callable[[Measures, Measures], Decimal]
+ExactEvaluator = Callable[[Measures, Measures], Ratio]
 
 _TOKEN = re.compile(
     r"(?P<number>\d+(?:\.\d+)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/(),])"
 )
 FUNCTIONS = {"prev": 1, "min": 2, "max": 2}
+
+#: What the compiler knows of a closure it made, for `_binary` to specialise on: a
+#: constant's value, and a measure read's (code, message when missing). Weak keys: an entry
+#: goes with its formula.
+_CONSTANTS: WeakKeyDictionary[Callable[..., object], Decimal | Ratio] = WeakKeyDictionary()
+_MEASURE_READS: WeakKeyDictionary[Callable[..., object], tuple[str, str]] = WeakKeyDictionary()
 
 
 class FormulaError(ValueError):
@@ -94,6 +102,9 @@ class Formula:
     previous_measures: frozenset[str]
     _evaluate: Evaluator
     _evaluate_exact: ExactEvaluator
+    #: The formula divides by something other than a constant, so its value usually does not
+    #: terminate: `value_or_ratio` computes the exact ratio first (see there).
+    ratio_first: bool = False
     # The codes in a stable (sorted) order, for traces: worked out once, not per payout.
     measure_order: tuple[str, ...] = field(init=False, repr=False, compare=False)
     previous_measure_order: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -110,13 +121,36 @@ class Formula:
 
     def value(self, current: Measures, previous: Measures) -> Number:
         """`evaluate` for a caller already in `EXACT_CONTEXT`: the Decimal closures, or the
-        Fraction ones when an operation was inexact (the value is then a Fraction)."""
+        exact ones when an operation was inexact (the value is then a Fraction)."""
+        value = self.value_or_ratio(current, previous)
+        return ratio_to_fraction(value) if isinstance(value, tuple) else value
+
+    def value_or_ratio(self, current: Measures, previous: Measures) -> Decimal | Ratio:
+        """`value` as the engine uses it: a Decimal when every operation was exact, else the
+        exact `(numerator, denominator)` from the integer closures."""
         COUNTER.values += 1
+        if self.ratio_first:
+            return self._ratio_first(current, previous)
         try:
             return self._evaluate(current, previous)
         except NOT_EXACT:
             COUNTER.exact += 1
             return self._evaluate_exact(current, previous)
+
+    def _ratio_first(self, current: Measures, previous: Measures) -> Decimal | Ratio:
+        """The exact ratio first; a value that does not terminate is that ratio (the Decimal
+        closures would have signalled `Inexact`: an exact Decimal result terminates), one that
+        terminates comes from the Decimal closures as ever (the same digits and exponent), or
+        is the ratio if they signal `Inexact` on the way (`a / 3 * 3`)."""
+        numerator, denominator = ratio = self._evaluate_exact(current, previous)
+        if numerator * pow(10, denominator.bit_length(), denominator) % denominator:
+            COUNTER.exact += 1
+            return ratio
+        try:
+            return self._evaluate(current, previous)
+        except NOT_EXACT:
+            COUNTER.exact += 1
+            return ratio
 
 
 class _Parser:
@@ -127,6 +161,7 @@ class _Parser:
         self.known = None if known_measures is None else frozenset(known_measures)
         self.measures: set[str] = set()
         self.previous: set[str] = set()
+        self.ratio_first = False  # a division by a non-constant (see `Formula.ratio_first`)
 
     # -- token helpers
     @property
@@ -144,7 +179,7 @@ class _Parser:
         found = "the end of the formula" if self.token.kind == "end" else repr(self.token.text)
         raise self._fail(f"expected {op!r} but found {found}")
 
-    # -- grammar: every node is a pair (Decimal closure, exact Fraction closure)
+    # -- grammar: every node is a pair (Decimal closure, exact ratio closure)
     def parse(self) -> _Node:
         if self.token.kind == "end":
             raise self._fail("the formula is empty")
@@ -166,14 +201,17 @@ class _Parser:
         while self.token.kind == "op" and self.token.text in "*/":
             op_token = self.token
             self.index += 1
-            node = _binary(op_token.text, node, self._unary(), op_token.position)
+            right = self._unary()
+            if op_token.text == "/" and right[0] not in _CONSTANTS:
+                self.ratio_first = True
+            node = _binary(op_token.text, node, right, op_token.position)
         return node
 
     def _unary(self) -> _Node:
         if self.token.kind == "op" and self.token.text == "-":
             self.index += 1
             operand, exact = self._unary()
-            return (lambda cur, prev: -operand(cur, prev)), (lambda cur, prev: -exact(cur, prev))
+            return (lambda cur, prev: -operand(cur, prev)), _negate(exact)
         return self._primary()
 
     def _primary(self) -> _Node:
@@ -181,16 +219,16 @@ class _Parser:
         if token.kind == "number":
             self.index += 1
             value = Decimal(token.text)
-            exact_value = Fraction(value)
+            exact_value = value.as_integer_ratio()
 
             def constant(cur: Measures, prev: Measures) -> Decimal:
                 return value
 
-            def exact_constant(cur: Measures, prev: Measures) -> Fraction:
+            def exact_constant(cur: Measures, prev: Measures) -> Ratio:
                 return exact_value
 
-            constant.constant = value  # type: ignore[attr-defined]  # lets _binary bind it
-            exact_constant.constant = exact_value  # type: ignore[attr-defined]
+            _CONSTANTS[constant] = value  # lets _binary bind it
+            _CONSTANTS[exact_constant] = exact_value
             return constant, exact_constant
         if token.kind == "name":
             self.index += 1
@@ -216,34 +254,38 @@ class _Parser:
         if previous:
             missing = f"prev({code}) was not recorded"
 
-            def read_previous(cur: Measures, prev: Measures) -> Number:
+            def read_previous(cur: Measures, prev: Measures) -> Decimal:
                 value = prev.get(code)
                 if value is None:
                     raise Undefined(missing)
+                if type(value) is not Decimal:
+                    raise TypeError("not a Decimal: the exact closures read it")
                 return value
 
-            def exact_previous(cur: Measures, prev: Measures) -> Fraction:
+            def exact_previous(cur: Measures, prev: Measures) -> Ratio:
                 value = prev.get(code)
                 if value is None:
                     raise Undefined(missing)
-                return value if type(value) is Fraction else Fraction(value)
+                return value.as_integer_ratio() if type(value) is Decimal else to_ratio(value)
 
             return read_previous, exact_previous
         missing = f"measure {code!r} was not recorded"
 
-        def read(cur: Measures, prev: Measures) -> Number:
+        def read(cur: Measures, prev: Measures) -> Decimal:
             value = cur.get(code)
             if value is None:
                 raise Undefined(missing)
+            if type(value) is not Decimal:
+                raise TypeError("not a Decimal: the exact closures read it")
             return value
 
-        def exact_read(cur: Measures, prev: Measures) -> Fraction:
+        def exact_read(cur: Measures, prev: Measures) -> Ratio:
             value = cur.get(code)
             if value is None:
                 raise Undefined(missing)
-            return value if type(value) is Fraction else Fraction(value)
+            return value.as_integer_ratio() if type(value) is Decimal else to_ratio(value)
 
-        read.measure = (code, missing)  # type: ignore[attr-defined]  # lets _binary read it inline
+        _MEASURE_READS[read] = _MEASURE_READS[exact_read] = (code, missing)  # lets _binary read it inline
         return read, exact_read
 
     def _call(self, name: _Token) -> _Node:
@@ -265,15 +307,34 @@ class _Parser:
         if name.text == "min":
             return (
                 lambda cur, prev: min(first(cur, prev), second(cur, prev)),
-                lambda cur, prev: min(exact_first(cur, prev), exact_second(cur, prev)),
+                _compare(int.__le__, exact_first, exact_second),
             )
         return (
             lambda cur, prev: max(first(cur, prev), second(cur, prev)),
-            lambda cur, prev: max(exact_first(cur, prev), exact_second(cur, prev)),
+            _compare(int.__ge__, exact_first, exact_second),
         )
 
 
 _Node = tuple[Evaluator, ExactEvaluator]
+
+
+def _negate(operand: ExactEvaluator) -> ExactEvaluator:
+    def negate(cur: Measures, prev: Measures) -> Ratio:
+        numerator, denominator = operand(cur, prev)
+        return -numerator, denominator
+
+    return negate
+
+
+def _compare(pick_first: Callable[[int, int], bool], first: ExactEvaluator, second: ExactEvaluator) -> ExactEvaluator:
+    """`min` or `max` of two ratios: the first when `pick_first(a·d, c·b)` (ties: the first,
+    as the builtins do)."""
+
+    def choose(cur: Measures, prev: Measures) -> Ratio:
+        left, right = first(cur, prev), second(cur, prev)
+        return left if pick_first(left[0] * right[1], right[0] * left[1]) else right
+
+    return choose
 
 
 def _binary(op: str, left_node: _Node, right_node: _Node, position: int | None) -> _Node:
@@ -283,18 +344,66 @@ def _binary(op: str, left_node: _Node, right_node: _Node, position: int | None) 
 
 
 def _exact_binary(op: str, left: ExactEvaluator, right: ExactEvaluator, reason: str) -> ExactEvaluator:
+    """One operation on exact ratios `(numerator, denominator)`, denominators > 0."""
     if op == "+":
-        return lambda cur, prev: left(cur, prev) + right(cur, prev)
-    if op == "-":
-        return lambda cur, prev: left(cur, prev) - right(cur, prev)
-    if op == "*":
-        return lambda cur, prev: left(cur, prev) * right(cur, prev)
 
-    def divide(cur: Measures, prev: Measures) -> Fraction:
-        divisor = right(cur, prev)
-        if not divisor:
+        def add(cur: Measures, prev: Measures) -> Ratio:
+            (a, b), (c, d) = left(cur, prev), right(cur, prev)
+            return (a + c, b) if b == d else (a * d + c * b, b * d)
+
+        return add
+    if op == "-":
+
+        def subtract(cur: Measures, prev: Measures) -> Ratio:
+            (a, b), (c, d) = left(cur, prev), right(cur, prev)
+            return (a - c, b) if b == d else (a * d - c * b, b * d)
+
+        return subtract
+    known = _CONSTANTS.get(right)
+    constant = known if isinstance(known, tuple) else None
+    if op == "*":
+        if constant is not None:
+            c, d = constant
+
+            def multiply_constant(cur: Measures, prev: Measures) -> Ratio:
+                a, b = left(cur, prev)
+                return a * c, b * d
+
+            return multiply_constant
+
+        def multiply(cur: Measures, prev: Measures) -> Ratio:
+            (a, b), (c, d) = left(cur, prev), right(cur, prev)
+            return a * c, b * d
+
+        return multiply
+    dividend_measure = _MEASURE_READS.get(left)
+    divisor_measure = _MEASURE_READS.get(right)
+    if dividend_measure is not None and divisor_measure is not None:
+        dividend_code, dividend_missing = dividend_measure
+        divisor_code, divisor_missing = divisor_measure
+
+        def divide_measures(cur: Measures, prev: Measures) -> Ratio:
+            # the same order as `divide`: the divisor first, then the dividend
+            divisor = cur.get(divisor_code)
+            if divisor is None:
+                raise Undefined(divisor_missing)
+            if not divisor:
+                raise Undefined(reason)
+            dividend = cur.get(dividend_code)
+            if dividend is None:
+                raise Undefined(dividend_missing)
+            a, b = dividend.as_integer_ratio() if type(dividend) is Decimal else to_ratio(dividend)
+            c, d = divisor.as_integer_ratio() if type(divisor) is Decimal else to_ratio(divisor)
+            return (a * d, b * c) if c > 0 else (-a * d, -b * c)
+
+        return divide_measures
+
+    def divide(cur: Measures, prev: Measures) -> Ratio:
+        c, d = right(cur, prev)
+        if not c:
             raise Undefined(reason)
-        return left(cur, prev) / divisor
+        a, b = left(cur, prev)
+        return (a * d, b * c) if c > 0 else (-a * d, -b * c)
 
     return divide
 
@@ -304,7 +413,8 @@ def _decimal_binary(op: str, left: Evaluator, right: Evaluator, reason: str) -> 
     fewer calls for the shapes KPI formulas mostly have (`a / b`, `… * 100`). Under
     `EXACT_CONTEXT` an inexact result raises `Inexact`; a divisor that is zero here is zero
     exactly (an inexact divisor would have raised before)."""
-    constant: Decimal | None = getattr(right, "constant", None)
+    known = _CONSTANTS.get(right)
+    constant = known if isinstance(known, Decimal) else None
     if op == "+":
         return lambda cur, prev: left(cur, prev) + right(cur, prev)
     if op == "-":
@@ -315,13 +425,13 @@ def _decimal_binary(op: str, left: Evaluator, right: Evaluator, reason: str) -> 
         return lambda cur, prev: left(cur, prev) * right(cur, prev)
     if constant:  # a non-zero constant divisor
         return lambda cur, prev: left(cur, prev) / constant
-    dividend_measure = getattr(left, "measure", None)
-    divisor_measure = getattr(right, "measure", None)
+    dividend_measure = _MEASURE_READS.get(left)
+    divisor_measure = _MEASURE_READS.get(right)
     if dividend_measure is not None and divisor_measure is not None:
         dividend_code, dividend_missing = dividend_measure
         divisor_code, divisor_missing = divisor_measure
 
-        def divide_measures(cur: Measures, prev: Measures) -> Number:
+        def divide_measures(cur: Measures, prev: Measures) -> Decimal:
             # the same order as `divide`: the divisor first, then the dividend
             divisor = cur.get(divisor_code)
             if divisor is None:
@@ -331,15 +441,17 @@ def _decimal_binary(op: str, left: Evaluator, right: Evaluator, reason: str) -> 
             dividend = cur.get(dividend_code)
             if dividend is None:
                 raise Undefined(dividend_missing)
-            return dividend / divisor  # type: ignore[operator]  # a Fraction operand: TypeError, exact path
+            if type(dividend) is not Decimal or type(divisor) is not Decimal:
+                raise TypeError("not a Decimal: the exact closures read it")
+            return dividend / divisor
 
         return divide_measures
 
-    def divide(cur: Measures, prev: Measures) -> Number:
+    def divide(cur: Measures, prev: Measures) -> Decimal:
         divisor = right(cur, prev)
         if not divisor:
             raise Undefined(reason)
-        return left(cur, prev) / divisor  # type: ignore[operator]
+        return left(cur, prev) / divisor
 
     return divide
 
@@ -348,4 +460,4 @@ def parse_formula(text: str, known_measures: Iterable[str] | None = None) -> For
     """Parse and compile `text`. With `known_measures`, an unknown code is an error."""
     parser = _Parser(text, known_measures)
     evaluator, exact = parser.parse()
-    return Formula(text, frozenset(parser.measures), frozenset(parser.previous), evaluator, exact)
+    return Formula(text, frozenset(parser.measures), frozenset(parser.previous), evaluator, exact, parser.ratio_first)

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from .exact import ROUNDING_CONTEXT
-from .payout import LOWER_IS_BETTER, Kpi, PayoutInput, PayoutResult
+from .payout import LOWER_IS_BETTER, Kpi, PayoutInput, PayoutResult, Scheme
 
 
 def _floor(value: Fraction, places: int) -> Decimal:
@@ -38,13 +38,13 @@ def next_bands(data: PayoutInput, result: PayoutResult) -> list[dict[str, Any]]:
     """For each factor of the payout: where it stands and the next band above, if any."""
     if data.scheme is None or not result.trace.get("bonus"):
         return []
-    return _next_bands(data, result)
+    return _next_bands(data, data.scheme, result)
 
 
-def _next_bands(data: PayoutInput, result: PayoutResult) -> list[dict[str, Any]]:
+def _next_bands(data: PayoutInput, scheme: Scheme, result: PayoutResult) -> list[dict[str, Any]]:
     kpi_entries = {entry["code"]: entry for entry in result.trace.get("kpis", [])}
     guidance = []
-    for factor, entry in zip(data.scheme.factors, result.trace["bonus"]["factors"], strict=True):
+    for factor, entry in zip(scheme.factors, result.trace["bonus"]["factors"], strict=True):
         percentage = Decimal(entry["percentage"])
         upcoming = factor.band_table.next_band_above(percentage)
         item: dict[str, Any] = {
@@ -81,7 +81,7 @@ def _exact(text: str | None) -> Fraction | None:
     return Fraction(value) if value.is_finite() else None
 
 
-def _kpi_guidance(kpi: Kpi, plan: Decimal, threshold_pct: Decimal, kpi_entries: dict[str, dict]) -> dict[str, str]:
+def _kpi_guidance(kpi: Kpi, plan: Decimal, threshold_pct: Decimal, kpi_entries: dict[str, dict[str, Any]]) -> dict[str, str]:
     """The KPI value that reaches the next band and, from the actual, the change needed."""
     target = _kpi_target(kpi.direction, plan, threshold_pct, kpi.unit)
     actual = kpi_entries.get(kpi.code, {}).get("actual")

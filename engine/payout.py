@@ -11,10 +11,10 @@ from typing import Any
 
 from .bands import BandTable
 from .calendar import Period, SalaryAgreement, WorkCalendar, iso_date, prorate
-from .exact import COUNTER, NOT_EXACT, Number, number_text, to_fraction
+from .exact import COUNTER, DISPLAY_CONTEXT, NOT_EXACT, Number, Ratio, number_text, ratio_text, to_ratio
 from .formula import Formula, Undefined
 from .kpisets import KpiSet
-from .rounding import CALCULATION_CONTEXT, HUNDRED, MONEY_ZERO, ZERO, quantize_money
+from .rounding import CALCULATION_CONTEXT, MONEY_ZERO, ZERO, quantize_money
 
 HIGHER_IS_BETTER = "higher_is_better"
 LOWER_IS_BETTER = "lower_is_better"
@@ -88,7 +88,7 @@ class PayoutInput:
     scheme: Scheme | None
     kpis: Mapping[str, Kpi]
     plans: Mapping[str, Decimal] = field(default_factory=dict)
-    measures: Mapping[str, Decimal] = field(default_factory=dict)
+    measures: Mapping[str, Number] = field(default_factory=dict)  # a projection scales them exactly (Fractions)
     previous_measures: Mapping[str, Decimal] = field(default_factory=dict)
     adjustments: tuple[Adjustment, ...] = ()
     warnings: tuple[dict[str, str], ...] = ()  # found while gathering the inputs
@@ -140,31 +140,46 @@ def fulfillment(direction: str, plan: Decimal | None, actual: Number | None) -> 
         return _fulfillment(direction, plan, actual)[0]
 
 
-def _fulfillment(direction: str, plan: Decimal | None, actual: Number | None) -> tuple[Decimal, str]:
+def _fulfillment(direction: str, plan: Decimal | None, actual: Number | Ratio | None) -> tuple[Decimal, str]:
     """`fulfillment` and its text (the trace needs both, for every KPI of every payout).
-    In `CALCULATION_CONTEXT`: an inexact quotient raises and is recomputed as a Fraction."""
+    Computed exactly in integers from `actual` (a Decimal, a Fraction, or an exact ratio from
+    `Formula.value_or_ratio`) and the plan: no rounding before the one at 0.01. (Measured:
+    as fast as trying `Decimal` first, which is inexact for most ratios.)"""
     if plan is None or actual is None or plan <= ZERO:  # a plan is > 0 (rules refuse others on save)
         return _NO_FULFILLMENT
-    COUNTER.values += 1
-    value: Number
-    try:
-        if direction == LOWER_IS_BETTER:
-            value = plan / actual * HUNDRED if actual else FULFILLMENT_CEILING  # type: ignore[operator]
-        else:
-            value = actual / plan * HUNDRED  # type: ignore[operator]
-    except NOT_EXACT:
-        COUNTER.exact += 1
-        exact_actual = to_fraction(actual)
-        if direction == LOWER_IS_BETTER:
-            value = Fraction(plan) / exact_actual * 100 if exact_actual else FULFILLMENT_CEILING
-        else:
-            value = exact_actual / Fraction(plan) * 100
-    if value <= ZERO:
+    if type(actual) is Decimal:
+        numerator, denominator = actual.as_integer_ratio()
+    elif isinstance(actual, tuple):
+        numerator, denominator = actual
+    else:
+        numerator, denominator = to_ratio(actual)
+    plan_numerator, plan_denominator = plan.as_integer_ratio()
+    # The exact percentage is `top / bottom`, bottom > 0.
+    if direction == LOWER_IS_BETTER:
+        if not numerator:
+            return _TOP_FULFILLMENT
+        top, bottom = plan_numerator * denominator * 100, plan_denominator * numerator
+        if bottom < 0:
+            top, bottom = -top, -bottom
+    else:
+        top, bottom = numerator * plan_denominator * 100, denominator * plan_numerator
+    if top <= 0:
         return _NO_FULFILLMENT
-    if value >= FULFILLMENT_CEILING:
+    if top >= 1000 * bottom:
         return _TOP_FULFILLMENT
-    value = quantize_money(value)
-    return value, str(value)
+    cents, remainder = divmod(top * 100, bottom)  # half-up to 0.01: 0 < cents <= 100,000
+    if 2 * remainder >= bottom:
+        cents += 1
+    known = _PERCENTAGES.get(cents)
+    if known is None:
+        value = Decimal(f"{cents}E-2")
+        known = _PERCENTAGES[cents] = (value, str(value))
+    return known
+
+
+#: Fulfillments as (value, text) by their count of hundredths: at most 100,001 of them, made
+#: once each instead of for every KPI of every payout.
+_PERCENTAGES: dict[int, tuple[Decimal, str]] = {}
 
 
 class _Evaluation:
@@ -189,7 +204,9 @@ class _Evaluation:
             return known
         kpi = self.kpis.get(code)
         plan = self.plans.get(code)
-        actual = value = text = None
+        actual: Number | Ratio | None = None
+        value: Number | Ratio | None = None
+        text: str | None = None
         if kpi is None:
             reason = f"KPI {code!r} is not defined"
             entry: dict[str, Any] = {"code": code, "plan": _text(plan), "undefined": reason}
@@ -199,10 +216,13 @@ class _Evaluation:
             direction = kpi.direction
             formula = kpi.formula
             measures = self.measures
-            shown = {}
+            shown: dict[str, str | None] = {}
             for measure in formula.measure_order:
                 value = measures.get(measure)
-                shown[measure] = text = None if value is None else number_text(value)
+                if value is None:
+                    shown[measure] = text = None
+                else:
+                    shown[measure] = text = str(value) if type(value) is Decimal else number_text(value)
             entry = {
                 "code": code,
                 "plan": None if plan is None else str(plan),
@@ -216,10 +236,33 @@ class _Evaluation:
                 shown = {}
                 for measure in formula.previous_measure_order:
                     earlier = previous.get(measure)
-                    shown[measure] = None if earlier is None else number_text(earlier)
+                    if earlier is None:
+                        shown[measure] = None
+                    else:
+                        shown[measure] = str(earlier) if type(earlier) is Decimal else number_text(earlier)
                 entry["previous_measures"] = shown
+            # `formula.value_or_ratio`, inline (it runs for every KPI of every payout); a
+            # ratio known not to terminate gets its 28-digit text here, once.
+            COUNTER.values += 1
             try:
-                actual = formula.value(measures, previous)
+                if formula.ratio_first:
+                    actual = formula._evaluate_exact(measures, previous)
+                    numerator, denominator = actual
+                    if numerator * pow(10, denominator.bit_length(), denominator) % denominator:
+                        COUNTER.exact += 1
+                        text = str(DISPLAY_CONTEXT.divide(Decimal(numerator), Decimal(denominator)))
+                        value = actual  # so the text above is used
+                    else:
+                        try:
+                            actual = formula._evaluate(measures, previous)
+                        except NOT_EXACT:
+                            COUNTER.exact += 1
+                else:
+                    try:
+                        actual = formula._evaluate(measures, previous)
+                    except NOT_EXACT:
+                        COUNTER.exact += 1
+                        actual = formula._evaluate_exact(measures, previous)
             except Undefined as undefined:
                 entry["undefined"] = undefined.reason
                 self.warnings.append(
@@ -227,10 +270,12 @@ class _Evaluation:
                 )
         if actual is None:
             entry["actual"] = None
-        elif actual is value:  # a KPI that is one measure: its text is made already
+        elif actual is value:  # one measure, or a ratio that does not terminate: text made already
             entry["actual"] = text
+        elif isinstance(actual, tuple):
+            entry["actual"] = ratio_text(actual)
         else:
-            entry["actual"] = number_text(actual)
+            entry["actual"] = str(actual) if type(actual) is Decimal else number_text(actual)
         if plan is None:
             entry["no_plan"] = True
             self.warnings.append(
@@ -243,7 +288,7 @@ class _Evaluation:
         return known
 
 
-def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, str]]) -> tuple[Decimal, Decimal | None, dict]:
+def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, str]]) -> tuple[Decimal, Decimal | None, dict[str, Any]]:
     table = factor.band_table
     entry: dict[str, Any] = {"name": factor.name, "band_table": table.name, "mode": table.mode}
     if factor.source:
@@ -255,9 +300,9 @@ def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, st
     elif factor.kpi_set is not None:
         kpi_set = factor.kpi_set
         cap, cap_text = kpi_set.cap_pct, kpi_set._cap_text
-        items = []
-        total: Number = ZERO
-        exact = False
+        items: list[dict[str, str]] = []
+        total = ZERO  # Σ weight · capped percentage in Decimal while that is exact,
+        exact_total: Fraction | None = None  # else as a Fraction from the first inexact term
         for code, weight, weight_text in kpi_set._weighted:
             value, value_text = evaluation.fulfillment_of(code)
             if value <= cap:
@@ -265,18 +310,17 @@ def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, st
             else:
                 capped, capped_text = cap, cap_text
             weighted: Number
-            if exact:
+            if exact_total is not None:
                 weighted = Fraction(weight) * Fraction(capped)
-                total += weighted
+                exact_total += weighted
             else:
                 try:  # 4-place weights times 2-place percentages: exact unless a cap is huge
                     weighted = weight * capped
                     total += weighted
                 except NOT_EXACT:
-                    exact = True
                     COUNTER.exact += 1
                     weighted = Fraction(weight) * Fraction(capped)
-                    total = sum((Fraction(w) * Fraction(min(evaluation.fulfillment_of(c)[0], cap))
+                    exact_total = sum((Fraction(w) * Fraction(min(evaluation.fulfillment_of(c)[0], cap))
                                  for c, w, _ in kpi_set._weighted[: len(items)]), Fraction(0)) + weighted
             items.append(
                 {
@@ -284,11 +328,11 @@ def _factor(factor: Factor, evaluation: _Evaluation, warnings: list[dict[str, st
                     "weight": weight_text,
                     "fulfillment_pct": value_text,
                     "capped_pct": capped_text,
-                    "weighted": number_text(weighted),
+                    "weighted": str(weighted) if type(weighted) is Decimal else number_text(weighted),
                 }
             )
         COUNTER.values += 1
-        percentage = score = quantize_money(total)
+        percentage = score = quantize_money(total if exact_total is None else exact_total)
         percentage_text = str(score)
         entry["input"] = {"kpi_set": kpi_set.name, "cap_pct": cap_text, "items": items, "score": percentage_text}
     else:
@@ -358,7 +402,6 @@ def _calculate(data: PayoutInput) -> PayoutResult:
     else:
         evaluation = _Evaluation(data, warnings)
         factor_entries = []
-        product: Number = ONE
         for factor in scheme.factors:
             coefficient, factor_score, entry = _factor(factor, evaluation, warnings)
             coefficients.append(coefficient)
@@ -368,23 +411,25 @@ def _calculate(data: PayoutInput) -> PayoutResult:
         share = scheme.base_kind == BASE_SHARE
         cap = scheme.cap
         base: Number
+        product: Number
         uncapped: Number
         cap_amount: Number | None
         COUNTER.values += 1
         try:
-            base = fixed * scheme.base_share if share else (scheme.base_amount or ZERO)
+            decimal_base = fixed * scheme.base_share if share else (scheme.base_amount or ZERO)
+            decimal_product = ONE
             for coefficient in coefficients:
-                product *= coefficient
-            uncapped = base * product
-            cap_amount = None if cap is None else cap * base
+                decimal_product *= coefficient
+            base, product, uncapped = decimal_base, decimal_product, decimal_base * decimal_product
+            cap_amount = None if cap is None else cap * decimal_base
         except NOT_EXACT:  # more digits than the context carries: the same, exactly
             COUNTER.exact += 1
-            base = Fraction(fixed) * Fraction(scheme.base_share) if share else Fraction(scheme.base_amount or ZERO)
-            product = Fraction(1)
+            exact_base = Fraction(fixed) * Fraction(scheme.base_share) if share else Fraction(scheme.base_amount or ZERO)
+            exact_product = Fraction(1)
             for coefficient in coefficients:
-                product *= Fraction(coefficient)
-            uncapped = base * product
-            cap_amount = None if cap is None else Fraction(cap) * base
+                exact_product *= Fraction(coefficient)
+            base, product, uncapped = exact_base, exact_product, exact_base * exact_product
+            cap_amount = None if cap is None else Fraction(cap) * exact_base
         capped = uncapped if cap_amount is None or uncapped <= cap_amount else cap_amount
         bonus = quantize_money(capped)
         trace["kpis"] = list(evaluation.entries.values())

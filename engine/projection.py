@@ -34,7 +34,7 @@ def run_rate(period: Period, today: date) -> Decimal:
 def _scale(value: Number, factor: Fraction) -> Number:
     """`value · factor` exactly: `value · numerator / denominator` in Decimal when that is
     exact (`Inexact` trapped), else a Fraction."""
-    if type(value) is not Fraction:
+    if isinstance(value, Decimal):
         try:
             return EXACT_CONTEXT.divide(EXACT_CONTEXT.multiply(value, Decimal(factor.numerator)), Decimal(factor.denominator))
         except NOT_EXACT:

@@ -25,17 +25,17 @@ _CENT = _QUANTA[2]
 # the point. A Fraction is rounded from its exact numerator and denominator.
 def round_half_up(value: Number, places: int) -> Decimal:
     """Round the exact `value` half-up to `places` decimal places (0, 2 or 4)."""
-    if type(value) is Fraction:
+    if isinstance(value, Fraction):
         return round_fraction(value, places)
-    return value.quantize(_QUANTA[places], ROUND_HALF_UP, ROUNDING_CONTEXT)  # type: ignore[union-attr]
+    return value.quantize(_QUANTA[places], ROUND_HALF_UP, ROUNDING_CONTEXT)
 
 
 def quantize_money(value: Number) -> Decimal:
     """Money is rounded half-up to 0.01 of the company's currency (and so is a
     fulfillment percentage or a score, spec §3, §4)."""
-    if type(value) is Fraction:
+    if isinstance(value, Fraction):
         return round_fraction(value, 2)
-    return value.quantize(_CENT, ROUND_HALF_UP, ROUNDING_CONTEXT)  # type: ignore[union-attr]
+    return value.quantize(_CENT, ROUND_HALF_UP, ROUNDING_CONTEXT)
 
 
 def decimal_places(value: Decimal) -> int:

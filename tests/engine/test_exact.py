@@ -3,8 +3,9 @@ inputs built to land exactly on a rounding tie through a non-terminating interme
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction as Q
 
 from hypothesis import assume, given, settings
@@ -25,6 +26,8 @@ from engine import (
     project_payout,
 )
 from engine.calendar import prorate
+from engine.exact import EXACT_CONTEXT, NOT_EXACT, display_decimal, number_text, ratio_display
+from engine.formula import Undefined
 
 from . import oracle
 from .builders import NOVEMBER, bands, d, factor_entry, kpi_entry, kpis, payout_input, seed_scheme
@@ -57,6 +60,8 @@ def test_example_e():
     assert kpi_entry(result, "cpl")["fulfillment_pct"] == "100.00"
     assert result.coefficients == (Decimal(1), Decimal(1))
     assert (result.bonus, result.total) == (Decimal("30000.00"), Decimal("60000.00"))
+    # 10,000.00 / 7 does not terminate: the trace shows it to 28 significant digits
+    assert kpi_entry(result, "cpl")["actual"] == "1428.571428571428571428571429"
 
 
 def test_cpl_tie_issue_case():
@@ -122,6 +127,33 @@ def test_exact_values_show_as_they_are_in_the_trace():
     data = payout_input(scheme=seed_scheme(), kpis=kpis("leads", "cpl"), plans={"leads": d(3), "cpl": d(100)},
                         measures={"leads": d(3), "marketing_spend": d("2422.89")})
     assert kpi_entry(calculate_payout(data), "cpl")["actual"] == "807.63"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spend=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+    leads=st.integers(1, 10**5),
+    revenue=st.integers(0, 10**7), orders=st.integers(1, 10**4),
+    previous_revenue=st.integers(1, 10**7), previous_orders=st.integers(1, 10**4),
+)
+def test_trace_actuals_are_the_exact_values(spend, leads, revenue, orders, previous_revenue, previous_orders):
+    """Every KPI's `actual` in the trace is the exact value: as it is when it terminates, else
+    rounded to 28 significant digits (the oracle: a Fraction and `display_decimal`)."""
+    scheme = Scheme("s", (Factor("k1", bands(), kpi_code="cpl"), Factor("k2", bands(), kpi_code="avg_check_growth")))
+    data = payout_input(
+        scheme=scheme, kpis=kpis("leads", "cpl", "avg_check_growth"),
+        plans={"leads": d(100), "cpl": d(500), "avg_check_growth": d(100)},
+        measures={"leads": d(leads), "marketing_spend": spend, "revenue": d(revenue), "orders": d(orders)},
+        previous_measures={"revenue": d(previous_revenue), "orders": d(previous_orders)},
+    )
+    result = calculate_payout(data)
+    cpl = Q(spend) / leads
+    growth = Q(revenue, orders) / Q(previous_revenue, previous_orders) * 100
+    for code, exact in (("cpl", cpl), ("avg_check_growth", growth)):
+        entry = kpi_entry(result, code)
+        assert Q(entry["actual"]) == Q(display_decimal(exact))
+        if exact.denominator != 1 and (10**60) % exact.denominator:  # does not terminate
+            assert entry["actual"] == str(display_decimal(exact))
 
 
 # --- properties: constructed ties -----------------------------------------------------------
@@ -286,3 +318,85 @@ def test_projection_random_against_oracle(day, leads, plan, spend):
     assert kpi_entry(result, "leads")["fulfillment_pct"] == str(oracle.fulfillment(False, Q(plan), projected))
     assert factor_entry(result, "k1")["percentage"] == str(oracle.fulfillment(False, Q(plan), projected))
     assert NOVEMBER == result.period
+
+
+# Random formulas over every operator and function: the exact path (integer ratios) must
+# equal plain Fraction arithmetic, whichever path a value takes.
+_LEAVES = st.sampled_from(["a", "b", "c", "prev(a)", "3", "0.07", "1000000000000000000000000.5"])
+
+
+def _formulas(depth: int = 3) -> st.SearchStrategy[str]:
+    return st.recursive(
+        _LEAVES,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from("+-*/"), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(st.sampled_from(["min", "max"]), inner, inner).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
+            inner.map(lambda t: f"-{t}"),
+        ),
+        max_leaves=2**depth,
+    )
+
+
+def _fraction_value(text: str, values: dict[str, Q], previous_a: Q) -> Q | None:
+    """The formula evaluated by Python on Fractions (an independent evaluator: `eval` on a
+    formula we generated ourselves, with measures bound to Fractions)."""
+    source = text.replace("prev(a)", "PREV_A")
+    source = "".join(f"Q('{token}')" if token[0].isdigit() else token for token in _split(source))
+    try:
+        return eval(source, {"Q": Q, "min": min, "max": max, "PREV_A": previous_a, **values})
+    except ZeroDivisionError:
+        return None
+
+
+def _split(source: str) -> list[str]:
+    return re.findall(r"\d+(?:\.\d+)?|[A-Za-z_]+|\S", source)
+
+
+_MEASURE = st.one_of(
+    st.integers(-10**6, 10**6).map(Decimal),
+    st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=False, allow_infinity=False),
+    st.fractions(min_value=-1000, max_value=1000, max_denominator=97),  # projected measures
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_formulas(), _MEASURE, _MEASURE, _MEASURE, _MEASURE)
+def test_random_formulas_are_exact(text, a, b, c, previous_a):
+    formula = parse_formula(text)
+    values = {"a": Q(a), "b": Q(b), "c": Q(c)}
+    expected = _fraction_value(text, values, Q(previous_a))
+    try:
+        value = formula.evaluate({"a": a, "b": b, "c": c}, {"a": previous_a})
+    except Undefined:
+        assert expected is None
+        return
+    assert expected is not None
+    assert Q(value) == expected
+    # Where every Decimal operation is exact, the value is the Decimal closures' own, with
+    # its exponent (`a / b` exact is shown as Decimal writes it), whichever path ran first.
+    try:
+        with localcontext(EXACT_CONTEXT):
+            decimal_value = formula._evaluate({"a": a, "b": b, "c": c}, {"a": previous_a})
+    except NOT_EXACT:
+        decimal_value = None
+    if type(decimal_value) is Decimal:  # (a formula that is one Fraction measure returns it)
+        assert str(value) == str(decimal_value)
+    # The trace shows a terminating value as it is, else 28 significant digits.
+    if expected.denominator in (1, 2, 4, 5, 8, 10, 16, 20, 25, 40, 50, 100):
+        assert Q(number_text(value)) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.integers(-10**40, 10**40),
+    st.integers(1, 10**6),
+    st.integers(0, 60),
+    st.integers(0, 60),
+)
+def test_an_exact_ratio_shows_as_its_fraction(numerator, odd, twos, fives):
+    """The trace text of an unreduced ratio (the exact path's form) is the Fraction's:
+    exact when it terminates (denominators 2ᵃ·5ᵇ, also after cancelling), else 28 digits."""
+    for denominator in (odd * 2**twos * 5**fives, 2**twos * 5**fives, odd):
+        expected = display_decimal(Q(numerator, denominator))
+        shown = ratio_display((numerator, denominator))
+        assert (str(shown), shown) == (str(expected), expected)
