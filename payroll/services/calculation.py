@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 import engine
@@ -36,6 +36,12 @@ def _employee_ids(run: PayrollRun):
     chunks are cut in)."""
     period = Period.parse(run.period)
     return employees_in_period(company=run.company, period=period).order_by("personnel_number").values_list("pk", flat=True)
+
+
+def _without_payout(run: PayrollRun, employees):
+    """`employees` (a queryset) less those with a payout in the run: an anti-join (NOT
+    EXISTS), which PostgreSQL hashes, where `NOT IN (subquery)` went row by row."""
+    return employees.filter(~Exists(Payout.objects.filter(run_id=run.pk, employee_id=OuterRef("pk")).order_by()))
 
 
 def _chunks(run: PayrollRun, ids: list[int], *, first_index: int = 0) -> list[Chunk]:
@@ -75,8 +81,7 @@ def payroll_run_split(*, run_id: int, calculation: int) -> list[Chunk]:
 def _missing_chunks(run: PayrollRun) -> list[Chunk]:
     """The run's employees in the period with no payout yet, cut into chunks numbered after
     the run's last one (which they become)."""
-    done = set(run.payouts.values_list("employee_id", flat=True))
-    missing = [pk for pk in _employee_ids(run) if pk not in done]
+    missing = list(_without_payout(run, _employee_ids(run)))
     chunks = _chunks(run, missing, first_index=run.chunks_total)
     if chunks:
         PayrollRun.objects.filter(pk=run.pk).update(chunks_total=F("chunks_total") + len(chunks))
@@ -123,7 +128,11 @@ def _lock_employees(ids: list[int]) -> set[int]:
 
 
 def _paid(run_id: int, ids) -> set[int]:
-    return set(Payout.objects.filter(run_id=run_id, employee_id__in=ids).values_list("employee_id", flat=True))
+    # Without the model's ordering, whose joins to the run, company and employee made this
+    # an O(run) query per chunk (0.2–0.35 s at 100,000 payouts).
+    return set(
+        Payout.objects.filter(run_id=run_id, employee_id__in=ids).order_by().values_list("employee_id", flat=True)
+    )
 
 
 _PAYOUT_COLUMNS = (
@@ -235,6 +244,9 @@ def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
         run = locked(run_id)
         if run.calculation != calculation or run.status != RunStatus.CALCULATING:
             return None
+        missing = _without_payout(run, _employee_ids(run).order_by()).count()  # one query, before summing
+        if missing:
+            raise RunNotReady(f"{run.payouts.count()} payouts written, {missing} employees still missing")
         sums = run.payouts.aggregate(
             count=Count("id"),
             warned=Count("id", filter=~Q(warnings=[])),
@@ -243,9 +255,6 @@ def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
             adjustments=Sum("adjustments"),
             total=Sum("total"),
         )
-        missing = _employee_ids(run).exclude(pk__in=run.payouts.values("employee_id"))
-        if missing.exists():
-            raise RunNotReady(f"{sums['count']} payouts written, {missing.count()} employees still missing")
         zero = engine.quantize_money(engine.rounding.ZERO)
         run.fixed_total = sums["fixed"] or zero
         run.bonus_total = sums["bonus"] or zero
