@@ -128,11 +128,22 @@ def _lock_employees(ids: list[int]) -> set[int]:
 
 
 def _paid(run_id: int, ids) -> set[int]:
-    # Without the model's ordering, whose joins to the run, company and employee made this
-    # an O(run) query per chunk (0.2–0.35 s at 100,000 payouts).
-    return set(
-        Payout.objects.filter(run_id=run_id, employee_id__in=ids).order_by().values_list("employee_id", flat=True)
-    )
+    """Those of `ids` with a payout in the run. On PostgreSQL one probe of the (run,
+    employee) unique index per id, whatever the statistics say: with `employee_id IN (…)
+    AND run_id = …` the planner, which expects few payouts for a run it has no statistics
+    of, read every payout of the run written so far and filtered (O(run) per chunk: 0.1–0.3 s
+    at 80,000 payouts)."""
+    if connection.vendor != "postgresql":
+        return set(
+            Payout.objects.filter(run_id=run_id, employee_id__in=ids).order_by().values_list("employee_id", flat=True)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.employee_id FROM unnest(%s::bigint[]) AS e(id) CROSS JOIN LATERAL ("
+            f"SELECT employee_id FROM {Payout._meta.db_table} WHERE run_id = %s AND employee_id = e.id LIMIT 1) AS p",
+            [list(ids), run_id],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 _PAYOUT_COLUMNS = (
