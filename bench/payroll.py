@@ -112,12 +112,12 @@ def chunk_profile(company, ids: list[int]) -> list[tuple[str, float]]:
         profile.disable()
     stats = pstats.Stats(profile).stats
     steps = {
-        "whole chunk": ("payroll/services.py", "payroll_chunk_compute"),
+        "whole chunk": ("payroll/services/calculation.py", "payroll_chunk_compute"),
         "gather inputs (payout_inputs)": ("compensation/selectors.py", "payout_inputs"),
         "engine (calculate_payout)": ("engine/payout.py", "calculate_payout"),
         "build Payout objects": ("django/db/models/base.py", "__init__"),
-        "write payouts (COPY)": ("payroll/services.py", "_write_payouts"),
-        "lock the employees": ("payroll/services.py", "_lock_employees"),
+        "write payouts (COPY)": ("payroll/services/calculation.py", "_write_payouts"),
+        "lock the employees": ("payroll/services/calculation.py", "_lock_employees"),
         "all SQL round trips": ("django/db/backends/utils.py", "_execute"),
     }
     return [

@@ -9,3 +9,7 @@ class PayrollConfig(AppConfig):
         from payroll.selectors import deletion_guard
 
         deletion.register_guard(deletion_guard)
+
+        from payroll import tasks
+
+        tasks.connect_receivers()  # the tasks decide what runs after a service's step

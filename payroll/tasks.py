@@ -1,4 +1,7 @@
-"""Celery tasks: thin interfaces that take ids and call services. Retries live here."""
+"""Celery tasks: thin interfaces that take ids and call services. Retries live here, and so
+does the choice of what runs next: the services announce a calculation asked for and a run
+calculated (`payroll.services.signals`), and the receivers below, connected at start-up
+(`PayrollConfig.ready`), queue the tasks that follow."""
 
 from datetime import timedelta
 
@@ -11,7 +14,8 @@ from django.utils import timezone
 
 from payroll.excel.services import payroll_sheet_build
 from payroll.models import PayrollRun
-from payroll.services import (
+from payroll.services import signals
+from payroll.services.calculation import (
     Chunk,
     RunNotReady,
     payroll_chunk_compute,
@@ -19,8 +23,8 @@ from payroll.services import (
     payroll_run_fail,
     payroll_run_finalize,
     payroll_run_split,
-    payroll_start_scheduled_runs,
 )
+from payroll.services.lifecycle import payroll_start_scheduled_runs
 
 # Transient database errors (a lost connection, a serialization failure, a deadlock) are
 # retried like a lost worker. Django wraps psycopg's errors as its own; psycopg's are listed
@@ -111,3 +115,18 @@ def build_payroll_sheet(run_id: int) -> str:
     run = PayrollRun.objects.filter(pk=run_id).first()
     built = payroll_sheet_build(run=run) if run is not None else None
     return built.sheet.name if built is not None else ""
+
+
+def queue_calculation(sender, *, run_id: int, calculation: int, **kwargs) -> None:
+    """A calculation was asked for (and committed): calculate the run."""
+    calculate_run.delay(run_id, calculation)
+
+
+def queue_payroll_sheet(sender, *, run_id: int, **kwargs) -> None:
+    """The run was calculated (and committed): build finance's payroll sheet."""
+    build_payroll_sheet.delay(run_id)
+
+
+def connect_receivers() -> None:
+    signals.calculation_requested.connect(queue_calculation, dispatch_uid="payroll.tasks.queue_calculation")
+    signals.run_calculated.connect(queue_payroll_sheet, dispatch_uid="payroll.tasks.queue_payroll_sheet")

@@ -1,37 +1,24 @@
-"""The payroll run life cycle: queued → calculating → calculated → approved → paid, plus
-failed and cancelled. Tasks call these; so do the command, the admin and the tests."""
+"""A run's calculation, which only tasks drive: split the run into chunks, compute a chunk,
+finalize the run, resume stalled runs, fail a run. What runs next is the tasks' choice; a run
+calculated is announced with `signals.run_calculated`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 import engine
 from compensation.selectors import employees_in_period
-from core.errors import DomainError
 from engine import Period, calculate_payout
-from organizations import access
-from organizations.models import Company, Employee
-from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, Adjustment, Payout, PayrollRun, RunStatus, RunTransition
+from organizations.models import Employee
+from payroll.models import LIVE, Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_inputs
-
-# Error codes, so the API and tests can rely on them.
-RUN_FROZEN = "run_frozen"
-RUN_ENDED = "run_ended"
-RUN_NOT_CALCULATED = "run_not_calculated"
-RUN_NOT_APPROVED = "run_not_approved"
-FOUR_EYES = "four_eyes"
-PERIOD_CLOSED = "period_closed"
-
-
-class RunStateError(DomainError):
-    """The run's status does not allow this; `code` says why (the API answers 409)."""
+from payroll.services import signals
+from payroll.services.runs import locked, transition
 
 
 class RunNotReady(Exception):
@@ -44,74 +31,17 @@ class Chunk:
     employee_ids: list[int]
 
 
-def _transition(run: PayrollRun, to_status: str, by=None, note: str = "") -> None:
-    RunTransition.objects.create(run=run, from_status=run.status, to_status=to_status, by=by, note=note)
-    run.status = to_status
-
-
-def _locked(run_id: int) -> PayrollRun:
-    return PayrollRun.objects.select_for_update().select_related("company").get(pk=run_id)
-
-
-def _ensure_mutable(run: PayrollRun) -> None:
-    if run.status in FROZEN:
-        raise RunStateError(
-            RUN_FROZEN, f"the {run.period} payroll is {run.status}; it can no longer change — enter an adjustment instead"
-        )
-    if run.status in ENDED_WITHOUT_RESULT:
-        raise RunStateError(RUN_ENDED, f"the run is {run.status}; start a new one")
-
-
-def payroll_run_start(
-    *, company: Company, period: Period, started_by=None, chunk_size: int | None = None
-) -> tuple[PayrollRun, bool]:
-    """Start the run for a company and period, or return the live one that exists. The
-    database's constraint decides between concurrent starts."""
-    try:
-        with transaction.atomic():
-            run = PayrollRun.objects.create(
-                company=company,
-                period=str(period),
-                started_by=started_by,
-                chunk_size=chunk_size or settings.PAYROLL_CHUNK_SIZE,
-            )
-            RunTransition.objects.create(run=run, from_status="", to_status=RunStatus.QUEUED, by=started_by, note="started")
-    except IntegrityError:
-        live = PayrollRun.objects.exclude(status__in=ENDED_WITHOUT_RESULT).get(company=company, period=str(period))
-        return live, False
-    _schedule_calculation(run.pk, requested_by=started_by)
-    run.refresh_from_db()
-    return run, True
-
-
-def payroll_run_recalculate(*, run: PayrollRun, requested_by=None) -> PayrollRun:
-    """Compute the run again from current data; its payouts are replaced. Refused once approved."""
-    _schedule_calculation(run.pk, requested_by=requested_by, note="recalculation")
-    run.refresh_from_db()
-    return run
-
-
-def _schedule_calculation(run_id: int, *, requested_by=None, note: str = "") -> None:
-    from payroll.tasks import calculate_run
-
-    with transaction.atomic():
-        run = _locked(run_id)
-        _ensure_mutable(run)
-        run.calculation += 1
-        run.calculated_by = requested_by
-        run.error = ""
-        run.progressed_at = timezone.now()  # the stall check counts from here until the split
-        if run.status != RunStatus.QUEUED:
-            _transition(run, RunStatus.QUEUED, requested_by, note)
-        run.save(update_fields=["calculation", "calculated_by", "error", "status", "progressed_at"])
-        calculate_run.delay_on_commit(run.pk, run.calculation)
-
-
 def _employee_ids(run: PayrollRun):
     """The ids of the run's employees in the period, in personnel-number order (the order
     chunks are cut in)."""
     period = Period.parse(run.period)
     return employees_in_period(company=run.company, period=period).order_by("personnel_number").values_list("pk", flat=True)
+
+
+def _without_payout(run: PayrollRun, employees):
+    """`employees` (a queryset) less those with a payout in the run: an anti-join (NOT
+    EXISTS), which PostgreSQL hashes, where `NOT IN (subquery)` went row by row."""
+    return employees.filter(~Exists(Payout.objects.filter(run_id=run.pk, employee_id=OuterRef("pk")).order_by()))
 
 
 def _chunks(run: PayrollRun, ids: list[int], *, first_index: int = 0) -> list[Chunk]:
@@ -125,15 +55,15 @@ def payroll_run_split(*, run_id: int, calculation: int) -> list[Chunk]:
     into chunks. Returns no chunks when the calculation is stale; a second copy of the same
     calculation's split (a redelivered task) gets the chunks whose employees have no payout yet."""
     with transaction.atomic():
-        run = _locked(run_id)
-        if run.calculation != calculation or run.status not in (RunStatus.QUEUED, RunStatus.CALCULATING):
+        run = locked(run_id)
+        if run.calculation != calculation or run.status not in LIVE:
             return []
         if run.status == RunStatus.CALCULATING:
             return _missing_chunks(run)
         ids = list(_employee_ids(run))
         run.payouts.all().delete()
         chunks = _chunks(run, ids)
-        _transition(run, RunStatus.CALCULATING, run.calculated_by)
+        transition(run, RunStatus.CALCULATING, run.calculated_by)
         run.employees_total = len(ids)
         run.employees_done = 0
         run.employees_gone = 0
@@ -151,8 +81,7 @@ def payroll_run_split(*, run_id: int, calculation: int) -> list[Chunk]:
 def _missing_chunks(run: PayrollRun) -> list[Chunk]:
     """The run's employees in the period with no payout yet, cut into chunks numbered after
     the run's last one (which they become)."""
-    done = set(run.payouts.values_list("employee_id", flat=True))
-    missing = [pk for pk in _employee_ids(run) if pk not in done]
+    missing = list(_without_payout(run, _employee_ids(run)))
     chunks = _chunks(run, missing, first_index=run.chunks_total)
     if chunks:
         PayrollRun.objects.filter(pk=run.pk).update(chunks_total=F("chunks_total") + len(chunks))
@@ -188,7 +117,22 @@ def _lock_employees(ids: list[int]) -> set[int]:
 
 
 def _paid(run_id: int, ids) -> set[int]:
-    return set(Payout.objects.filter(run_id=run_id, employee_id__in=ids).values_list("employee_id", flat=True))
+    """Those of `ids` with a payout in the run. On PostgreSQL one probe of the (run,
+    employee) unique index per id, whatever the statistics say: with `employee_id IN (…)
+    AND run_id = …` the planner, which expects few payouts for a run it has no statistics
+    of, read every payout of the run written so far and filtered (O(run) per chunk: 0.1–0.3 s
+    at 80,000 payouts)."""
+    if connection.vendor != "postgresql":
+        return set(
+            Payout.objects.filter(run_id=run_id, employee_id__in=ids).order_by().values_list("employee_id", flat=True)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.employee_id FROM unnest(%s::bigint[]) AS e(id) CROSS JOIN LATERAL ("
+            f"SELECT employee_id FROM {Payout._meta.db_table} WHERE run_id = %s AND employee_id = e.id LIMIT 1) AS p",
+            [list(ids), run_id],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 _PAYOUT_COLUMNS = (
@@ -282,7 +226,7 @@ def payroll_resume_stalled_runs(*, now, stalled_after: timedelta) -> list[tuple[
     cutoff = now - stalled_after
     stalled = (
         PayrollRun.objects.select_related("company")
-        .filter(status__in=(RunStatus.QUEUED, RunStatus.CALCULATING))
+        .filter(status__in=LIVE)
         .filter(Q(progressed_at__lt=cutoff) | Q(progressed_at__isnull=True, created_at__lt=cutoff))
     )
     resumed = []
@@ -296,9 +240,12 @@ def payroll_resume_stalled_runs(*, now, stalled_after: timedelta) -> list[tuple[
 def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
     """Sum the run and mark it calculated. Raises `RunNotReady` while chunks are missing."""
     with transaction.atomic():
-        run = _locked(run_id)
+        run = locked(run_id)
         if run.calculation != calculation or run.status != RunStatus.CALCULATING:
             return None
+        missing = _without_payout(run, _employee_ids(run).order_by()).count()  # one query, before summing
+        if missing:
+            raise RunNotReady(f"{run.payouts.count()} payouts written, {missing} employees still missing")
         sums = run.payouts.aggregate(
             count=Count("id"),
             warned=Count("id", filter=~Q(warnings=[])),
@@ -307,9 +254,6 @@ def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
             adjustments=Sum("adjustments"),
             total=Sum("total"),
         )
-        missing = _employee_ids(run).exclude(pk__in=run.payouts.values("employee_id"))
-        if missing.exists():
-            raise RunNotReady(f"{sums['count']} payouts written, {missing.count()} employees still missing")
         zero = engine.quantize_money(engine.rounding.ZERO)
         run.fixed_total = sums["fixed"] or zero
         run.bonus_total = sums["bonus"] or zero
@@ -319,114 +263,17 @@ def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
         run.warnings_count = sums["warned"]
         run.calculated_at = timezone.now()
         gone = f"{run.employees_gone} employees were deleted during the calculation" if run.employees_gone else ""
-        _transition(run, RunStatus.CALCULATED, run.calculated_by, note=gone)
+        transition(run, RunStatus.CALCULATED, run.calculated_by, note=gone)
         run.save()
-        from payroll.tasks import build_payroll_sheet  # the payroll sheet for finance, once committed
-
-        build_payroll_sheet.delay_on_commit(run.pk)
+        signals.send_on_commit(signals.run_calculated, run_id=run.pk)
     return run
 
 
 def payroll_run_fail(*, run_id: int, calculation: int, error: str) -> None:
     with transaction.atomic():
-        run = _locked(run_id)
-        if run.calculation != calculation or run.status not in (RunStatus.QUEUED, RunStatus.CALCULATING):
+        run = locked(run_id)
+        if run.calculation != calculation or run.status not in LIVE:
             return
         run.error = error[:5000]
-        _transition(run, RunStatus.FAILED, None, note=error[:500])
+        transition(run, RunStatus.FAILED, None, note=error[:500])
         run.save(update_fields=["status", "error"])
-
-
-def four_eyes_blocks(*, run: PayrollRun, user) -> bool:
-    """Whether the four-eyes rule (a company setting, on by default) keeps `user` from
-    approving `run`: they started it or asked for its latest calculation."""
-    return bool(
-        run.company.four_eyes_approval and user is not None and user.pk in {run.started_by_id, run.calculated_by_id}
-    )
-
-
-def payroll_run_approve(*, run: PayrollRun, approved_by) -> PayrollRun:
-    """Approve a calculated run. With four-eyes on (the default), the approver must be
-    someone other than who started or last recalculated it."""
-    with transaction.atomic():
-        run = _locked(run.pk)
-        if run.status != RunStatus.CALCULATED:
-            if run.status in FROZEN:
-                raise RunStateError(RUN_FROZEN, f"the run is already {run.status}")
-            raise RunStateError(RUN_NOT_CALCULATED, f"only a calculated run can be approved; this one is {run.status}")
-        if four_eyes_blocks(run=run, user=approved_by):
-            raise RunStateError(
-                FOUR_EYES, "four-eyes rule: the run must be approved by someone other than who started or recalculated it"
-            )
-        run.approved_by = approved_by
-        run.approved_at = timezone.now()
-        run.four_eyes_at_approval = run.company.four_eyes_approval
-        _transition(run, RunStatus.APPROVED, approved_by, "" if run.four_eyes_at_approval else "four-eyes rule off")
-        run.save(update_fields=["status", "approved_by", "approved_at", "four_eyes_at_approval"])
-    return run
-
-
-MARK_PAID_REFUSED = "only finance may mark a payroll paid"
-
-
-def may_mark_paid(user) -> bool:
-    """Marking paid is finance's step (or an administrator's): HR, who runs and approves the
-    payroll, may not also confirm that the money has left."""
-    return access.user_role(user) in ("superuser", access.FINANCE)
-
-
-def payroll_run_mark_paid(*, run: PayrollRun, by=None) -> PayrollRun:
-    """`by` is None only for the system itself (a command, a test)."""
-    if by is not None and not may_mark_paid(by):
-        raise PermissionDenied(MARK_PAID_REFUSED)
-    with transaction.atomic():
-        run = _locked(run.pk)
-        if run.status != RunStatus.APPROVED:
-            raise RunStateError(RUN_NOT_APPROVED, f"only an approved run can be marked paid; this one is {run.status}")
-        run.paid_at = timezone.now()
-        _transition(run, RunStatus.PAID, by)
-        run.save(update_fields=["status", "paid_at"])
-    return run
-
-
-def payroll_run_cancel(*, run: PayrollRun, by=None, note: str = "") -> PayrollRun:
-    with transaction.atomic():
-        run = _locked(run.pk)
-        _ensure_mutable(run)
-        run.calculation += 1  # chunks still under way write nothing
-        _transition(run, RunStatus.CANCELLED, by, note)
-        run.save(update_fields=["status", "calculation"])
-    return run
-
-
-def adjustment_period_ensure_open(employee: Employee, period: str) -> None:
-    """Refuse an adjustment for a period whose payroll is approved or paid."""
-    frozen = PayrollRun.objects.filter(company_id=employee.company_id, period=period, status__in=FROZEN).first()
-    if frozen:
-        raise RunStateError(
-            PERIOD_CLOSED,
-            f"the {period} payroll is {frozen.status}; enter the adjustment in a later period",
-        )
-
-
-def adjustment_create(*, employee: Employee, period: str, amount, reason: str, created_by=None) -> Adjustment:
-    """A one-off signed amount; it counts in that period's (re)calculation."""
-    adjustment = Adjustment(employee=employee, period=period, amount=amount, reason=reason, created_by=created_by)
-    adjustment.full_clean()
-    adjustment_period_ensure_open(employee, period)
-    adjustment.save()
-    return adjustment
-
-
-def adjustment_delete(*, adjustment: Adjustment) -> None:
-    adjustment_period_ensure_open(adjustment.employee, adjustment.period)
-    adjustment.delete()
-
-
-def payroll_start_scheduled_runs(*, today: date) -> list[PayrollRun]:
-    """On the 1st: the previous month's run for every company with automatic runs on."""
-    period = Period.of(today).previous
-    return [
-        payroll_run_start(company=company, period=period)[0]
-        for company in Company.objects.filter(automatic_runs=True).order_by("pk")
-    ]
