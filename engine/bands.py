@@ -50,7 +50,7 @@ def band_points_problems(
         return [Problem("band_table_empty", "a band table needs at least one row", "points")]
     previous: Decimal | None = None
     for row, (lower, coefficient) in enumerate(points, start=1):
-        bound_problem = _number_problem("lower bound", lower, BOUND_PLACES, bound_limit)
+        bound_problem = _number_problem("band_bound", "lower bound", lower, BOUND_PLACES, bound_limit)
         if bound_problem is not None:
             problems.append(Problem(bound_problem[0], bound_problem[1], "lower_bound_pct", row))
         elif lower is not None and row == 1 and lower != ZERO:
@@ -68,7 +68,9 @@ def band_points_problems(
             )
         if lower is not None and lower.is_finite():
             previous = lower if previous is None else max(previous, lower)
-        coefficient_problem = _number_problem("coefficient", coefficient, COEFFICIENT_PLACES, coefficient_limit)
+        coefficient_problem = _number_problem(
+            "band_coefficient", "coefficient", coefficient, COEFFICIENT_PLACES, coefficient_limit
+        )
         if coefficient_problem is not None:
             problems.append(Problem(coefficient_problem[0], coefficient_problem[1], "coefficient", row))
         elif coefficient is not None and coefficient < ZERO:
@@ -78,10 +80,11 @@ def band_points_problems(
     return problems
 
 
-def _number_problem(name: str, value: Decimal | None, places: int, limit: Decimal | None) -> tuple[str, str] | None:
+def _number_problem(
+    code: str, name: str, value: Decimal | None, places: int, limit: Decimal | None
+) -> tuple[str, str] | None:
     """(code, message) when a bound or coefficient is missing, not a number, has more decimal
     places than `places` (trailing zeros count, as written) or is beyond ±`limit`."""
-    code = "band_bound" if name == "lower bound" else "band_coefficient"
     if value is None:
         return f"{code}_missing", f"the {name} is missing"
     if not value.is_finite():

@@ -69,13 +69,7 @@ def to_fraction(value: Number) -> Fraction:
 def round_fraction(value: Fraction, places: int) -> Decimal:
     """`value` rounded half-up (ties away from zero, as `ROUND_HALF_UP`) to `places`
     decimal places, computed from the exact rational with integers only."""
-    scale = _SCALES[places] if places in _SCALES else 10**places
-    numerator, denominator = value.numerator, value.denominator
-    negative = numerator < 0
-    quotient, remainder = divmod(abs(numerator) * scale, denominator)
-    if 2 * remainder >= denominator:
-        quotient += 1
-    return Decimal(f"{'-' if negative else ''}{quotient}E-{places}")
+    return round_ratio(value.numerator, value.denominator, places)
 
 
 def to_ratio(value: Number) -> Ratio:
@@ -90,7 +84,8 @@ def ratio_to_fraction(value: Ratio) -> Fraction:
 
 
 def round_ratio(numerator: int, denominator: int, places: int) -> Decimal:
-    """`numerator / denominator` (denominator > 0) rounded half-up, like `round_fraction`."""
+    """`numerator / denominator` (denominator > 0) rounded half-up (ties away from zero) to
+    `places` decimal places, with integers only."""
     scale = _SCALES[places] if places in _SCALES else 10**places
     negative = numerator < 0
     quotient, remainder = divmod(abs(numerator) * scale, denominator)
