@@ -8,3 +8,7 @@ class CompensationConfig(AppConfig):
         from compensation.configuration import connect_signals
 
         connect_signals()
+
+        from compensation.services import register_reaches
+
+        register_reaches()  # which closed periods a salary or scheme write reaches (core.periods)

@@ -8,11 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from compensation.models import BandPoint, BandTable, BonusScheme, SchemeFactor
+from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
+from core import periods
 from core.domain import largest_value, raise_problems
+from core.periods import Reach
 from engine import Problem, band_points_problems
 from organizations import access
 from organizations.models import Company
+from organizations.services import employed_span
 
 
 def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> None:
@@ -97,3 +100,37 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
         factor.position = position
         factor.save()
     return scheme
+
+
+# --- what a write of a salary agreement or scheme assignment reaches (core.periods) -------
+
+
+def in_force_reach(
+    before: SalaryAgreement | SchemeAssignment | None, after: SalaryAgreement | SchemeAssignment | None
+) -> Reach:
+    """A salary agreement (or scheme assignment) governs the employee's days from its date
+    until the next one's (the latest one started governs a day). Creating, changing or
+    deleting one changes who earns what on the days it governed before the write and those
+    it governs after — of those, the days the employee works (before them and after their
+    termination it pays nothing). A write is refused when one of those days is in a closed
+    period: a raise backdated into an approved month is a correction; one from the next open
+    month on is simply entered."""
+    spans = []
+    for row in (before, after):
+        if row is None:
+            continue
+        governed = periods.effective_span(type(row), row, owner="employee")
+        if (worked := governed.within(employed_span(row.employee))) is not None:
+            spans.append(worked)
+    last = after or before
+    kind = "salary agreement" if isinstance(last, SalaryAgreement) else "scheme assignment"
+    return Reach(
+        last.employee.company_id,  # type: ignore[union-attr]
+        tuple(spans),
+        f"the {kind} of {last.employee.personnel_number} from {last.effective_from}",  # type: ignore[union-attr]
+    )
+
+
+def register_reaches() -> None:
+    periods.register_reach(SalaryAgreement, in_force_reach)
+    periods.register_reach(SchemeAssignment, in_force_reach)

@@ -115,7 +115,8 @@ def _in_use_message(error: ProtectedError | RestrictedError) -> str:
 def exception_handler(exc, context):
     """Every error leaves as {"error": {"code", "message", "fields"}}."""
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message), status=exc.status)
+        fields = _bounded_fields(getattr(exc, "fields", None) or {})  # a refusal may name rows (period_closed)
+        return Response(error_body(exc.code, exc.message, fields), status=exc.status)
     if isinstance(exc, (ProtectedError, RestrictedError)):
         return Response(error_body(IN_USE, _in_use_message(exc)), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, RequestDataTooBig):  # Django's limit on the body, hit as DRF reads it
@@ -191,6 +192,16 @@ def api_endpoints_only(endpoints):
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/")]
 
 
+#: The inputs of a payroll period: a write of one that reaches a closed period is refused (core.periods).
+PERIOD_INPUTS = tuple(
+    f"/api/v1/{resource}/"
+    for resource in (
+        "company-stages", "calendar-days", "employees", "salary-agreements", "scheme-assignments", "plans",
+        "measure-values", "adjustments",
+    )
+)  # fmt: skip
+
+
 def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
     """Which errors an operation can answer, read off its shape."""
     parameters = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
@@ -208,7 +219,8 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
     if any(where == "path" for where, _ in parameters) or ("query", "page") in parameters or path.startswith("/api/v1/me/"):
         statuses.append("404")
     run_action = path.startswith("/api/v1/payroll-runs/{id}/") and (method == "post" or path.endswith("/sheet/"))
-    if method == "delete" or run_action or (path == "/api/v1/adjustments/" and method == "post"):
+    period_input = method in ("post", "put", "patch") and path.startswith(PERIOD_INPUTS)  # period_closed
+    if method == "delete" or run_action or period_input:
         statuses.append("409")
     return statuses
 

@@ -8,6 +8,8 @@ from rest_framework.response import Response
 
 from core.api_fields import DecimalInputField
 from core.formats import unstorable_reason
+from core.periods import PeriodClosedError
+from kpis import imports
 from kpis.imports import items_import
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_save
@@ -179,6 +181,9 @@ class BulkUpsertMixin:
             for problem in result.errors:
                 key = f"items[{problem.row}].{problem.column}" if problem.row is not None else "items"
                 fields.setdefault(key, []).append(problem.message)
+            closed = next((problem for problem in result.errors if problem.code == imports.PERIOD_CLOSED), None)
+            if closed is not None:  # the state of the data refuses it, whatever else is wrong: 409
+                raise PeriodClosedError(f"items[{closed.row}].{closed.column}: {closed.message}", fields=fields)
             raise serializers.ValidationError(fields)
         return Response(
             {"rows_total": result.rows_total, "created": result.rows_created, "updated": result.rows_updated,

@@ -42,6 +42,9 @@ Decisions the brief left open:
   as too wide; cells further right are not read at all.
 - Where the catalogue and the company both define a code, the company's own wins (as in
   `compensation.selectors.kpi_definitions`).
+- A row of a closed period (its payroll approved, `core.periods`) is refused with the
+  period, who approved it and when — even a row whose value is unchanged: an approved
+  month takes no writes; its corrections are recorded as corrections.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ from django.db import IntegrityError, models, transaction
 from openpyxl import Workbook, load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core import numbers
+from core import numbers, periods
 from core.domain import field_decimal
 from core.formats import XLSX_CONTENT_TYPE, unstorable_reason
 from core.numbers import QUOTE_CHARS, NumberError, quote
@@ -133,6 +136,7 @@ VALUE_OUT_OF_RANGE = "value_out_of_range"
 DUPLICATE_ROW = "duplicate_row"
 EXTRA_CELLS = "extra_cells"
 CONCURRENT_CHANGE = "concurrent_change"
+PERIOD_CLOSED = periods.PERIOD_CLOSED
 MORE_ERRORS = "more_errors"
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -505,6 +509,8 @@ def validate_rows(
     # the company's own code wins over the catalogue's (it comes last)
     targets = {target.code: target for target in catalogue_and_own(kind.target_model, company=company)}
     value_field = kind.model._meta.get_field("value")
+    # A row of a closed (approved) period is refused, and with it the whole file (core.periods).
+    closed = {str(found.period): found for found in periods.closed_periods(company.pk)}
 
     records: list[Record] = []
     keys: dict[tuple[str, str, str], list[int]] = defaultdict(list)
@@ -535,6 +541,8 @@ def validate_rows(
             period, message = _period(row.cells[PERIOD])
             if message:
                 report(PERIOD, BAD_PERIOD, message)
+            elif period in closed:
+                report(PERIOD, PERIOD_CLOSED, periods.refusal_reason(closed[period]))
         value = None
         if not _blank(row.cells[VALUE]) and not _too_long(row.cells[VALUE]):
             try:

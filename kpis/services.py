@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from core import periods
 from core.domain import raise_problems
+from core.periods import Reach, Span
 from engine import kpi_set_problems
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from organizations.models import Company, Employee
@@ -83,7 +85,27 @@ def measure_value_upsert(*, employee: Employee, period: str, measure: Measure, v
 def _value_upsert(model, value: Decimal, **key):
     """Create or change the one row of `key`, validated by the model's rules."""
     record = model.objects.filter(**key).first() or model(**key)
+    before = periods.stored(record)
     record.value = value
     record.full_clean()
+    periods.ensure_write_open(record, before=before)
     record.save()
     return record
+
+
+# --- what a write of a plan or a measure value reaches (core.periods) ---------------------
+
+
+def period_row_reach(before: Plan | MeasureValue | None, after: Plan | MeasureValue | None) -> Reach:
+    """A plan or a measure value feeds its own period: a write of one (or a move to another
+    period or employee) touches the periods before and after."""
+    rows = [row for row in (before, after) if row is not None]
+    spans = tuple(Span.month(row.period) for row in rows)
+    last = rows[-1]
+    kind = "plan" if isinstance(last, Plan) else "measure value"
+    return Reach(last.employee.company_id, spans, f"the {kind} of {last.employee.personnel_number} for {last.period}")
+
+
+def register_reaches() -> None:
+    periods.register_reach(Plan, period_row_reach)
+    periods.register_reach(MeasureValue, period_row_reach)

@@ -10,7 +10,9 @@
 - `RowHistoryMixin`: an object's history page also lists the changes of its inline rows.
 
 A row a higher app still needs (a payroll run's inputs) is protected through
-`core.deletion`, which that app fills in at start-up.
+`core.deletion`, which that app fills in at start-up; a row that fed a closed (approved)
+period is neither created, changed nor deleted (`core.periods`): the main form, each inline
+row, the delete page and the delete action refuse it with the rule's message.
 """
 
 from collections.abc import Sequence
@@ -26,7 +28,7 @@ from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from core import deletion
+from core import deletion, periods
 from core.domain import problems_to_error
 from engine import Problem
 from organizations import access
@@ -62,7 +64,25 @@ class RowsFormSet(BaseInlineFormSet):
 
     def clean(self) -> None:
         self.refuse_rows_in_use()
+        self.refuse_rows_of_closed_periods()
         super().clean()
+
+    def refuse_rows_of_closed_periods(self) -> None:
+        """A row added, changed or deleted here that reaches a closed period (a salary
+        agreement in force in an approved month, a holiday of one…) is refused, and so the
+        whole edit: the rule every path follows (`core.periods`)."""
+        refused = []
+        for form in self.forms:
+            if form.instance.pk is not None and form in self.deleted_forms:
+                error = periods.refusal(form.instance, delete=True)
+            elif form.has_changed() and not form.errors and form not in self.deleted_forms:
+                error = periods.refusal(form.instance)
+            else:
+                continue
+            if error is not None:
+                refused.append(ValidationError(error.message, code=error.code))
+        if refused:
+            raise ValidationError(refused)
 
     def refuse_rows_in_use(self) -> None:
         """A row a payroll run needs (a stage, a salary agreement, a scheme assignment of a
@@ -135,6 +155,7 @@ class EngineRulesFormSet(RowsFormSet):
 
     def clean(self) -> None:
         self.refuse_rows_in_use()
+        self.refuse_rows_of_closed_periods()
         rows = self.kept_rows()
         problems = [
             problem
@@ -239,6 +260,28 @@ class RowHistoryMixin:
             **(extra_context or {}),
         }
         return super().history_view(request, object_id, extra_context=context)
+
+
+# --- closed periods ------------------------------------------------------------------------
+
+
+class ClosedPeriodFormMixin(forms.ModelForm):
+    """The admin form of a row that fed a closed period refuses to save it: the rule's
+    message above the form (`core.periods`), checked once the row is otherwise valid."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # (django-stubs leave it out)
+        if self._errors:
+            return
+        error = periods.refusal(self.instance)
+        if error is not None:
+            self.add_error(None, ValidationError(error.message, code=error.code))
+
+
+def closed_period_form(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    if issubclass(form_class, ClosedPeriodFormMixin) or not periods.has_reach(form_class._meta.model):
+        return form_class
+    return type(form_class.__name__, (ClosedPeriodFormMixin, form_class), {"__module__": form_class.__module__})
 
 
 # --- the company boundary and the roles, for every admin page -----------------------------
@@ -393,13 +436,21 @@ class CompanyScopedAdmin:
             raise PermissionDenied
         return super().history_view(request, object_id, extra_context=extra_context)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """A row of a closed period is refused on save (`ClosedPeriodFormMixin`)."""
+        return closed_period_form(super().get_form(request, obj, change=change, **kwargs))
+
     def get_deleted_objects(self, objs, request):
         """Rows a payroll run needs (an employee in a live run, a KPI set of a calculated
-        period…) are protected: Django's delete page and the delete action name them and
-        delete nothing, as the API answers 409 `in_use`."""
+        period…) and rows that fed a closed period are protected: Django's delete page and
+        the delete action name them and delete nothing, as the API answers 409 `in_use` or
+        `period_closed`."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        closed = [
+            f"{obj}: {error.message}" for obj in objs if (error := periods.refusal(obj, delete=True)) is not None
+        ]
         blocked = [f"{obj}: {why}" for obj in objs for why in deletion.reasons(obj)]
-        return deleted, counts, perms_needed, [*protected, *blocked]
+        return deleted, counts, perms_needed, [*protected, *closed, *blocked]
 
 
 class SuperuserOnlyAdmin:

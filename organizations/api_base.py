@@ -1,11 +1,13 @@
 """Base classes for the API: serializers that validate through the domain model and only
-accept related objects of the user's company; viewsets scoped to that company."""
+accept related objects of the user's company; viewsets scoped to that company. A write
+(create, update, DELETE) of a row that fed a closed period is refused, 409 `period_closed`
+(`core.periods`)."""
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from core import deletion
+from core import deletion, periods
 from organizations import access
 from organizations.access import FINANCE, HR, user_role
 from organizations.models import Company
@@ -52,6 +54,7 @@ class DomainSerializer(serializers.ModelSerializer):
         # Django's ValidationError becomes DRF's in `Serializer.run_validation` (`__all__`
         # stays the key of errors of the whole row: config.api reports it as such).
         candidate.full_clean(exclude=self.clean_exclude())
+        periods.ensure_write_open(candidate)  # a row of a closed period: 409 period_closed
         return attrs
 
     def nested_fields(self) -> set[str]:
@@ -100,6 +103,10 @@ class ScopedViewSet(viewsets.ModelViewSet):
         ordering = self.queryset.model._meta.ordering or ["pk"]
         return access.scope_for_user(queryset, self.request.user).order_by(*ordering, "pk")
 
+    def perform_destroy(self, instance):
+        periods.ensure_write_open(None, delete=instance)
+        instance.delete()
+
     def check_object_permissions(self, request, obj):
         super().check_object_permissions(request, obj)
         changes = request.method not in ("GET", "HEAD", "OPTIONS")
@@ -114,6 +121,7 @@ class RefusesRowsInUse:
     """DELETE of a row a payroll run needs is refused (409 in_use), the check the admin shares."""
 
     def perform_destroy(self, instance):
+        periods.ensure_write_open(None, delete=instance)  # 409 period_closed before in_use
         deletion.delete_unless_in_use(instance)
 
 

@@ -14,3 +14,7 @@ class OrganizationsConfig(AppConfig):
         # After the admin's autodiscovery (django.contrib.admin is the first app): every
         # other app's admin is registered by now, whatever its place in INSTALLED_APPS.
         restrict_other_apps_to_superusers(admin.site)
+
+        from organizations.services import register_reaches
+
+        register_reaches()  # which closed periods a stage, calendar or employment-date write reaches

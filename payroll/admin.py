@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from core.periods import PeriodClosedError
 from engine import Period
 from organizations import access
 from organizations.admin_base import CompanyScopedAdmin, HistoryAdmin
@@ -250,7 +251,7 @@ class AdjustmentForm(forms.ModelForm):
         if employee and period:
             try:
                 services.adjustment_period_ensure_open(employee, period)
-            except services.RunStateError as error:
+            except PeriodClosedError as error:
                 raise ValidationError({"period": error.message}, code=error.code) from error
         return cleaned
 
@@ -280,7 +281,7 @@ class AdjustmentAdmin(ReadOnlyAfterAddMixin, HistoryAdmin):
         if obj is not None:
             try:
                 services.adjustment_period_ensure_open(obj.employee, obj.period)
-            except services.RunStateError:
+            except PeriodClosedError:
                 return False
         return super().has_delete_permission(request, obj)
 
@@ -291,5 +292,5 @@ class AdjustmentAdmin(ReadOnlyAfterAddMixin, HistoryAdmin):
         for adjustment in self.selected(request, queryset).select_related("employee"):
             try:
                 services.adjustment_delete(adjustment=adjustment)
-            except services.RunStateError as error:
+            except PeriodClosedError as error:
                 self.message_user(request, f"{adjustment}: not deleted — {error.message}", messages.ERROR)

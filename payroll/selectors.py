@@ -9,10 +9,11 @@ from django.db.models import QuerySet
 import engine
 from compensation.selectors import CompanyConfiguration, payout_inputs
 from core.deletion import Blocker
+from core.periods import ClosedPeriod
 from engine import Period
 from organizations import access
 from organizations.models import Company, Employee
-from payroll.models import LIVE, READY, RELEASED, Adjustment, Payout, PayrollRun
+from payroll.models import FROZEN, LIVE, READY, RELEASED, Adjustment, Payout, PayrollRun
 
 
 def adjustments_by_employee(*, employee_ids: Sequence[int], period: Period) -> dict[int, list[engine.Adjustment]]:
@@ -181,3 +182,21 @@ def deletion_guard(obj) -> list[Blocker]:
     """What `core.deletion` asks: the runs that need `obj`, each with its reason."""
     runs = runs_using(obj)
     return [Blocker(reason, run) for run, reason in zip(runs, deletion_blockers(obj, runs), strict=True)]
+
+
+def closed_periods(company_id: int) -> list[ClosedPeriod]:
+    """What `core.periods` asks: the company's periods with an approved or paid run, with
+    who approved each and when."""
+    runs = (
+        PayrollRun.objects.filter(company_id=company_id, status__in=FROZEN)
+        .select_related("approved_by")
+        .order_by("period")
+    )
+    return [
+        ClosedPeriod(
+            Period.parse(run.period),
+            (run.approved_by.get_full_name() or run.approved_by.get_username()) if run.approved_by else "",
+            run.approved_at,
+        )
+        for run in runs
+    ]

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import periods
+from core.periods import Reach, Span
 from engine import Period
 from organizations import access
 from organizations.models import Company, Employee
@@ -19,7 +21,6 @@ from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, Adjustment, PayrollRun,
 from payroll.services import signals
 from payroll.services.runs import (
     FOUR_EYES,
-    PERIOD_CLOSED,
     RUN_FROZEN,
     RUN_NOT_APPROVED,
     RUN_NOT_CALCULATED,
@@ -136,13 +137,15 @@ def payroll_run_cancel(*, run: PayrollRun, by=None, note: str = "") -> PayrollRu
 
 
 def adjustment_period_ensure_open(employee: Employee, period: str) -> None:
-    """Refuse an adjustment for a period whose payroll is approved or paid."""
-    frozen = PayrollRun.objects.filter(company_id=employee.company_id, period=period, status__in=FROZEN).first()
-    if frozen:
-        raise RunStateError(
-            PERIOD_CLOSED,
-            f"the {period} payroll is {frozen.status}; enter the adjustment in a later period",
-        )
+    """Refuse an adjustment for a closed period (one whose payroll is approved or paid):
+    the rule of every input, `core.periods`."""
+    periods.ensure_period_open(employee.company_id, period, f"an adjustment of {employee.personnel_number} for {period}")
+
+
+def adjustment_reach(before: Adjustment | None, after: Adjustment | None) -> Reach:
+    """An adjustment counts in its own period's run."""
+    rows = [row for row in (before, after) if row is not None]
+    return Reach(rows[-1].employee.company_id, tuple(Span.month(row.period) for row in rows), "the adjustment")
 
 
 def adjustment_create(*, employee: Employee, period: str, amount, reason: str, created_by=None) -> Adjustment:

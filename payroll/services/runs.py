@@ -3,6 +3,7 @@ state errors and their codes."""
 
 from __future__ import annotations
 
+from core import periods
 from core.errors import DomainError
 from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, PayrollRun, RunTransition
 
@@ -12,7 +13,7 @@ RUN_ENDED = "run_ended"
 RUN_NOT_CALCULATED = "run_not_calculated"
 RUN_NOT_APPROVED = "run_not_approved"
 FOUR_EYES = "four_eyes"
-PERIOD_CLOSED = "period_closed"
+PERIOD_CLOSED = periods.PERIOD_CLOSED  # refused by core.periods (PeriodClosedError)
 
 
 class RunStateError(DomainError):

@@ -164,21 +164,28 @@ def _build_other() -> Side:
 
 
 def _ids(company: Company, employee: Employee, measure: Measure, kpi: Kpi, adjustment: Adjustment) -> dict[str, int]:
-    """One row of each resource that belongs to the company."""
+    """One row of each resource that belongs to the company; of the inputs, a row of an open
+    period (2026-10 is approved, so closed: tests/closing/ writes to it), and for the rows
+    in force from a date on, one from 2027 on (added here)."""
+    later = date(2027, 2, 1)
+    stage = CompanyStage.objects.create(company=company, stage=2, effective_from=later)
+    salary = SalaryAgreement.objects.create(employee=employee, effective_from=later, monthly_amount=D("30000.00"))
+    scheme = employee.scheme_assignments.order_by("effective_from").last().scheme
+    assignment = SchemeAssignment.objects.create(employee=employee, scheme=scheme, effective_from=later)
     return {
         "companies": company.pk,
-        "company-stages": CompanyStage.objects.filter(company=company).first().pk,
+        "company-stages": stage.pk,
         "calendar-days": CalendarDay.objects.filter(company=company).first().pk,
         "employees": employee.pk,
-        "salary-agreements": employee.salary_agreements.first().pk,
+        "salary-agreements": salary.pk,
         "band-tables": BandTable.objects.filter(company=company).first().pk,
         "bonus-schemes": BonusScheme.objects.filter(company=company).first().pk,
-        "scheme-assignments": employee.scheme_assignments.first().pk,
+        "scheme-assignments": assignment.pk,
         "measures": measure.pk,
         "kpis": kpi.pk,
         "kpi-sets": KpiSet.objects.filter(company=company, is_active=True).first().pk,
-        "plans": employee.plans.first().pk,
-        "measure-values": employee.measure_values.first().pk,
+        "plans": employee.plans.filter(period="2026-11").first().pk,
+        "measure-values": employee.measure_values.filter(period="2026-11").first().pk,
         "adjustments": adjustment.pk,
     }
 

@@ -33,7 +33,7 @@ MATRIX = {
     "GET    company-stages/{id}/":                  (200,      200, 200,    403,     401),
     "POST   company-stages/":                       (201,      201, 403,    403,     401),
     "PATCH  company-stages/{id}/":                  (200,      200, 403,    403,     401),
-    "DELETE company-stages/{id}/":                  (409,      409, 403,    403,     401),  # a calculated run used it
+    "DELETE company-stages/{id}/":                  (204,      204, 403,    403,     401),  # its 2027 row (in use: tests/payroll/test_in_use.py)
     "GET    calendar-days/":                        (200,      200, 200,    403,     401),
     "GET    calendar-days/{id}/":                   (200,      200, 200,    403,     401),
     "POST   calendar-days/":                        (201,      201, 403,    403,     401),
@@ -49,7 +49,7 @@ MATRIX = {
     "GET    salary-agreements/{id}/":               (200,      200, 200,    403,     401),
     "POST   salary-agreements/":                    (201,      201, 403,    403,     401),
     "PATCH  salary-agreements/{id}/":               (200,      200, 403,    403,     401),
-    "DELETE salary-agreements/{id}/":               (409,      409, 403,    403,     401),  # a calculated run used it
+    "DELETE salary-agreements/{id}/":               (204,      204, 403,    403,     401),  # its 2027 row (closed periods: tests/closing/)
     "GET    band-tables/":                          (200,      200, 200,    403,     401),
     "GET    band-tables/{id}/":                     (200,      200, 200,    403,     401),
     "POST   band-tables/":                          (201,      201, 403,    403,     401),
@@ -64,7 +64,7 @@ MATRIX = {
     "GET    scheme-assignments/{id}/":              (200,      200, 200,    403,     401),
     "POST   scheme-assignments/":                   (201,      201, 403,    403,     401),
     "PATCH  scheme-assignments/{id}/":              (200,      200, 403,    403,     401),
-    "DELETE scheme-assignments/{id}/":              (409,      409, 403,    403,     401),  # a calculated run used it
+    "DELETE scheme-assignments/{id}/":              (204,      204, 403,    403,     401),  # its 2027 row
     "GET    measures/":                             (200,      200, 200,    403,     401),
     "GET    measures/{id}/":                        (200,      200, 200,    403,     401),
     "POST   measures/":                             (201,      201, 403,    403,     401),
@@ -131,7 +131,7 @@ PATCHES = {
     "salary-agreements": {"monthly_amount": "31000.00"},
     "band-tables": {"name": "Renamed bands"},
     "bonus-schemes": {"name": "Renamed scheme"},
-    "scheme-assignments": {"effective_from": "2024-12-01"},
+    "scheme-assignments": {"effective_from": "2027-03-01"},
     "measures": {"name": "Renamed"},
     "kpis": {"name": "Renamed"},
     "kpi-sets": {"name": "Renamed set"},
@@ -152,7 +152,7 @@ def create_body(resource: str, c) -> dict:
     company, ids = c.company.pk, c.ids
     return {
         "companies": lambda: {"name": "New Co", "slug": "new-co"},
-        "company-stages": lambda: {"company": company, "stage": 3, "effective_from": "2026-06-01"},
+        "company-stages": lambda: {"company": company, "stage": 3, "effective_from": "2026-12-01"},
         "calendar-days": lambda: {"company": company, "date": "2026-12-31", "kind": "holiday", "name": "Eve"},
         "employees": lambda: {"company": company, "personnel_number": "NEW-1", "full_name": "New", "hire_date": "2026-01-01"},
         "salary-agreements": lambda: {"employee": ids["employees"], "effective_from": "2026-12-01", "monthly_amount": "35000.00"},

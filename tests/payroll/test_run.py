@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from compensation.demo import seed_demo
 from config.celery import app as celery_app
+from core.periods import PeriodClosedError
 from engine import Period
 from kpis.models import MeasureValue
 from organizations.models import Company, Employee
@@ -214,7 +215,7 @@ def test_an_approved_run_refuses_recalculation_cancellation_and_adjustments(demo
             action()
         assert refused.value.code == RUN_FROZEN
     employee = Employee.objects.get(personnel_number="DEMO-A")
-    with pytest.raises(RunStateError) as closed:
+    with pytest.raises(PeriodClosedError) as closed:
         adjustment_create(employee=employee, period="2026-11", amount=Decimal("500.00"), reason="late fix")
     assert closed.value.code == PERIOD_CLOSED
     assert list(run.payouts.order_by("pk").values_list("total", flat=True)) == totals

@@ -1,0 +1,77 @@
+"""What a write of a company's stage, calendar day or employee reaches in the payroll's
+months: the rules `core.periods` applies to refuse writes into a closed (approved) period.
+Registered at start-up (`organizations.apps`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from core import periods
+from core.periods import Reach, Span
+from engine import Period
+from organizations.models import CalendarDay, CompanyStage, Employee
+
+
+def stage_reach(before: CompanyStage | None, after: CompanyStage | None) -> Reach:
+    """A run reads the stage in force on the period's last day (`payroll.selectors._stage_on`):
+    a stage row from F until the next one's date N governs the months whose last day is in
+    [F, N) — the months of F up to (not including) N's. Creating, changing or deleting one
+    touches those months, before and after the change."""
+    spans = []
+    for row in (before, after):
+        if row is not None:
+            span = periods.effective_span(CompanyStage, row, owner="company")
+            start = Period.of(span.start).first_day
+            spans.append(Span(start, None if span.end is None else Period.of(span.end).first_day))
+    company_id = (after or before).company_id  # type: ignore[union-attr]
+    return Reach(company_id, tuple(spans), "the company's stage")
+
+
+def calendar_day_reach(before: CalendarDay | None, after: CalendarDay | None) -> Reach:
+    """A holiday or transferred working day changes its month's working days (and so every
+    prorated salary of that month)."""
+    spans = tuple(Span.month(Period.of(row.date)) for row in (before, after) if row is not None)
+    return Reach((after or before).company_id, spans, "the calendar day")  # type: ignore[union-attr]
+
+
+def _between(first: date | None, second: date | None, *, inclusive_end: bool) -> Span | None:
+    """The days whose state changes when a boundary moves from `first` to `second` (None:
+    no boundary, for ever): a hire date's [min, max), a termination date's (min, max]."""
+    if first == second:
+        return None
+    known = [day for day in (first, second) if day is not None]
+    low = min(known)
+    high = None if None in (first, second) else max(known)
+    if inclusive_end:
+        return Span(low + timedelta(days=1), None if high is None else high + timedelta(days=1))
+    return Span(low, high)
+
+
+def employee_reach(before: Employee | None, after: Employee | None) -> Reach | None:
+    """Moving a hire or termination date across a day of a closed month changes who was
+    paid for it: refused. Creating an employee is not (the approved run had no payout for
+    them; what a closed month owes them goes through a correction), nor is deleting one
+    (their payouts protect them), nor a change of their name or position."""
+    if before is None or after is None:
+        return None
+    spans = [
+        span
+        for span in (
+            _between(before.hire_date, after.hire_date, inclusive_end=False),
+            _between(before.termination_date, after.termination_date, inclusive_end=True),
+        )
+        if span is not None
+    ]
+    return Reach(after.company_id, tuple(spans), f"the employment dates of {after.personnel_number}")
+
+
+def employed_span(employee: Employee) -> Span:
+    """The days the employee works: hire date to termination date, both included."""
+    end = employee.termination_date + timedelta(days=1) if employee.termination_date else None
+    return Span(employee.hire_date, end)
+
+
+def register_reaches() -> None:
+    periods.register_reach(CompanyStage, stage_reach)
+    periods.register_reach(CalendarDay, calendar_day_reach)
+    periods.register_reach(Employee, employee_reach)
