@@ -13,6 +13,9 @@ RUN_NOT_CALCULATED = "run_not_calculated"
 RUN_NOT_APPROVED = "run_not_approved"
 FOUR_EYES = "four_eyes"
 PERIOD_CLOSED = "period_closed"
+MONTH_NOT_ENDED = "month_not_ended"
+RUN_PROVISIONAL = "run_provisional"
+RUN_CHANGED = "run_changed"
 
 
 class RunStateError(DomainError):
