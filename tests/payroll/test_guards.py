@@ -6,8 +6,8 @@ import io
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 import openpyxl
+import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
