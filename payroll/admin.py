@@ -14,8 +14,11 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.periods import PeriodClosedError
@@ -27,6 +30,12 @@ from payroll.models import READY, Adjustment, Payout, PayrollRun, RunTransition
 from payroll.selectors import payroll_run_warnings
 
 WARNINGS_SHOWN = 100
+
+
+class MarkPaidForm(forms.Form):
+    payment_date = forms.DateField(initial=timezone.localdate, help_text="the day the money was paid")
+    payment_reference = forms.CharField(max_length=200, help_text="the bank's or payment system's reference")
+    note = forms.CharField(max_length=200, required=False)
 
 
 class RunTransitionInline(CompanyScopedAdmin, admin.TabularInline):
@@ -62,8 +71,10 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
         "adjustments_total",
         "total",
         "warnings_count",
+        "provisional",
+        "payment_date",
     ]
-    list_filter = ["company", "status", "period"]
+    list_filter = ["company", "status", "provisional", "period"]
     list_select_related = ["company"]
     inlines = [RunTransitionInline]
     actions = ["recalculate", "approve", "mark_paid", "cancel"]
@@ -81,8 +92,11 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
             "warnings_count",
             "warnings",
             "error",
+            "provisional",
             ("started_by", "calculated_by", "approved_by"),
             ("created_at", "calculation_started_at", "calculated_at", "approved_at", "paid_at"),
+            ("payment_date", "payment_reference"),
+            ("payouts_count", "payouts_digest"),
             "sheet",
             "downloads",
         ]
@@ -176,14 +190,35 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
     @admin.action(description="Approve", permissions=["approve"])
     def approve(self, request, queryset) -> None:
         self._step(
-            request, queryset, lambda run: services.payroll_run_approve(run=run, approved_by=request.user), "approved"
+            request, queryset, lambda run: services.payroll_run_approve(run=run, approved_by=request.user, note="approved in the administration"),
+            "approved",
         )
 
-    @admin.action(description="Mark paid", permissions=["mark_paid"])
-    def mark_paid(self, request, queryset) -> None:
-        self._step(
-            request, queryset, lambda run: services.payroll_run_mark_paid(run=run, by=request.user), "marked paid"
-        )
+    @admin.action(description="Mark paid (payment date and reference)", permissions=["mark_paid"])
+    def mark_paid(self, request, queryset):
+        """An intermediate page asks for the payment date and reference, then each selected
+        run is marked paid with them (the service checks them and the run's state)."""
+        form = MarkPaidForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for run in self.selected(request, queryset):
+                try:
+                    services.payroll_run_mark_paid(run=run, by=request.user, **form.cleaned_data)
+                except services.RunStateError as error:
+                    self.message_user(request, f"{run}: {error.message}", messages.ERROR)
+                except ValidationError as error:
+                    self.message_user(request, f"{run}: {'; '.join(error.messages)}", messages.ERROR)
+                else:
+                    self.message_user(request, f"{run}: marked paid", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark paid",
+            "runs": list(self.selected(request, queryset)),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/payroll/mark_paid.html", context)
 
     @admin.action(description="Cancel", permissions=["change"])
     def cancel(self, request, queryset) -> None:

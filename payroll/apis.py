@@ -1,5 +1,6 @@
 """API of payroll runs, payouts and adjustments."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,6 +13,7 @@ from engine import Period
 from organizations.api_base import DomainSerializer, IsHR, IsStaffRole, ScopedViewSet, request_company
 from organizations.models import Company
 from payroll import services
+from payroll.books import run_books_problems
 from payroll.excel.services import payroll_sheet_ensure
 from payroll.models import Adjustment, Payout, PayrollRun
 from payroll.selectors import payouts_visible_to, payouts_with_payslips_for, payroll_run_warnings, runs_visible_to
@@ -27,15 +29,46 @@ class PayrollRunSerializer(serializers.ModelSerializer):
             "id", "company", "period", "status", "chunk_size", "employees_total", "employees_done", "progress_pct",
             "fixed_total", "bonus_total", "adjustments_total", "total", "warnings_count", "error",
             "started_by", "calculated_by", "approved_by", "four_eyes_at_approval", "created_at", "calculated_at",
-            "approved_at", "paid_at",
+            "approved_at", "paid_at", "provisional", "payment_date", "payment_reference", "payouts_count",
+            "payouts_digest",
         ]
         read_only_fields = fields
+
+
+class PayrollRunDetailSerializer(PayrollRunSerializer):
+    """One run, with the verification of its books: what disagrees between its recorded
+    checksum and its payouts (empty when they agree)."""
+
+    books_problems = serializers.SerializerMethodField()
+
+    class Meta(PayrollRunSerializer.Meta):
+        fields = [*PayrollRunSerializer.Meta.fields, "books_problems"]
+        read_only_fields = fields
+
+    def get_books_problems(self, run) -> list[str]:
+        return run_books_problems(run)
+
+
+class MarkPaidSerializer(serializers.Serializer):
+    # Required, but by the service (after the run's state: a run not approved answers 409 first).
+    payment_date = serializers.DateField(required=False, allow_null=True, help_text="required: the day the money was paid")
+    payment_reference = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="required: the bank's or payment system's reference"
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class RunStartSerializer(serializers.Serializer):
     period = serializers.CharField(help_text="YYYY-MM")
     company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
     chunk_size = serializers.IntegerField(min_value=1, max_value=100000, required=False)
+    provisional = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true to start a month that has not ended as a provisional preview (it cannot be approved); "
+        "false refuses such a month (409 month_not_ended); left out, the dates decide",
+    )
 
     def validate_period(self, value):
         try:
@@ -76,6 +109,9 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):
         return runs_visible_to(self.request.user).order_by("-period", "pk")
 
+    def get_serializer_class(self):
+        return PayrollRunDetailSerializer if self.action == "retrieve" else PayrollRunSerializer
+
     def _hr_only(self):
         if not IsHR().has_permission(self.request, self):
             raise PermissionDenied("only HR may do this")
@@ -91,6 +127,7 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             period=start.validated_data["period"],
             started_by=request.user,
             chunk_size=start.validated_data.get("chunk_size"),
+            provisional=start.validated_data.get("provisional"),
         )
         return Response(PayrollRunSerializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -104,16 +141,31 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=None, responses=PayrollRunSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
+        """Approve a calculated run in one call; refused (409) for a month that has not ended
+        (`month_not_ended`) or a provisional preview (`run_provisional`), and by four-eyes."""
         self._hr_only()
-        run = services.payroll_run_approve(run=self.get_object(), approved_by=request.user)
+        run = services.payroll_run_approve(run=self.get_object(), approved_by=request.user, note="approved through the API")
         return Response(PayrollRunSerializer(run).data)
 
-    @extend_schema(request=None, responses=PayrollRunSerializer)
+    @extend_schema(request=MarkPaidSerializer, responses=PayrollRunSerializer)
     @action(detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
+        """Record that an approved run was paid: the payment date and reference are required."""
         if not services.may_mark_paid(request.user):  # the role is refused before the row is looked up
             raise PermissionDenied(services.MARK_PAID_REFUSED)
-        run = services.payroll_run_mark_paid(run=self.get_object(), by=request.user)
+        run = self.get_object()
+        payment = MarkPaidSerializer(data=request.data)
+        payment.is_valid(raise_exception=True)
+        try:
+            run = services.payroll_run_mark_paid(
+                run=run,
+                by=request.user,
+                payment_date=payment.validated_data.get("payment_date"),
+                payment_reference=payment.validated_data.get("payment_reference", ""),
+                note=payment.validated_data.get("note", ""),
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
         return Response(PayrollRunSerializer(run).data)
 
     @extend_schema(request=None, responses=PayrollRunSerializer)

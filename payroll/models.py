@@ -5,6 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from core.domain import PeriodField, money_field
+from core.errors import DomainError
 from organizations.models import Company, Employee
 
 
@@ -68,6 +69,19 @@ class PayrollRun(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Item 6 of issue 13: a run of a month that has not ended is a preview, never approved.
+    provisional = models.BooleanField(
+        default=False,
+        help_text="the latest calculation was asked for before the month had ended: a preview, not approvable",
+    )
+    payment_date = models.DateField(null=True, blank=True, help_text="the day the money left (finance, at mark paid)")
+    payment_reference = models.CharField(
+        max_length=200, blank=True, help_text="the bank's or payment system's reference of the transfer"
+    )
+    # The checksum of the payouts, written when the calculation is finalized (payroll.books):
+    # with the totals above it lets `verify_payroll_books` notice a payout changed behind the services.
+    payouts_count = models.PositiveIntegerField(null=True, blank=True)
+    payouts_digest = models.CharField(max_length=64, blank=True)
     sheet = models.FileField(upload_to="payroll-sheets/", blank=True)
 
     class Meta:
@@ -128,6 +142,22 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee} {self.run.period}: {self.total}"
+
+    # The application-level rule of closed books (PostgreSQL's triggers hold it in the
+    # database too, payroll migration 0006): a payout of an approved or paid run is never
+    # saved or deleted one by one. Bulk writes are the calculation's, of runs being calculated.
+    def save(self, *args, **kwargs) -> None:
+        self._ensure_run_open()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._ensure_run_open()
+        return super().delete(*args, **kwargs)
+
+    def _ensure_run_open(self) -> None:
+        status = PayrollRun.objects.filter(pk=self.run_id).values_list("status", flat=True).first()
+        if status in FROZEN:
+            raise DomainError("run_frozen", f"the payroll run is {status}: its payouts cannot be changed or deleted")
 
 
 class Adjustment(models.Model):

@@ -29,7 +29,18 @@ WARNING = {
 }
 
 # Notes the payroll services write on a run's transitions.
-TRANSITION_NOTES = {"started": _("started"), "recalculation": _("recalculation")}
+TRANSITION_NOTES = {
+    "started": _("started"),
+    "recalculation": _("recalculation"),
+    "started as a provisional preview": _("started as a provisional preview"),
+    "calculation started": _("calculation started"),
+    "calculation finished": _("calculation finished"),
+    "approved": _("approved"),
+    "approved after confirming the summary": _("approved after confirming the summary"),
+    "approved through the API": _("approved through the API"),
+    "approved in the administration": _("approved in the administration"),
+    "cancelled": _("cancelled"),
+}
 
 
 # The catalogue's names (kpis/catalogue.py), marked so makemessages collects them.

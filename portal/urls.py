@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import views
+from portal import run_guards, views
 
 app_name = "portal"
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     path("hr/runs/start/", views.run_start, name="run_start"),
     path("hr/runs/<int:pk>/", views.run_detail, name="run"),
     path("hr/runs/<int:pk>/status.json", views.run_status_json, name="run_status"),
+    # Ahead of the generic action: approving confirms a summary, marking paid records the payment.
+    path("runs/<int:pk>/approve/", run_guards.run_approve, name="run_approve"),
+    path("runs/<int:pk>/paid/", run_guards.run_mark_paid, name="run_paid"),
     path("runs/<int:pk>/<slug:action>/", views.run_action, name="run_action"),
     path("finance/", views.finance, name="finance"),
 ]

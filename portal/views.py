@@ -210,7 +210,7 @@ def runs(request):
         {
             "company": company,
             "runs": selectors.company_runs(company=company)[:36],
-            "default_period": str(Period.of(timezone.localdate())),
+            "default_period": str(Period.of(timezone.localdate()).previous),  # the last month that has ended
         },
     )
 
@@ -223,7 +223,25 @@ def run_start(request):
     except ValueError:
         messages.error(request, _("Write the month as YYYY-MM, for example 2026-11."))
         return redirect("portal:runs")
-    run, created = payroll.payroll_run_start(company=_company(request), period=period, started_by=request.user)
+    try:
+        run, created = payroll.payroll_run_start(
+            company=_company(request),
+            period=period,
+            started_by=request.user,
+            provisional=bool(request.POST.get("provisional")),  # HR ticks it to preview a month not ended
+        )
+    except payroll.RunStateError as error:
+        if error.code != payroll.MONTH_NOT_ENDED:
+            raise
+        messages.error(
+            request,
+            _(
+                "%(period)s has not ended yet. Tick “provisional preview” to see its figures so far, "
+                "or start a month that has ended."
+            )
+            % {"period": period},
+        )
+        return redirect("portal:runs")
     if not created:
         messages.info(request, _("The %(period)s payroll is already under way; here it is.") % {"period": period})
     return redirect("portal:run", pk=run.pk)
@@ -265,12 +283,8 @@ class RunAction:
     back: str | None = None
 
 
+# Approving (after a confirmation) and marking paid (with the payment) are portal.run_guards'.
 RUN_ACTIONS = {
-    "approve": RunAction(
-        access.HR,
-        lambda run, user: payroll.payroll_run_approve(run=run, approved_by=user),
-        gettext_lazy("The %(period)s payroll is approved."),
-    ),
     "recalculate": RunAction(
         access.HR,
         lambda run, user: payroll.payroll_run_recalculate(run=run, requested_by=user),
@@ -280,12 +294,6 @@ RUN_ACTIONS = {
         access.HR,
         lambda run, user: payroll.payroll_run_cancel(run=run, by=user),
         gettext_lazy("The %(period)s payroll is cancelled."),
-    ),
-    "paid": RunAction(
-        access.FINANCE,
-        lambda run, user: payroll.payroll_run_mark_paid(run=run, by=user),
-        gettext_lazy("The %(period)s payroll is marked paid."),
-        back="portal:finance",
     ),
 }
 

@@ -47,6 +47,7 @@ def payroll_sheet_write(*, run: PayrollRun, target: IO[bytes]) -> SheetSummary:
         period=run.period,
         run_status=run.status,
         approved_by=(approver.get_full_name() or approver.get_username()) if approver is not None else "",
+        provisional=run.provisional,
     )
     return write_payroll_sheet(target, heading, payroll_sheet_rows(run))
 

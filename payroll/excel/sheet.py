@@ -49,6 +49,7 @@ class SheetHeading:
     period: str
     run_status: str = "calculated"
     approved_by: str = ""  # the approver's name; empty while the run is not approved
+    provisional: bool = False  # a preview of a month not ended: the title says so
 
 
 @dataclass
@@ -198,7 +199,10 @@ def _heading(cells: Cells, heading: SheetHeading, labels: Labels, looks: Looks, 
     """The rows above the table (what the sheet is, of whom and in what state: each one
     text cell that runs on over the empty cells beside it), and the table's column names."""
     status_key = f"status_{heading.run_status}"
-    cells.text(0, 0, labels.format("sheet_title", company=heading.company), looks.title)
+    title = labels.format("sheet_title", company=heading.company)
+    if heading.provisional:
+        title = f"{title} ({labels['provisional_preview']})"
+    cells.text(0, 0, title, looks.title)
     for row, (key, value) in enumerate(
         (
             ("company", heading.company),

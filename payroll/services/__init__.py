@@ -18,8 +18,10 @@ from payroll.services.lifecycle import (
     adjustment_create,
     adjustment_delete,
     adjustment_period_ensure_open,
+    approval_refusal,
     four_eyes_blocks,
     may_mark_paid,
+    month_ended,
     payroll_run_approve,
     payroll_run_cancel,
     payroll_run_mark_paid,
@@ -29,18 +31,21 @@ from payroll.services.lifecycle import (
 )
 from payroll.services.runs import (
     FOUR_EYES,
+    MONTH_NOT_ENDED,
     PERIOD_CLOSED,
+    RUN_CHANGED,
     RUN_ENDED,
     RUN_FROZEN,
     RUN_NOT_APPROVED,
     RUN_NOT_CALCULATED,
+    RUN_PROVISIONAL,
     RunStateError,
 )
 
 __all__ = [
-    "FOUR_EYES", "MARK_PAID_REFUSED", "PERIOD_CLOSED", "RUN_ENDED", "RUN_FROZEN", "RUN_NOT_APPROVED",
-    "RUN_NOT_CALCULATED", "Chunk", "RunNotReady", "RunStateError", "adjustment_create", "adjustment_delete",
-    "adjustment_period_ensure_open", "four_eyes_blocks", "may_mark_paid",
+    "FOUR_EYES", "MARK_PAID_REFUSED", "MONTH_NOT_ENDED", "PERIOD_CLOSED", "RUN_CHANGED", "RUN_ENDED", "RUN_FROZEN",
+    "RUN_NOT_APPROVED", "RUN_NOT_CALCULATED", "RUN_PROVISIONAL", "Chunk", "RunNotReady", "RunStateError", "adjustment_create", "adjustment_delete",
+    "adjustment_period_ensure_open", "approval_refusal", "four_eyes_blocks", "may_mark_paid", "month_ended",
     "payroll_chunk_compute", "payroll_resume_stalled_runs", "payroll_run_approve", "payroll_run_cancel",
     "payroll_run_fail", "payroll_run_finalize", "payroll_run_mark_paid", "payroll_run_recalculate",
     "payroll_run_split", "payroll_run_start", "payroll_start_scheduled_runs",

@@ -15,6 +15,7 @@ import engine
 from compensation.selectors import employees_in_period
 from engine import Period, calculate_payout
 from organizations.models import Employee
+from payroll.books import run_books_record
 from payroll.models import LIVE, Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_inputs
 from payroll.services import signals
@@ -63,7 +64,7 @@ def payroll_run_split(*, run_id: int, calculation: int) -> list[Chunk]:
         ids = list(_employee_ids(run))
         run.payouts.all().delete()
         chunks = _chunks(run, ids)
-        transition(run, RunStatus.CALCULATING, run.calculated_by)
+        transition(run, RunStatus.CALCULATING, run.calculated_by, "calculation started")
         run.employees_total = len(ids)
         run.employees_done = 0
         run.employees_gone = 0
@@ -261,9 +262,10 @@ def payroll_run_finalize(*, run_id: int, calculation: int) -> PayrollRun | None:
         run.total = sums["total"] or zero
         run.employees_total = run.employees_done = sums["count"]  # those deleted meanwhile are not in it
         run.warnings_count = sums["warned"]
+        run_books_record(run)  # the payouts' checksum, which `verify_payroll_books` checks
         run.calculated_at = timezone.now()
         gone = f"{run.employees_gone} employees were deleted during the calculation" if run.employees_gone else ""
-        transition(run, RunStatus.CALCULATED, run.calculated_by, note=gone)
+        transition(run, RunStatus.CALCULATED, run.calculated_by, note=gone or "calculation finished")
         run.save()
         signals.send_on_commit(signals.run_calculated, run_id=run.pk)
     return run

@@ -5,10 +5,10 @@ cancel, and the adjustments a calculation counts. The calculation itself is
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,9 +21,12 @@ from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, Adjustment, PayrollRun,
 from payroll.services import signals
 from payroll.services.runs import (
     FOUR_EYES,
+    MONTH_NOT_ENDED,
+    RUN_CHANGED,
     RUN_FROZEN,
     RUN_NOT_APPROVED,
     RUN_NOT_CALCULATED,
+    RUN_PROVISIONAL,
     RunStateError,
     ensure_mutable,
     locked,
@@ -31,11 +34,32 @@ from payroll.services.runs import (
 )
 
 
+def month_ended(period: Period, today: date | None = None) -> bool:
+    """Whether the month's last day has passed (in the site's time zone)."""
+    return (today or timezone.localdate()) > period.last_day
+
+
 def payroll_run_start(
-    *, company: Company, period: Period, started_by=None, chunk_size: int | None = None
+    *,
+    company: Company,
+    period: Period,
+    started_by=None,
+    chunk_size: int | None = None,
+    provisional: bool | None = None,
 ) -> tuple[PayrollRun, bool]:
     """Start the run for a company and period, or return the live one that exists. The
-    database's constraint decides between concurrent starts."""
+    database's constraint decides between concurrent starts.
+
+    A month that has not ended yet gets a provisional preview, which cannot be approved.
+    A person's face (the portal, the API) passes `provisional` as the person chose: False for
+    a month not ended is refused (`month_not_ended`), so nobody starts a preview by mistake.
+    None (the admin, the command, the schedule) leaves it to the dates."""
+    if provisional is False and not month_ended(period):
+        raise RunStateError(
+            MONTH_NOT_ENDED,
+            f"{period} has not ended (its last day is {period.last_day.isoformat()}); "
+            "start it as a provisional preview, or start a month that has ended",
+        )
     try:
         with transaction.atomic():
             run = PayrollRun.objects.create(
@@ -44,7 +68,8 @@ def payroll_run_start(
                 started_by=started_by,
                 chunk_size=chunk_size or settings.PAYROLL_CHUNK_SIZE,
             )
-            RunTransition.objects.create(run=run, from_status="", to_status=RunStatus.QUEUED, by=started_by, note="started")
+            note = "started" if month_ended(period) else "started as a provisional preview"
+            RunTransition.objects.create(run=run, from_status="", to_status=RunStatus.QUEUED, by=started_by, note=note)
     except IntegrityError:
         live = PayrollRun.objects.exclude(status__in=ENDED_WITHOUT_RESULT).get(company=company, period=str(period))
         return live, False
@@ -68,9 +93,11 @@ def _schedule_calculation(run_id: int, *, requested_by=None, note: str = "") -> 
         run.calculated_by = requested_by
         run.error = ""
         run.progressed_at = timezone.now()  # the stall check counts from here until the split
+        # A calculation asked for before the month has ended is a preview: its inputs may still change.
+        run.provisional = not month_ended(Period.parse(run.period))
         if run.status != RunStatus.QUEUED:
             transition(run, RunStatus.QUEUED, requested_by, note)
-        run.save(update_fields=["calculation", "calculated_by", "error", "status", "progressed_at"])
+        run.save(update_fields=["calculation", "calculated_by", "error", "status", "progressed_at", "provisional"])
         signals.send_on_commit(signals.calculation_requested, run_id=run.pk, calculation=run.calculation)
 
 
@@ -82,15 +109,46 @@ def four_eyes_blocks(*, run: PayrollRun, user) -> bool:
     )
 
 
-def payroll_run_approve(*, run: PayrollRun, approved_by) -> PayrollRun:
-    """Approve a calculated run. With four-eyes on (the default), the approver must be
-    someone other than who started or last recalculated it."""
+def approval_refusal(run: PayrollRun, *, today: date | None = None) -> RunStateError | None:
+    """Why the month keeps `run` from being approved, if it does: the month has not ended,
+    or the run is a preview calculated before it ended (recalculate it first)."""
+    period = Period.parse(run.period)
+    if not month_ended(period, today):
+        return RunStateError(
+            MONTH_NOT_ENDED,
+            f"{period} has not ended: its payroll can be approved from "
+            f"{(period.last_day + timedelta(days=1)).isoformat()}; this run is a provisional preview",
+        )
+    if run.provisional:
+        return RunStateError(
+            RUN_PROVISIONAL,
+            f"this {period} run is a provisional preview calculated before the month ended; recalculate it, then approve",
+        )
+    return None
+
+
+def payroll_run_approve(
+    *, run: PayrollRun, approved_by, note: str = "approved", calculation: int | None = None
+) -> PayrollRun:
+    """Approve a calculated run of a month that has ended. With four-eyes on (the default),
+    the approver must be someone other than who started or last recalculated it.
+    `calculation`, when given, is the calculation whose summary the approver confirmed: a
+    run calculated again since is refused (`run_changed`). `note` says why (kept in the history)."""
     with transaction.atomic():
         run = locked(run.pk)
         if run.status != RunStatus.CALCULATED:
             if run.status in FROZEN:
                 raise RunStateError(RUN_FROZEN, f"the run is already {run.status}")
             raise RunStateError(RUN_NOT_CALCULATED, f"only a calculated run can be approved; this one is {run.status}")
+        if calculation is not None and calculation != run.calculation:
+            raise RunStateError(
+                RUN_CHANGED,
+                f"the run was calculated again (calculation no. {run.calculation}) after the summary you confirmed "
+                f"(no. {calculation}); review it again",
+            )
+        refusal = approval_refusal(run)
+        if refusal is not None:
+            raise refusal
         if four_eyes_blocks(run=run, user=approved_by):
             raise RunStateError(
                 FOUR_EYES, "four-eyes rule: the run must be approved by someone other than who started or recalculated it"
@@ -98,7 +156,8 @@ def payroll_run_approve(*, run: PayrollRun, approved_by) -> PayrollRun:
         run.approved_by = approved_by
         run.approved_at = timezone.now()
         run.four_eyes_at_approval = run.company.four_eyes_approval
-        transition(run, RunStatus.APPROVED, approved_by, "" if run.four_eyes_at_approval else "four-eyes rule off")
+        why = "; ".join(part for part in (note, "" if run.four_eyes_at_approval else "four-eyes rule off") if part)
+        transition(run, RunStatus.APPROVED, approved_by, why[:500])
         run.save(update_fields=["status", "approved_by", "approved_at", "four_eyes_at_approval"])
     return run
 
@@ -112,21 +171,51 @@ def may_mark_paid(user) -> bool:
     return access.user_role(user) in ("superuser", access.FINANCE)
 
 
-def payroll_run_mark_paid(*, run: PayrollRun, by=None) -> PayrollRun:
-    """`by` is None only for the system itself (a command, a test)."""
+PAYMENT_REFERENCE_MAX = 200
+
+
+def _payment_problems(run: PayrollRun, payment_date, reference: str) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if not isinstance(payment_date, date):
+        problems["payment_date"] = ["give the date the money was paid"]
+    elif payment_date > timezone.localdate():
+        problems["payment_date"] = ["the payment date is in the future: mark the run paid once the money has left"]
+    elif run.approved_at is not None and payment_date < timezone.localtime(run.approved_at).date():
+        problems["payment_date"] = [f"the payment date is before the run was approved ({run.approved_at.date().isoformat()})"]
+    if not reference:
+        problems["payment_reference"] = ["give the payment's reference (the bank's or payment system's)"]
+    elif len(reference) > PAYMENT_REFERENCE_MAX:
+        problems["payment_reference"] = [f"at most {PAYMENT_REFERENCE_MAX} characters"]
+    return problems
+
+
+def payroll_run_mark_paid(
+    *, run: PayrollRun, by=None, payment_date: date | None, payment_reference: str, note: str = ""
+) -> PayrollRun:
+    """Record that an approved run was paid: on which day and under which reference (both
+    required; the day neither in the future nor before the approval). `by` is None only for
+    the system itself (a command, a test)."""
     if by is not None and not may_mark_paid(by):
         raise PermissionDenied(MARK_PAID_REFUSED)
+    reference = (payment_reference or "").strip()
     with transaction.atomic():
         run = locked(run.pk)
         if run.status != RunStatus.APPROVED:
             raise RunStateError(RUN_NOT_APPROVED, f"only an approved run can be marked paid; this one is {run.status}")
+        problems = _payment_problems(run, payment_date, reference)
+        if problems:
+            raise ValidationError(problems)
+        assert payment_date is not None
         run.paid_at = timezone.now()
-        transition(run, RunStatus.PAID, by)
-        run.save(update_fields=["status", "paid_at"])
+        run.payment_date = payment_date
+        run.payment_reference = reference
+        why = f"paid on {payment_date.isoformat()}, reference {reference}" + (f"; {note}" if note else "")
+        transition(run, RunStatus.PAID, by, why[:500])
+        run.save(update_fields=["status", "paid_at", "payment_date", "payment_reference"])
     return run
 
 
-def payroll_run_cancel(*, run: PayrollRun, by=None, note: str = "") -> PayrollRun:
+def payroll_run_cancel(*, run: PayrollRun, by=None, note: str = "cancelled") -> PayrollRun:
     with transaction.atomic():
         run = locked(run.pk)
         ensure_mutable(run)

@@ -14,6 +14,9 @@ RUN_NOT_CALCULATED = "run_not_calculated"
 RUN_NOT_APPROVED = "run_not_approved"
 FOUR_EYES = "four_eyes"
 PERIOD_CLOSED = periods.PERIOD_CLOSED  # refused by core.periods (PeriodClosedError)
+MONTH_NOT_ENDED = "month_not_ended"
+RUN_PROVISIONAL = "run_provisional"
+RUN_CHANGED = "run_changed"
 
 
 class RunStateError(DomainError):

@@ -11,6 +11,7 @@ from importlib.util import find_spec
 
 import pytest
 from django.db.models import Q
+from django.utils import timezone
 
 from compensation import models as comp
 from kpis import models as kpis
@@ -190,6 +191,8 @@ def request_of(endpoint: str, world: World, company: str):
     body = None
     if method == "POST" and path == f"{resource}/":
         body = create_body(resource, side)
+    elif method == "POST" and path.endswith("/mark-paid/"):
+        body = {"payment_date": str(timezone.localdate()), "payment_reference": "BANK-1"}
     elif method == "POST" and path == "me/what-if/":
         body = {"period": "2026-11", "measures": {"leads": "150"}}
     elif method == "PATCH":

@@ -3,6 +3,7 @@ person it checks, marking paid is finance's step, every change to a company is k
 marketer sees a payout only once its run is approved."""
 
 import pytest
+from django.utils import timezone
 
 from organizations.models import Company
 from payroll.models import Payout, PayrollRun
@@ -66,7 +67,7 @@ def test_an_approval_records_whether_four_eyes_was_in_force(world, api):
     november = PayrollRun.objects.select_related("company").get(pk=world.demo.ids["payroll-runs"])
     approved = payroll_run_approve(run=november, approved_by=november.started_by)  # allowed: the rule is off
     assert approved.four_eyes_at_approval is False
-    assert approved.transitions.get(to_status="approved").note == "four-eyes rule off"
+    assert approved.transitions.get(to_status="approved").note == "approved; four-eyes rule off"
 
 
 def test_hr_cannot_mark_a_run_paid_but_finance_can(world, api):
@@ -75,7 +76,8 @@ def test_hr_cannot_mark_a_run_paid_but_finance_can(world, api):
     assert refused.status_code == 403
     assert refused.json()["error"]["message"] == "only finance may mark a payroll paid"
     assert PayrollRun.objects.get(pk=world.demo.ids["approved-run"]).status == "approved"
-    assert api("finance").post(url).json()["status"] == "paid"
+    payment = {"payment_date": str(timezone.localdate()), "payment_reference": "BANK-2026-10"}
+    assert api("finance").post(url, payment, format="json").json()["status"] == "paid"
 
 
 @pytest.mark.parametrize("company", ["demo", "other"])

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from compensation.demo import seed_demo
 from config.celery import app as celery_app
@@ -219,7 +220,9 @@ def test_an_approved_run_refuses_recalculation_cancellation_and_adjustments(demo
         adjustment_create(employee=employee, period="2026-11", amount=Decimal("500.00"), reason="late fix")
     assert closed.value.code == PERIOD_CLOSED
     assert list(run.payouts.order_by("pk").values_list("total", flat=True)) == totals
-    assert payroll_run_mark_paid(run=run, by=User.objects.get(username="finance")).status == RunStatus.PAID
+    finance = User.objects.get(username="finance")
+    paid = payroll_run_mark_paid(run=run, by=finance, payment_date=timezone.localdate(), payment_reference="BANK-2026-11")
+    assert (paid.status, paid.payment_reference) == (RunStatus.PAID, "BANK-2026-11")
 
 
 def test_adjustments_count_in_the_next_run(demo, hr, hr2, start):

@@ -120,6 +120,7 @@ def test_hr_starts_a_run_the_starter_cannot_approve_it_a_second_hr_user_does(
     page.goto(f"{live_server.url}/portal/hr/runs/{run.pk}/")
     expect(page.get_by_test_id("approve")).to_be_enabled()
     page.get_by_test_id("approve").click()
+    page.get_by_test_id("confirm-approve").click()  # after the summary (tests/portal/test_browser_approval.py)
 
     # then
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "approved")
@@ -134,6 +135,7 @@ def test_hr_starts_a_run_the_starter_cannot_approve_it_a_second_hr_user_does(
     expect(card.get_by_role("link", name="Payroll sheet")).to_be_visible()
     screenshot(page, "finance")
     page.on("dialog", lambda dialog: dialog.accept())
+    card.get_by_label("Payment reference").fill("BANK-2026-11")
     card.get_by_role("button", name=f"Mark {NOVEMBER} paid").click()
     expect(page.get_by_role("status")).to_contain_text("marked paid")
     run.refresh_from_db()

@@ -305,7 +305,11 @@ def test_four_eyes_the_starter_sees_a_disabled_button_and_is_refused(demo, start
 
 def test_a_second_hr_user_approves(demo, start):
     run = start(demo, by="hr")
-    client_for("hr2").post(reverse("portal:run_action", args=[run.pk, "approve"]))
+    hr2 = client_for("hr2")
+    hr2.post(reverse("portal:run_action", args=[run.pk, "approve"]))  # the button opens the summary
+    run.refresh_from_db()
+    assert run.status == RunStatus.CALCULATED
+    hr2.post(reverse("portal:run_approve", args=[run.pk]), {"confirm": "1", "calculation": run.calculation})
     run.refresh_from_db()
     assert (run.status, run.approved_by.username) == (RunStatus.APPROVED, "hr2")
 
@@ -353,9 +357,10 @@ def test_finance_sees_approved_runs_with_their_sheet_and_marks_them_paid(demo, s
     assert list(page.context["ready"]) == [run]
     assert reverse("payroll:payroll-sheet", args=[run.pk]) in page.content.decode()
 
-    client_for("finance").post(reverse("portal:run_action", args=[run.pk, "paid"]))
+    payment = {"payment_date": timezone.localdate().isoformat(), "payment_reference": "BANK-2026-11"}
+    client_for("finance").post(reverse("portal:run_action", args=[run.pk, "paid"]), payment)
     run.refresh_from_db()
-    assert run.status == RunStatus.PAID
+    assert (run.status, run.payment_reference) == (RunStatus.PAID, "BANK-2026-11")
     assert list(client_for("finance").get(reverse("portal:finance")).context["paid"]) == [run]
 
 
@@ -364,7 +369,8 @@ def test_hr_cannot_mark_paid_and_finance_cannot_approve(demo, start):
     assert client_for("hr").post(reverse("portal:run_action", args=[run.pk, "paid"])).status_code == 403
     assert client_for("finance").post(reverse("portal:run_action", args=[run.pk, "approve"])).status_code == 403
     assert client_for("hr").post(reverse("portal:run_action", args=[run.pk, "delete"])).status_code == 404
-    assert client_for("hr").get(reverse("portal:run_action", args=[run.pk, "approve"])).status_code == 405
+    assert client_for("hr").get(reverse("portal:run_action", args=[run.pk, "cancel"])).status_code == 405
+    assert client_for("hr").get(reverse("portal:run_action", args=[run.pk, "approve"])).status_code == 200  # the summary
 
 
 def test_marking_a_calculated_run_paid_is_refused_with_the_reason(demo, start):
