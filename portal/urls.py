@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import views
+from portal import statements, views
 
 app_name = "portal"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("hr/runs/<int:pk>/status.json", views.run_status_json, name="run_status"),
     path("runs/<int:pk>/<slug:action>/", views.run_action, name="run_action"),
     path("finance/", views.finance, name="finance"),
+    path("payouts/<int:pk>/statement/", statements.payout_statement, name="payout_statement"),
 ]
