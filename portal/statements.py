@@ -1,13 +1,15 @@
 """The readable statement of one payout: the marketer's own once the run is approved, and
 any payout of their company's calculated, approved or paid runs for HR and finance (to
 review a run before it is approved). Anyone else's payout answers 404, as one that does not
-exist; who may read which payout is `payroll.selectors.payouts_visible_to`."""
+exist; who may read which payout is `payroll.selectors.payouts_visible_to`. Like the payslip,
+the page is never stored by a browser or proxy cache."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from organizations import access
@@ -18,6 +20,7 @@ from portal.views import role_required
 
 
 @require_GET
+@never_cache  # a pay document: no browser or proxy cache keeps it
 @role_required(access.MARKETER, access.HR, access.FINANCE, "superuser")
 def payout_statement(request, pk: int):
     payouts = payouts_visible_to(request.user).filter(run__status__in=READY)

@@ -249,6 +249,7 @@ def test_the_statement_page_explains_the_payout_in_words(approved):
     page = client_for("marketer").get(reverse("portal:payout_statement", args=[payout.pk]))
 
     assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]  # a pay document
     html = page.content.decode()
     assert "Approved statement — November 2026" in html
     assert "Cost per lead" in html and "Leads" in html  # KPI names, not codes only
@@ -322,3 +323,28 @@ def test_a_run_being_calculated_has_no_statements_yet(calculated):
     payout = calculated.payouts.get(employee=demo_a())
     PayrollRun.objects.filter(pk=calculated.pk).update(status=RunStatus.CALCULATING)
     assert client_for("hr").get(reverse("portal:payout_statement", args=[payout.pk])).status_code == 404
+
+
+def test_every_payout_of_the_demo_run_reads_as_a_statement(calculated):
+    # the demo's 40 people: KPI sets with weights and caps, undefined KPIs, missing plans, a hire mid-month
+    hr = client_for("hr")
+    seen = set()
+    for payout in calculated.payouts.select_related("employee"):
+        page = hr.get(reverse("portal:payout_statement", args=[payout.pk]))
+        assert page.status_code == 200, payout.employee.personnel_number
+        html = page.content.decode()
+        assert payout.employee.full_name in html
+        seen |= {"set" for f in page.context["factors"] if f["kpi_set"]} | {"undefined" for k in page.context["kpis"] if k["undefined"]}
+    assert seen == {"set", "undefined"}
+
+
+def test_the_statement_reads_in_russian(approved):
+    client = client_for("marketer")
+    client.post(reverse("portal:set_language"), {"language": "ru", "next": DASHBOARD})
+    payout = approved.payouts.get(employee=demo_a())
+
+    dashboard = client.get(DASHBOARD, {"period": NOVEMBER}).content.decode()
+    statement = client.get(reverse("portal:payout_statement", args=[payout.pk])).content.decode()
+
+    assert "Утверждённый расчёт — Ноябрь 2026, утверждён" in dashboard
+    assert "В месяце 21 рабочий день." in statement and "45\u00a0000,00\u00a0₽" in statement
