@@ -203,6 +203,24 @@ def test_the_api_answers_an_open_month_with_the_live_projection(calculated):
     assert api.post("/api/v1/me/what-if/", {"period": NOVEMBER, "measures": {"leads": "200"}}, format="json").status_code == 200
 
 
+@pytest.mark.parametrize("username", ["hr", "finance", "admin"])
+def test_the_api_statement_is_the_marketers_own_only(approved, username):
+    # HR, finance and the superuser have no employee record: me/ is not theirs
+    assert api_for(username).get("/api/v1/me/statement/", {"period": NOVEMBER}).status_code == 404
+
+
+def test_the_api_statement_needs_credentials_and_a_period_it_can_read(approved):
+    assert APIClient().get("/api/v1/me/statement/", {"period": NOVEMBER}).status_code == 401
+    assert api_for("marketer").get("/api/v1/me/statement/", {"period": "2026-13"}).status_code == 400
+
+
+def test_another_marketer_gets_their_own_statement_through_the_api(approved):
+    second_marketer(approved.company)
+    body = api_for("marketer-b").get("/api/v1/me/statement/", {"period": NOVEMBER}).json()
+    assert body["employee"]["personnel_number"] == "DEMO-B"
+    assert body["payout_id"] == approved.payouts.get(employee__personnel_number="DEMO-B").pk
+
+
 # --- what the documents print -----------------------------------------------------------
 
 
