@@ -1,4 +1,8 @@
-"""The signed-in marketer's own data: record, plans, measures, payouts, projection, what-if."""
+"""The signed-in marketer's own data: record, plans, measures, payouts, projection, what-if,
+statement. A closed month (the marketer's payout in an approved or paid run) answers from
+the approved payout as stored: its plans and measures as its trace read them, the payout
+itself in place of a projection, and no what-if; an open month the live rows and projection.
+Each answer about a month says which it is (`basis`)."""
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -14,6 +18,7 @@ from organizations import access
 from payroll.apis import PayoutSerializer
 from payroll.outlook import payout_projection, payout_what_if
 from payroll.selectors import payouts_visible_to
+from payroll.statements import APPROVED_STATEMENT, PROJECTION, StatementApproved, released_payout, statement_json
 
 PERIOD_PARAMETER = OpenApiParameter("period", str, description="YYYY-MM (default: the current month)")
 
@@ -67,24 +72,74 @@ class MeMeasureSerializer(serializers.ModelSerializer):
         fields = ["period", "measure", "value"]
 
 
-def _rows_of_period(request, model, code_of: str):
-    """The user's own rows of `model` for the asked period, by the code of `code_of`: a bad
-    period is refused (400) before a missing employee record (404)."""
+def _model_decimal(model) -> serializers.DecimalField:
+    field = model._meta.get_field("value")
+    return serializers.DecimalField(max_digits=field.max_digits, decimal_places=field.decimal_places)
+
+
+class StatedPlanSerializer(serializers.Serializer):
+    """A plan as an approved payout's trace read it."""
+
+    period = serializers.CharField()
+    kpi = serializers.CharField()
+    value = _model_decimal(Plan)
+
+
+class StatedMeasureSerializer(serializers.Serializer):
+    """A measure value as an approved payout's trace read it."""
+
+    period = serializers.CharField()
+    measure = serializers.CharField()
+    value = _model_decimal(MeasureValue)
+
+
+def _month(request):
+    """(employee, period, the approved payout of that month or None): a bad period is refused
+    (400) before a missing employee record (404)."""
     period = _period(request.query_params.get("period"))
-    rows = model.objects.filter(employee=_employee(request), period=str(period)).select_related(code_of)
+    employee = _employee(request)
+    return employee, period, released_payout(user=request.user, employee=employee, period=period)
+
+
+def _rows_of_period(employee, period, model, code_of: str):
+    """The employee's own rows of `model` for the period, by the code of `code_of`."""
+    rows = model.objects.filter(employee=employee, period=str(period)).select_related(code_of)
     return rows.order_by(f"{code_of}__code")
 
 
+def _stated_plans(payout) -> list[dict]:
+    kpis = (payout.trace or {}).get("kpis") or []
+    rows = [{"period": payout.run.period, "kpi": k["code"], "value": k["plan"]} for k in kpis if k.get("plan") is not None]
+    return sorted(rows, key=lambda row: row["kpi"])
+
+
+def _stated_measures(payout) -> list[dict]:
+    values: dict[str, str] = {}
+    for entry in (payout.trace or {}).get("kpis") or []:
+        values.update({code: value for code, value in (entry.get("measures") or {}).items() if value is not None})
+    return [{"period": payout.run.period, "measure": code, "value": values[code]} for code in sorted(values)]
+
+
 class MePlansView(APIView):
+    """The month's plans: for a closed month, those its approved payout was calculated with."""
+
     @extend_schema(parameters=[PERIOD_PARAMETER], responses=MePlanSerializer(many=True))
     def get(self, request):
-        return Response(MePlanSerializer(_rows_of_period(request, Plan, "kpi"), many=True).data)
+        employee, period, released = _month(request)
+        if released is not None:
+            return Response(StatedPlanSerializer(_stated_plans(released), many=True).data)
+        return Response(MePlanSerializer(_rows_of_period(employee, period, Plan, "kpi"), many=True).data)
 
 
 class MeMeasuresView(APIView):
+    """The month's measure values: for a closed month, those its approved payout's KPIs read."""
+
     @extend_schema(parameters=[PERIOD_PARAMETER], responses=MeMeasureSerializer(many=True))
     def get(self, request):
-        return Response(MeMeasureSerializer(_rows_of_period(request, MeasureValue, "measure"), many=True).data)
+        employee, period, released = _month(request)
+        if released is not None:
+            return Response(StatedMeasureSerializer(_stated_measures(released), many=True).data)
+        return Response(MeMeasureSerializer(_rows_of_period(employee, period, MeasureValue, "measure"), many=True).data)
 
 
 class MePayoutsView(APIView):
@@ -95,23 +150,78 @@ class MePayoutsView(APIView):
         return Response(PayoutSerializer(rows.order_by("-run__period", "pk"), many=True).data)
 
 
-PROJECTION = inline_serializer(
+BASIS = serializers.ChoiceField(
+    choices=[APPROVED_STATEMENT, PROJECTION],
+    help_text="approved_statement: the month is approved and these are its stored figures; projection: live, not yet approved",
+)
+PROJECTION_SCHEMA = inline_serializer(
     "Projection",
     {
+        "basis": BASIS,
+        "approved_at": serializers.DateTimeField(allow_null=True),
         "run_rate": serializers.CharField(),
         "payout": serializers.DictField(),
         "next_bands": serializers.ListField(child=serializers.DictField()),
     },
 )
+STATEMENT_SCHEMA = inline_serializer(
+    "Statement",
+    {
+        "basis": BASIS,
+        "payout_id": serializers.IntegerField(allow_null=True),
+        "run": serializers.IntegerField(allow_null=True),
+        "period": serializers.CharField(),
+        "status": serializers.CharField(allow_null=True),
+        "approved_at": serializers.DateTimeField(allow_null=True),
+        "paid_at": serializers.DateTimeField(allow_null=True),
+        "employee": serializers.DictField(),
+        "company": serializers.DictField(),
+        "payout": serializers.DictField(),
+    },
+)
 
 
 class MeProjectionView(APIView):
-    """Spec §9: the bonus at the current run rate, and what it takes to reach the next band."""
+    """Spec §9: the bonus at the current run rate, and what it takes to reach the next band.
+    A closed month has no projection: its approved payout as stored, with no next band."""
 
-    @extend_schema(parameters=[PERIOD_PARAMETER], responses=PROJECTION)
+    @extend_schema(parameters=[PERIOD_PARAMETER], responses=PROJECTION_SCHEMA)
     def get(self, request):
-        period = _period(request.query_params.get("period"))
-        return Response(payout_projection(employee=_employee(request), period=period, today=timezone.localdate()))
+        employee, period, released = _month(request)
+        if released is not None:
+            stated = statement_json(released)
+            return Response(
+                {"basis": APPROVED_STATEMENT, "approved_at": stated["approved_at"], "run_rate": "1",
+                 "payout": stated["payout"], "next_bands": []}
+            )  # fmt: skip
+        projection = payout_projection(employee=employee, period=period, today=timezone.localdate())
+        return Response({"basis": PROJECTION, "approved_at": None, **projection})
+
+
+class MeStatementView(APIView):
+    """The month as the marketer is shown it: the approved statement (the stored payout, with
+    the name, personnel number and position it was calculated for) once the month's run is
+    approved; until then the projection, labelled as such."""
+
+    @extend_schema(parameters=[PERIOD_PARAMETER], responses=STATEMENT_SCHEMA)
+    def get(self, request):
+        employee, period, released = _month(request)
+        if released is not None:
+            return Response(statement_json(released))
+        projection = payout_projection(employee=employee, period=period, today=timezone.localdate())
+        company = employee.company
+        return Response(
+            {
+                "basis": PROJECTION, "payout_id": None, "run": None, "period": str(period), "status": None,
+                "approved_at": None, "paid_at": None,
+                "employee": {
+                    "personnel_number": employee.personnel_number, "full_name": employee.full_name,
+                    "position": employee.position,
+                },
+                "company": {"name": company.name, "currency": company.currency},
+                "payout": projection["payout"],
+            }
+        )  # fmt: skip
 
 
 class WhatIfSerializer(serializers.Serializer):
@@ -132,8 +242,12 @@ class MeWhatIfView(APIView):
         body = WhatIfSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         period = _period(body.validated_data.get("period"))
+        employee = _employee(request)
+        released = released_payout(user=request.user, employee=employee, period=period)
+        if released is not None:  # 409: the month's figures are its approved statement
+            raise StatementApproved(released)
         try:
-            result = payout_what_if(employee=_employee(request), period=period, measures=body.validated_data["measures"])
+            result = payout_what_if(employee=employee, period=period, measures=body.validated_data["measures"])
         except ValidationError as error:  # keyed by measure code: fields "measures.<code>"
             raise serializers.ValidationError({"measures": error.message_dict}) from error
         return Response(result)

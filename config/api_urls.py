@@ -37,6 +37,7 @@ v1 = [
     path("me/payouts/", me.MePayoutsView.as_view(), name="me-payouts"),
     path("me/projection/", me.MeProjectionView.as_view(), name="me-projection"),
     path("me/what-if/", me.MeWhatIfView.as_view(), name="me-what-if"),
+    path("me/statement/", me.MeStatementView.as_view(), name="me-statement"),
     path("history/<str:resource>/<int:pk>/", HistoryView.as_view(), name="history"),
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("", include(router.urls)),

@@ -19,7 +19,8 @@ from kpis.selectors import catalogue_and_own
 from organizations.models import Employee
 from payroll.models import LIVE, RELEASED, Payout, PayrollRun, RunStatus
 from payroll.outlook import PayoutOutlook, what_if_measures_validate
-from payroll.selectors import payroll_run_warnings
+from payroll.selectors import payouts_visible_to, payroll_run_warnings
+from payroll.statements import printed
 from portal.charts import Month, pay_history_chart
 from portal.labels import catalogue_name, run_status, warning_text
 
@@ -123,9 +124,10 @@ def _factors(trace: dict, guidance: list[dict], kpi_names: dict[str, str]) -> li
     return factors
 
 
-def _definitions(model, employee: Employee, codes: list[str]) -> dict:
+def _definitions(model, employee: Employee, codes: list[str], *, company=None) -> dict:
     """KPIs or measures by code; the company's own definition wins over the catalogue's."""
-    return {row.code: row for row in catalogue_and_own(model, company=employee.company).filter(code__in=codes)}
+    rows = catalogue_and_own(model, company=company or employee.company).filter(code__in=codes)
+    return {row.code: row for row in rows}
 
 
 def _trace_measures(trace: dict) -> dict[str, str | None]:
@@ -213,6 +215,7 @@ def marketer_dashboard(*, outlook: PayoutOutlook, today: date) -> dict:
         "employee": employee,
         "currency": employee.company.currency,
         "period": period,
+        "closed": False,
         "in_progress": run_rate != 1,
         "run_rate": run_rate,
         "days_elapsed": today.day if period.first_day <= today < period.last_day else None,
@@ -232,6 +235,187 @@ def marketer_dashboard(*, outlook: PayoutOutlook, today: date) -> dict:
         "capped": bonus.get("capped", False),
         "warnings": [warning_text(w) for w in payout["warnings"]],
         "measures": what_if_measures,
+    }
+
+
+def _trace_kpi_names(trace: dict) -> dict[str, str]:
+    """KPI names as the trace stored them when the payout was calculated (in the active
+    language for the catalogue's)."""
+    return {entry["code"]: catalogue_name(entry.get("name") or entry["code"]) for entry in trace.get("kpis", [])}
+
+
+def marketer_statement(*, payout: Payout) -> dict:
+    """The marketer's page for a closed month: the same blocks as `marketer_dashboard`, every
+    figure read from the approved payout (its stored amounts and trace, spec §8), nothing
+    recomputed and no advice for a month that is over. Units for the formatting come from
+    the KPI definitions (how a number is written, not what it is)."""
+    employee, run = payout.employee, payout.run
+    trace = payout.trace or {}
+    shown = printed(payout)
+    currency = shown["company"]["currency"]
+    kpi_names = _trace_kpi_names(trace)
+    units = {code: kpi.unit for code, kpi in _definitions(Kpi, employee, list(kpi_names), company=run.company).items()}
+    factors = _factors(trace, [], kpi_names)
+    for factor in factors:
+        marks = [mark for mark in (factor["band_from"], factor["band_to"]) if mark]
+        factor["bar"] = _bar(factor["percentage"], marks or [HUNDRED])
+    cards = []
+    for entry in trace.get("kpis", []):
+        code = entry["code"]
+        unit = units.get(code, "ratio")
+        fulfillment = Decimal(entry["fulfillment_pct"])
+        card = {
+            "code": code,
+            "name": kpi_names[code],
+            "unit": units.get(code, ""),
+            "format": f"{unit} {currency}",
+            "lower_is_better": entry.get("direction") == "lower_is_better",
+            "plan": _dec(entry.get("plan")),
+            "actual": _dec(entry.get("actual")),
+            "fulfillment": fulfillment,
+            "undefined": "undefined" in entry,
+            "no_plan": entry.get("no_plan", False),
+            "factor": None,
+            "set_item": None,
+        }
+        marks = [HUNDRED]
+        for factor in factors:
+            if factor["kpi"] == code:
+                card["factor"] = factor
+                marks = [mark for mark in (factor["band_from"], factor["band_to"]) if mark] or marks
+            for item in factor["items"]:
+                if item["kpi"] == code:
+                    card["set_item"] = {**item, "factor": factor["name"], "cap_pct": factor["cap_pct"]}
+                    marks = [HUNDRED, *([factor["cap_pct"]] if factor["cap_pct"] else [])]
+        card["bar"] = _bar(fulfillment, marks)
+        cards.append(card)
+    bonus = trace.get("bonus") or {}
+    base = bonus.get("base") or {}
+    return {
+        "employee": employee,
+        "printed": shown,
+        "currency": currency,
+        "period": Period.parse(run.period),
+        "closed": True,
+        "statement": payout,
+        "run": run,
+        "in_progress": False,
+        "cards": cards,
+        "factors": factors,
+        "fixed": payout.fixed,
+        "bonus": payout.bonus,
+        "adjustments": payout.adjustments,
+        "total": payout.total,
+        "scheme": bonus.get("scheme"),
+        "base_amount": _dec(base.get("amount")),
+        "base_share": _dec(base.get("share")),
+        "product": _dec(bonus.get("product")),
+        "cap_amount": _dec(bonus.get("cap_amount")),
+        "capped": bonus.get("capped", False),
+        "warnings": [warning_text(w) for w in payout.warnings],
+        "measures": [],
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# The readable statement of one payout
+
+
+def _day(text: str | None) -> date | None:
+    return None if not text else date.fromisoformat(text)
+
+
+def payout_statement(payout: Payout) -> dict:
+    """One payout in words, from its stored amounts and trace only (spec §8): the fixed pay
+    with its salary segments, each KPI with its plan, actual and fulfillment, each factor with
+    what it reads, its band and coefficient, the bonus formula, the adjustments with their
+    reasons and the total. The marketer, and HR reviewing a run, read the same page."""
+    run = payout.run
+    trace = payout.trace or {}
+    shown = printed(payout)
+    currency = shown["company"]["currency"]
+    kpi_names = _trace_kpi_names(trace)
+    entries = trace.get("kpis", [])
+    measure_codes = list(dict.fromkeys(code for entry in entries for code in entry.get("measures", {})))
+    definitions = _definitions(Kpi, payout.employee, list(kpi_names), company=run.company)
+    measure_definitions = _definitions(Measure, payout.employee, measure_codes, company=run.company)
+
+    def measure_row(code: str, value) -> dict:
+        definition = measure_definitions.get(code)
+        return {
+            "code": code,
+            "name": catalogue_name(definition.name) if definition else code,
+            "value": _dec(value),
+            "format": f"{definition.unit if definition else 'ratio'} {currency}",
+        }
+
+    kpis = [
+        {
+            "code": entry["code"],
+            "name": kpi_names[entry["code"]],
+            "format": f"{definitions[entry['code']].unit if entry['code'] in definitions else 'ratio'} {currency}",
+            "formula": entry.get("formula", ""),
+            "lower_is_better": entry.get("direction") == "lower_is_better",
+            "plan": _dec(entry.get("plan")),
+            "actual": _dec(entry.get("actual")),
+            "fulfillment": Decimal(entry["fulfillment_pct"]),
+            "no_plan": entry.get("no_plan", False),
+            "undefined": entry.get("undefined"),
+            "measures": [measure_row(code, value) for code, value in entry.get("measures", {}).items()],
+            "previous_measures": [measure_row(code, value) for code, value in (entry.get("previous_measures") or {}).items()],
+        }
+        for entry in entries
+    ]
+    factors = _factors(trace, [], kpi_names)
+    for factor, entry in zip(factors, (trace.get("bonus") or {}).get("factors", []), strict=True):
+        factor["unresolved"] = (entry.get("input") or {}).get("unresolved")
+        factor["score"] = _dec((entry.get("input") or {}).get("score"))
+        for item in factor["items"]:
+            item["name"] = kpi_names.get(item["kpi"], item["kpi"])
+    fixed = trace.get("fixed") or {}
+    bonus = trace.get("bonus")
+    base = (bonus or {}).get("base") or {}
+    return {
+        "payout": payout,
+        "run": run,
+        "approved": run.status in RELEASED,
+        "printed": shown,
+        "currency": currency,
+        "period": Period.parse(run.period),
+        "fixed": {
+            "working_days": fixed.get("working_days_in_period"),
+            "hire_date": _day(fixed.get("hire_date")),
+            "termination_date": _day(fixed.get("termination_date")),
+            "segments": [
+                {
+                    "from": _day(segment["from"]),
+                    "to": _day(segment["to"]),
+                    "monthly": _dec(segment["monthly_amount"]),
+                    "working_days": segment["working_days"],
+                    "amount": _dec(segment["amount"]),
+                }
+                for segment in fixed.get("segments") or []
+            ],
+            "amount": payout.fixed,
+        },
+        "kpis": kpis,
+        "factors": factors,
+        "has_scheme": bonus is not None,
+        "scheme": (bonus or {}).get("scheme"),
+        "base_kind": base.get("kind"),
+        "base_amount": _dec(base.get("amount")),
+        "base_share": _dec(base.get("share")),
+        "product": _dec((bonus or {}).get("product")),
+        "cap": _dec((bonus or {}).get("cap")),
+        "cap_amount": _dec((bonus or {}).get("cap_amount")),
+        "capped": (bonus or {}).get("capped", False),
+        "bonus": payout.bonus,
+        "adjustments": [
+            {"amount": Decimal(item["amount"]), "reason": item.get("reason", "")} for item in trace.get("adjustments") or []
+        ],
+        "adjustments_total": payout.adjustments,
+        "total": payout.total,
+        "warnings": [warning_text(w) for w in payout.warnings],
     }
 
 
@@ -288,24 +472,25 @@ def what_if(*, outlook: PayoutOutlook, today: date, typed: dict[str, str]) -> di
 # Pay history and payslips
 
 
-def employee_final_payouts(*, employee: Employee) -> QuerySet[Payout]:
-    """The employee's payouts of approved and paid runs (those whose payslips are released),
-    newest first."""
+def employee_final_payouts(*, user, employee: Employee) -> QuerySet[Payout]:
+    """The employee's payouts of approved and paid runs (those whose payslips are released)
+    that the user may read (`payouts_visible_to`), newest first."""
     return (
-        Payout.objects.filter(employee=employee, run__status__in=RELEASED)
+        payouts_visible_to(user)
+        .filter(employee=employee, run__status__in=RELEASED)
         .select_related("run")
         .order_by("-run__period", "-pk")
     )
 
 
-def pay_history(*, employee: Employee, until: Period, months: int = 12) -> dict:
+def pay_history(*, user, employee: Employee, until: Period, months: int = 12) -> dict:
     """The chart of fixed, bonus and total for the `months` months ending with `until`."""
     periods = [until]
     while len(periods) < months:
         periods.insert(0, periods[0].previous)
     rows = {
         payout.run.period: payout
-        for payout in employee_final_payouts(employee=employee).filter(
+        for payout in employee_final_payouts(user=user, employee=employee).filter(
             run__period__gte=str(periods[0]), run__period__lte=str(until)
         )
     }

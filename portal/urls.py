@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import run_guards, views
+from portal import run_guards, statements, views
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,5 @@ urlpatterns = [
     path("runs/<int:pk>/paid/", run_guards.run_mark_paid, name="run_paid"),
     path("runs/<int:pk>/<slug:action>/", views.run_action, name="run_action"),
     path("finance/", views.finance, name="finance"),
+    path("payouts/<int:pk>/statement/", statements.payout_statement, name="payout_statement"),
 ]

@@ -24,8 +24,10 @@ from payroll import services as payroll
 from payroll.models import READY, PayrollRun
 from payroll.outlook import PayoutOutlook
 from payroll.selectors import runs_visible_to
+from payroll.statements import released_payout
 from portal import selectors
 from portal.formatting import format_coefficient, format_money, format_percent
+from portal.templatetags.portal import period_label as month_label
 
 RUN_ERRORS = {
     payroll.FOUR_EYES: gettext_lazy(
@@ -108,32 +110,44 @@ def _typed_measures(query) -> dict[str, str]:
 @require_GET
 @role_required(access.MARKETER)
 def dashboard(request):
+    """The marketer's month: for a closed one (its payout's run approved or paid) the approved
+    statement, read from the stored payout; for an open one the live projection and what-if."""
     employee = _employee(request)
     try:
         period = _period(request.GET.get("period"))
     except ValueError:
         return HttpResponseBadRequest(_("Write the month as YYYY-MM, for example 2026-11."))
-    today = timezone.localdate()
-    outlook = PayoutOutlook(employee=employee, period=period)
-    data = selectors.marketer_dashboard(outlook=outlook, today=today)
-    typed = _typed_measures(request.GET)
-    what_if, what_if_errors = None, {}
-    if typed:
-        try:
-            what_if = selectors.what_if(outlook=outlook, today=today, typed=typed)
-        except selectors.WhatIfRefused as refused:
-            what_if_errors = refused.errors
+    released = released_payout(user=request.user, employee=employee, period=period)
+    typed, what_if, what_if_errors = {}, None, {}
+    if released is not None:
+        data = selectors.marketer_statement(payout=released)
+    else:
+        today = timezone.localdate()
+        outlook = PayoutOutlook(employee=employee, period=period)
+        data = selectors.marketer_dashboard(outlook=outlook, today=today)
+        typed = _typed_measures(request.GET)
+        if typed:
+            try:
+                what_if = selectors.what_if(outlook=outlook, today=today, typed=typed)
+            except selectors.WhatIfRefused as refused:
+                what_if_errors = refused.errors
     context = {
         **data,
         "what_if": what_if,
         "what_if_errors": what_if_errors,
         "typed": typed,
-        "history": selectors.pay_history(employee=employee, until=period),
-        "payslips": selectors.employee_final_payouts(employee=employee)[:24],
+        "history": selectors.pay_history(user=request.user, employee=employee, until=period),
+        "payslips": selectors.employee_final_payouts(user=request.user, employee=employee)[:24],
         "previous_period": period.previous,
         "next_period": period.next,
     }
     return render(request, "portal/marketer/dashboard.html", context)
+
+
+def _closed_month(payout) -> str:
+    return _("%(month)s is approved: its statement is final, and a what-if applies to open months only.") % {
+        "month": month_label(payout.run.period)
+    }
 
 
 def _what_if_json(result: dict, currency: str) -> dict:
@@ -183,6 +197,9 @@ def what_if(request):
     except ValueError:
         return JsonResponse({"errors": {"period": _("Write the month as YYYY-MM, for example 2026-11.")}}, status=400)
     typed = {code: str(text) for code, text in body.get("measures", {}).items()}
+    released = released_payout(user=request.user, employee=employee, period=period)
+    if released is not None:  # a closed month's figures are its approved statement
+        return JsonResponse({"errors": {"__all__": _closed_month(released)}}, status=409)
     try:
         outlook = PayoutOutlook(employee=employee, period=period)
         result = selectors.what_if(outlook=outlook, today=timezone.localdate(), typed=typed)

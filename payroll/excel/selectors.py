@@ -12,6 +12,7 @@ from payroll.excel.payslip import PayslipSource
 from payroll.excel.sheet import SheetRow
 from payroll.models import Payout, PayrollRun
 from payroll.selectors import runs_visible_to
+from payroll.statements import printed_from
 
 CHUNK_SIZE = 2000
 
@@ -35,15 +36,20 @@ def _source(
     run: PayrollRun, number, name, position, fixed, bonus, adjustments, total, warnings, trace
 ) -> PayslipSource:
     company = run.company
+    shown = printed_from(
+        trace,
+        employee={"personnel_number": number, "full_name": name, "position": position},
+        company={"name": company.name, "currency": company.currency},
+    )  # as calculated: a payslip never prints today's names
     return PayslipSource(
-        company=company.name,
-        currency=company.currency,
+        company=shown["company"]["name"],
+        currency=shown["company"]["currency"],
         language=company.language,
         period=run.period,
         run_status=run.status,
-        personnel_number=number,
-        full_name=name,
-        position=position,
+        personnel_number=shown["employee"]["personnel_number"],
+        full_name=shown["employee"]["full_name"],
+        position=shown["employee"]["position"],
         fixed=fixed,
         bonus=bonus,
         adjustments=adjustments,

@@ -166,6 +166,20 @@ def _write_payouts(payouts: list[Payout]) -> None:
             )
 
 
+def payslip_snapshot(employee: Employee, company) -> dict:
+    """What a payslip and a statement print of the employee and company, stored in the trace
+    when the payout is calculated: a later rename or transfer never changes an approved
+    month's documents."""
+    return {
+        "employee": {
+            "personnel_number": employee.personnel_number,
+            "full_name": employee.full_name,
+            "position": employee.position,
+        },
+        "company": {"name": company.name, "currency": company.currency},
+    }
+
+
 def payroll_chunk_compute(*, run_id: int, calculation: int, chunk: Chunk) -> bool:
     """Compute one chunk and write the payouts of its employees that have none yet, in one
     transaction that locks those employees first: copies of a chunk (a retry, a redelivery,
@@ -180,9 +194,11 @@ def payroll_chunk_compute(*, run_id: int, calculation: int, chunk: Chunk) -> boo
     employees = list(Employee.objects.filter(company=run.company, pk__in=todo).order_by())
     ids = {employee.personnel_number: employee.pk for employee in employees}
     inputs = payroll_inputs(company=run.company, period=period, employees=employees)
+    printed = {employee.personnel_number: payslip_snapshot(employee, run.company) for employee in employees}
     payouts = []
     for data in inputs:
         result = calculate_payout(data)
+        result.trace.update(printed[result.employee])  # what the payslip prints, as it was (spec §8)
         payouts.append(
             Payout(
                 run_id=run_id,

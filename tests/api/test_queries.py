@@ -113,17 +113,18 @@ def test_the_projection_reads_only_the_marketers_own_rows_once_the_configuration
 ):
     # token with user, membership and employee, configuration version, and the marketer's own rows (salaries,
     # assignment, plans, measures) in one query, and the period's adjustments (a projection is the
-    # run's payout, spec §9). The calendar, KPIs, aggregations and the
+    # run's payout, spec §9), after one look for an approved payout of the month (a closed month
+    # answers with it, issue 13). The calendar, KPIs, aggregations and the
     # scheme with its factors and band points are compiled once per process and version.
     client = api("marketer")
     client.get("/api/v1/me/projection/", {"period": "2026-11"})
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert client.get("/api/v1/me/projection/", {"period": "2026-11"}).status_code == 200
 
 
 def test_a_new_period_compiles_the_configuration_once(world, api, django_assert_max_num_queries):
     # A leads × CPL marketer's scheme reads no stage set: calendar, KPIs, aggregations,
-    # scheme, factors and band points come on top of the four.
+    # scheme, factors and band points come on top of the five.
     client = api("marketer")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert client.get("/api/v1/me/projection/", {"period": "2026-07"}).status_code == 200

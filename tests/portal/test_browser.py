@@ -52,8 +52,7 @@ def approved_november(django_capture_on_commit_callbacks=None) -> PayrollRun:
 def test_a_marketer_sees_the_projection_tries_a_what_if_and_downloads_a_payslip(
     page: Page, live_server, eager_celery, screenshot, tmp_path
 ):
-    # given: November approved, so its payslip is released
-    run = approved_november()
+    # given: November not approved yet, so the marketer sees its projection
     employee = Employee.objects.get(personnel_number="DEMO-A")
     projected = payout_projection(employee=employee, period=Period.parse(NOVEMBER), today=timezone.localdate())
 
@@ -63,12 +62,11 @@ def test_a_marketer_sees_the_projection_tries_a_what_if_and_downloads_a_payslip(
     page.goto(f"{live_server.url}/portal/me/?period={NOVEMBER}")
 
     # then: the projected bonus is the service's, one card per KPI, the next band spelled out
+    expect(page.get_by_test_id("basis")).to_contain_text("Projection — not yet approved")
     expect(page.get_by_test_id("projected-bonus")).to_have_text(format_money(projected["payout"]["bonus"], "RUB", "en"))
     expect(page.locator("[data-kpi]")).to_have_count(2)
     expect(page.locator("[data-kpi=cpl]")).to_contain_text("Cost per lead")
     expect(page.locator("[data-kpi=cpl] .kpi__band")).to_contain_text("k2")
-    expect(page.locator(".chart svg")).to_be_visible()
-    screenshot(page, "marketer-dashboard")
 
     # when: a what-if reaches both plans (200 leads at 500 ₽ each) — no button pressed
     page.locator("#m-leads").fill("200")
@@ -77,6 +75,13 @@ def test_a_marketer_sees_the_projection_tries_a_what_if_and_downloads_a_payslip(
     # then: k1 = k2 = 1, so the bonus is the whole base, 30 000 ₽
     expect(page.get_by_test_id("what-if-bonus")).to_have_text("₽30,000.00")
     expect(page.locator('[data-wi-factor="k2"]')).to_have_text("1.0")
+
+    # when: November is approved, so its payslip is released and the month is its statement
+    run = approved_november()
+    page.goto(f"{live_server.url}/portal/me/?period={NOVEMBER}")
+    expect(page.get_by_test_id("basis")).to_contain_text("Approved statement — November 2026")
+    expect(page.locator(".chart svg")).to_be_visible()
+    screenshot(page, "marketer-dashboard")
 
     # when: the marketer downloads the November payslip
     with page.expect_download() as download:
