@@ -283,3 +283,4 @@ def test_deleting_a_posted_delta_is_refused_on_the_adjustment_path(demo, hr, hr2
     with pytest.raises(CorrectionError):
         adjustment_delete(adjustment=Adjustment.objects.get(correction=approved))
     assert Adjustment.objects.filter(correction=approved).exists()
+
