@@ -11,6 +11,7 @@ from config.api import no_such_endpoint
 from config.tokens import ObtainTokenView
 from kpis import apis as kpis
 from payroll import apis as payroll
+from payroll import correction_apis
 
 router = DefaultRouter()
 router.register("companies", comp.CompanyViewSet, basename="company")
@@ -29,6 +30,7 @@ router.register("measure-values", kpis.MeasureValueViewSet, basename="measure-va
 router.register("payroll-runs", payroll.PayrollRunViewSet, basename="payroll-run")
 router.register("payouts", payroll.PayoutViewSet, basename="payout")
 router.register("adjustments", payroll.AdjustmentViewSet, basename="adjustment")
+router.register("corrections", correction_apis.CorrectionViewSet, basename="correction")
 
 v1 = [
     path("me/", me.MeView.as_view(), name="me"),

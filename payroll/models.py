@@ -170,11 +170,157 @@ class Adjustment(models.Model):
     reason = models.CharField(max_length=500)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A delta an approved correction posted here: the period it corrects and the correction.
+    source_period = PeriodField(blank=True, help_text="the closed period this adjustment corrects")
+    correction = models.ForeignKey(
+        "Correction", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments", editable=False
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["employee", "period", "id"]
-        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="adjustment_not_zero")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="adjustment_not_zero"),
+            models.UniqueConstraint(
+                fields=["correction", "employee"], condition=models.Q(correction__isnull=False),
+                name="one_posted_delta_per_correction_and_employee",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} {self.period}: {self.amount} ({self.reason})"
+
+
+# --- corrections of closed periods -------------------------------------------------------
+
+
+class CorrectionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    CALCULATING = "calculating", "Calculating"
+    CALCULATED = "calculated", "Calculated"
+    APPROVED = "approved", "Approved"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+#: A correction whose changes may still be edited (a calculated one goes back to draft).
+CORRECTION_EDITABLE = (CorrectionStatus.DRAFT, CorrectionStatus.CALCULATED)
+#: A correction that is over: it never changes again.
+CORRECTION_ENDED = (CorrectionStatus.APPROVED, CorrectionStatus.CANCELLED)
+
+
+class Correction(models.Model):
+    """A correction of one closed company-period (a period with an approved or paid run):
+    corrected inputs (`changes`) stored beside the approved rows, never over them; the
+    period recomputed with them (`results`); once approved (four-eyes, like a run) each
+    employee's delta is posted as an adjustment in the next open period. Corrections of
+    one period stack: each starts from the approved inputs and every earlier approved
+    correction's changes."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="corrections")
+    period = PeriodField()
+    reason = models.CharField(max_length=300)
+    status = models.CharField(max_length=12, choices=CorrectionStatus.choices, default=CorrectionStatus.DRAFT)
+    chunk_size = models.PositiveIntegerField(default=500)
+    # Each calculation gets a new number; chunks of an older one write nothing.
+    calculation = models.PositiveIntegerField(default=0)
+    # The approved corrections of the period this calculation stacked on (ids): approval
+    # is refused once another one has been approved since.
+    stacked_on = models.JSONField(default=list, blank=True)
+    employees_total = models.PositiveIntegerField(default=0)
+    employees_done = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    delta_total = money_field(default=0)
+    changed_count = models.PositiveIntegerField(default=0, help_text="employees whose total changes")
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    calculated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="who asked for the latest calculation",
+    )
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    four_eyes_at_approval = models.BooleanField(null=True, blank=True)
+    posted_to = PeriodField(blank=True, help_text="the open period the deltas were posted to")
+    created_at = models.DateTimeField(auto_now_add=True)
+    calculation_started_at = models.DateTimeField(null=True, blank=True)
+    calculated_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period", "-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "period", "status"])]
+
+    def __str__(self) -> str:
+        return f"correction #{self.pk} of {self.company} {self.period} ({self.get_status_display()})"
+
+    @property
+    def started_by_id(self) -> int | None:
+        """Who began it: the four-eyes rule (`four_eyes_blocks`) reads it as a run's starter."""
+        return self.created_by_id
+
+    @property
+    def progress_pct(self) -> int:
+        return 100 if not self.employees_total else int(self.employees_done * 100 / self.employees_total)
+
+
+class CorrectionChange(models.Model):
+    """One corrected input of a correction's period for one employee. The approved rows it
+    stands for are left as they are; a recalculation lays these over them."""
+
+    class Kind(models.TextChoices):
+        MEASURE = "measure", "Measure value"
+        PLAN = "plan", "Plan"
+        SALARY = "salary", "Salary agreement"
+        SCHEME = "scheme", "Scheme assignment"
+        ADJUSTMENT = "adjustment", "Adjustment of the period"
+
+    correction = models.ForeignKey(Correction, on_delete=models.CASCADE, related_name="changes")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    measure = models.ForeignKey("kpis.Measure", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kpi = models.ForeignKey("kpis.Kpi", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    scheme = models.ForeignKey(
+        "compensation.BonusScheme", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.DecimalField(
+        max_digits=18, decimal_places=4, null=True, blank=True,
+        help_text="the measure value, plan, monthly salary or adjustment amount",
+    )
+    effective_from = models.DateField(null=True, blank=True, help_text="a salary agreement's first day")
+    note = models.CharField(max_length=300, blank=True, help_text="an adjustment's reason")
+    was = models.CharField(max_length=100, blank=True, help_text="the value it corrects, as it was when entered")
+
+    class Meta:
+        ordering = ["correction", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.employee_id}: {self.value}"
+
+
+class CorrectionResult(models.Model):
+    """One affected employee's figures in a correction: the period's corrected figure so
+    far (`approved_total`: the approved payout + earlier approved corrections' deltas), the
+    recomputation without (`baseline_total`) and with this correction's changes, and the
+    delta between those two, with the trace lines that changed."""
+
+    correction = models.ForeignKey(Correction, on_delete=models.CASCADE, related_name="results")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    chunk = models.PositiveIntegerField(default=0)
+    approved_total = money_field()
+    baseline_total = money_field()
+    fixed = money_field()
+    bonus = money_field()
+    adjustments = money_field()
+    total = money_field()
+    delta = money_field()
+    warnings = models.JSONField(default=list)
+    trace = models.JSONField()
+    changed_lines = models.JSONField(default=list, help_text="[{line, was, now}, …] against the recomputed approved inputs")
+
+    class Meta:
+        ordering = ["correction", "employee__personnel_number"]
+        constraints = [models.UniqueConstraint(fields=["correction", "employee"], name="one_result_per_correction_and_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}: {self.delta}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from payroll.excel.services import payroll_sheet_build
 from payroll.models import PayrollRun
-from payroll.services import signals
+from payroll.services import corrections, signals
 from payroll.services.calculation import (
     Chunk,
     RunNotReady,
@@ -130,3 +130,52 @@ def queue_payroll_sheet(sender, *, run_id: int, **kwargs) -> None:
 def connect_receivers() -> None:
     signals.calculation_requested.connect(queue_calculation, dispatch_uid="payroll.tasks.queue_calculation")
     signals.run_calculated.connect(queue_payroll_sheet, dispatch_uid="payroll.tasks.queue_payroll_sheet")
+    connect_correction_receivers()
+
+
+# --- corrections of closed periods: the run's chunked path, with their own services -------
+
+
+class CorrectionTask(RunTask):
+    """A task of a correction's calculation (arguments: correction id, calculation, …); when
+    it fails for good the correction goes back to draft with the error."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        if not getattr(self.request, "is_eager", False):
+            close_old_connections()
+        corrections.correction_fail(correction_id=args[0], calculation=args[1], error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(base=CorrectionTask)
+def calculate_correction(correction_id: int, calculation: int) -> int:
+    """Cut the correction's affected employees into chunks and compute them with a group of tasks."""
+    chunks = corrections.correction_split(correction_id=correction_id, calculation=calculation)
+    if chunks:
+        group(
+            compute_correction_chunk.s(correction_id, calculation, chunk.index, chunk.employee_ids) for chunk in chunks
+        ).apply_async()
+    else:
+        finalize_correction.delay(correction_id, calculation)
+    return len(chunks)
+
+
+@shared_task(base=CorrectionTask)
+def compute_correction_chunk(correction_id: int, calculation: int, index: int, employee_ids: list[int]) -> None:
+    if corrections.correction_chunk_compute(
+        correction_id=correction_id, calculation=calculation, chunk=corrections.Chunk(index, employee_ids)
+    ):
+        finalize_correction.delay(correction_id, calculation)
+
+
+@shared_task(base=CorrectionTask)
+def finalize_correction(correction_id: int, calculation: int) -> None:
+    corrections.correction_finalize(correction_id=correction_id, calculation=calculation)
+
+
+def queue_correction(sender, *, correction_id: int, calculation: int, **kwargs) -> None:
+    """A correction's calculation was asked for (and committed): calculate it."""
+    calculate_correction.delay(correction_id, calculation)
+
+
+def connect_correction_receivers() -> None:
+    corrections.correction_calculation_requested.connect(queue_correction, dispatch_uid="payroll.tasks.queue_correction")

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import run_guards, statements, views
+from portal import corrections, run_guards, statements, views
 
 app_name = "portal"
 urlpatterns = [
@@ -21,4 +21,8 @@ urlpatterns = [
     path("runs/<int:pk>/<slug:action>/", views.run_action, name="run_action"),
     path("finance/", views.finance, name="finance"),
     path("payouts/<int:pk>/statement/", statements.payout_statement, name="payout_statement"),
+    path("hr/corrections/", corrections.corrections, name="corrections"),
+    path("hr/corrections/new/", corrections.correction_create, name="correction_create"),
+    path("hr/corrections/<int:pk>/", corrections.correction_detail, name="correction"),
+    path("hr/corrections/<int:pk>/<slug:action>/", corrections.correction_action, name="correction_action"),
 ]

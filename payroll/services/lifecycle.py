@@ -17,7 +17,7 @@ from core.periods import Reach, Span
 from engine import Period
 from organizations import access
 from organizations.models import Company, Employee
-from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, Adjustment, PayrollRun, RunStatus, RunTransition
+from payroll.models import ENDED_WITHOUT_RESULT, FROZEN, Adjustment, Correction, PayrollRun, RunStatus, RunTransition
 from payroll.services import signals
 from payroll.services.runs import (
     FOUR_EYES,
@@ -101,9 +101,10 @@ def _schedule_calculation(run_id: int, *, requested_by=None, note: str = "") -> 
         signals.send_on_commit(signals.calculation_requested, run_id=run.pk, calculation=run.calculation)
 
 
-def four_eyes_blocks(*, run: PayrollRun, user) -> bool:
+def four_eyes_blocks(*, run: PayrollRun | Correction, user) -> bool:
     """Whether the four-eyes rule (a company setting, on by default) keeps `user` from
-    approving `run`: they started it or asked for its latest calculation."""
+    approving `run`: they started it or asked for its latest calculation. A correction
+    (`payroll.services.corrections`) is approved under the same rule."""
     return bool(
         run.company.four_eyes_approval and user is not None and user.pk in {run.started_by_id, run.calculated_by_id}
     )
@@ -247,6 +248,9 @@ def adjustment_create(*, employee: Employee, period: str, amount, reason: str, c
 
 
 def adjustment_delete(*, adjustment: Adjustment) -> None:
+    from payroll.services.corrections import ensure_not_posted_delta  # corrections build on this module
+
+    ensure_not_posted_delta(adjustment)
     adjustment_period_ensure_open(adjustment.employee, adjustment.period)
     adjustment.delete()
 
