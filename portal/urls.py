@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import views
+from portal import review, views
 
 app_name = "portal"
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
     path("hr/runs/<int:pk>/status.json", views.run_status_json, name="run_status"),
     path("runs/<int:pk>/<slug:action>/", views.run_action, name="run_action"),
     path("finance/", views.finance, name="finance"),
+    # placeholder until helper-C's statement page merges
+    path("payouts/<int:pk>/statement/", review.payout_statement, name="payout_statement"),
 ]
