@@ -7,6 +7,7 @@ The numbers come from `payroll.review`; this module reads the query and words th
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -83,7 +84,8 @@ def _columns(query: review.ReviewQuery) -> list[dict]:
 def payouts_table(run: PayrollRun, params) -> dict:
     """One page of the payouts with their changes and flags, and the links around it."""
     query = review_query(params)
-    paginator = Paginator(review.review_payouts(run, query), PAGE_SIZE)
+    rows_of_run: Any = review.review_payouts(run, query)  # sliced for a page, as a queryset would be
+    paginator: Paginator[dict] = Paginator(rows_of_run, PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
     rows = [review.review_row(row, query.threshold_pct) for row in page.object_list]
 
