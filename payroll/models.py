@@ -324,3 +324,25 @@ class CorrectionResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_id}: {self.delta}"
+
+
+class PreviousPayout(models.Model):
+    """What one employee's payout was in the run's previous calculation: kept when a
+    recalculation replaces the payouts, so the run page can say what changed (issue 13, §5).
+    Only the calculation just replaced is kept; the next recalculation replaces these rows."""
+
+    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="previous_payouts")
+    calculated_at = models.DateTimeField(help_text="when the calculation these figures came from was finished")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    fixed = money_field()
+    bonus = money_field()
+    adjustments = money_field(default=0)
+    total = money_field()
+    inputs = models.JSONField(default=dict, help_text="the input values the calculation used, by label (from its trace)")
+
+    class Meta:
+        ordering = ["run", "employee"]
+        constraints = [models.UniqueConstraint(fields=["run", "employee"], name="one_previous_payout_per_employee_and_run")]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.run.period} (calculated {self.calculated_at:%Y-%m-%d %H:%M}): {self.total}"

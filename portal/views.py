@@ -25,7 +25,7 @@ from payroll.models import READY, PayrollRun
 from payroll.outlook import PayoutOutlook
 from payroll.selectors import runs_visible_to
 from payroll.statements import released_payout
-from portal import selectors
+from portal import review, selectors
 from portal.formatting import format_coefficient, format_money, format_percent
 from portal.templatetags.portal import period_label as month_label
 
@@ -265,10 +265,10 @@ def run_start(request):
 
 
 @require_GET
-@role_required(access.HR)
+@role_required(access.HR, access.FINANCE)
 def run_detail(request, pk: int):
     run = _run(request, pk)
-    has_results = run.status in READY  # payouts are complete: totals, downloads, warnings
+    has_results = run.status in READY  # payouts are complete: totals, downloads, warnings, the review
     return render(
         request,
         "portal/hr/run.html",
@@ -276,7 +276,7 @@ def run_detail(request, pk: int):
             "run": run,
             "has_results": has_results,
             "progress": selectors.run_progress(run),
-            "warnings": selectors.run_warnings(run) if has_results else [],
+            **(review.run_review(run, request.GET) if has_results else {}),
             "four_eyes_blocks": payroll.four_eyes_blocks(run=run, user=request.user),
             "transitions": run.transitions.select_related("by").order_by("at", "id"),  # one run: no join to sort
         },

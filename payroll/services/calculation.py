@@ -15,6 +15,7 @@ import engine
 from compensation.selectors import employees_in_period
 from engine import Period, calculate_payout
 from organizations.models import Employee
+from payroll import review
 from payroll.books import run_books_record
 from payroll.models import LIVE, Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_inputs
@@ -62,6 +63,7 @@ def payroll_run_split(*, run_id: int, calculation: int) -> list[Chunk]:
         if run.status == RunStatus.CALCULATING:
             return _missing_chunks(run)
         ids = list(_employee_ids(run))
+        review.previous_payouts_keep(run)  # what this calculation replaces, for the run page (issue 13)
         run.payouts.all().delete()
         chunks = _chunks(run, ids)
         transition(run, RunStatus.CALCULATING, run.calculated_by, "calculation started")
