@@ -3,7 +3,6 @@ change or delete an approved run's payouts, history, amounts and checksum; every
 run keeps a checksum of its payouts, and `verify_payroll_books`, the HR run page and the
 API's run detail report a run whose payouts no longer match it."""
 
-from contextlib import contextmanager
 from decimal import Decimal
 from io import StringIO
 
@@ -23,6 +22,7 @@ from organizations.models import Company
 from payroll.books import payouts_books, run_books_problems
 from payroll.models import Payout, PayrollRun, RunStatus, RunTransition
 from payroll.services import payroll_run_approve, payroll_run_mark_paid, payroll_run_start
+from tests.database import triggers_off
 
 pytestmark = pytest.mark.django_db
 NOVEMBER = Period.parse("2026-11")
@@ -62,21 +62,6 @@ def sql(statement: str, params=()) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.rowcount
-
-
-@contextmanager
-def triggers_off():
-    """As someone with the database's superuser would: replica mode fires no trigger."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = origin")
 
 
 def a_payout(run: PayrollRun) -> Payout:
