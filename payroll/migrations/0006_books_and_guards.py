@@ -4,13 +4,14 @@ from django.db import migrations, models
 
 # On PostgreSQL the books of an approved or paid run are closed in the database itself, so
 # that no path around the services (a raw UPDATE, a script, a careless admin) rewrites them:
-# - payouts of such a run are never inserted, updated or deleted;
+# - payouts of such a run are never inserted, updated or deleted (statement-level triggers
+#   over the transition tables: one query per statement, so a chunk's COPY pays once);
 # - its transitions are never updated or deleted (the next one, e.g. approved → paid, is
 #   inserted as always);
 # - the run itself is never deleted, never goes back to an earlier status, and its amounts,
-#   counts and checksum never change. Approved → paid with the payment fields, and the sheet,
-#   stay writable; once paid, the payment is fixed too. A reference to a user may become NULL (Django's SET_NULL when an account is
-#   deleted); a reference to another user may not.
+#   counts and checksum never change. Approved → paid with the payment fields, and the
+#   sheet, stay writable; once paid, the payment is fixed too. A reference to a user may
+#   become NULL (Django's SET_NULL when an account is deleted); to another user it may not.
 # Each refusal raises SQLSTATE 23514 (check_violation) naming the run, which Django reports
 # as an IntegrityError. SQLite keeps the application-level rule (the services and the models).
 FROZEN = "('approved', 'paid')"
@@ -23,32 +24,40 @@ RUN_COLUMNS = (
 USER_COLUMNS = ("started_by_id", "calculated_by_id", "approved_by_id")
 
 FORWARD = f"""
+-- Statement-level, over the transition tables: one query per statement, whatever its rows
+-- (a chunk's COPY of 500 payouts pays once, not 500 times).
 CREATE OR REPLACE FUNCTION payroll_payout_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+    found_run bigint;
     found_status text;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        SELECT status INTO found_status FROM payroll_payrollrun WHERE id = OLD.run_id;
-        IF found_status IN {FROZEN} THEN
-            RAISE EXCEPTION 'payroll run % is %: its payouts cannot be changed or deleted', OLD.run_id, found_status
+        SELECT r.id, r.status INTO found_run, found_status
+        FROM (SELECT DISTINCT run_id FROM old_rows) AS o JOIN payroll_payrollrun AS r ON r.id = o.run_id
+        WHERE r.status IN {FROZEN} LIMIT 1;
+        IF found_run IS NOT NULL THEN
+            RAISE EXCEPTION 'payroll run % is %: its payouts cannot be changed or deleted', found_run, found_status
                 USING ERRCODE = 'check_violation';
         END IF;
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        SELECT status INTO found_status FROM payroll_payrollrun WHERE id = NEW.run_id;
-        IF found_status IN {FROZEN} THEN
-            RAISE EXCEPTION 'payroll run % is %: no payout can be added to it', NEW.run_id, found_status
+        SELECT r.id, r.status INTO found_run, found_status
+        FROM (SELECT DISTINCT run_id FROM new_rows) AS n JOIN payroll_payrollrun AS r ON r.id = n.run_id
+        WHERE r.status IN {FROZEN} LIMIT 1;
+        IF found_run IS NOT NULL THEN
+            RAISE EXCEPTION 'payroll run % is %: no payout can be added to it or moved into it', found_run, found_status
                 USING ERRCODE = 'check_violation';
         END IF;
     END IF;
-    IF TG_OP = 'DELETE' THEN
-        RETURN OLD;
-    END IF;
-    RETURN NEW;
+    RETURN NULL;
 END $$;
 
-CREATE TRIGGER payroll_payout_frozen BEFORE INSERT OR UPDATE OR DELETE ON payroll_payout
-    FOR EACH ROW EXECUTE FUNCTION payroll_payout_frozen();
+CREATE TRIGGER payroll_payout_frozen_insert AFTER INSERT ON payroll_payout
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION payroll_payout_frozen();
+CREATE TRIGGER payroll_payout_frozen_update AFTER UPDATE ON payroll_payout
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION payroll_payout_frozen();
+CREATE TRIGGER payroll_payout_frozen_delete AFTER DELETE ON payroll_payout
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION payroll_payout_frozen();
 
 CREATE OR REPLACE FUNCTION payroll_runtransition_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -108,6 +117,9 @@ REVERSE = """
 DROP TRIGGER IF EXISTS payroll_payrollrun_frozen ON payroll_payrollrun;
 DROP TRIGGER IF EXISTS payroll_runtransition_frozen ON payroll_runtransition;
 DROP TRIGGER IF EXISTS payroll_payout_frozen ON payroll_payout;
+DROP TRIGGER IF EXISTS payroll_payout_frozen_insert ON payroll_payout;
+DROP TRIGGER IF EXISTS payroll_payout_frozen_update ON payroll_payout;
+DROP TRIGGER IF EXISTS payroll_payout_frozen_delete ON payroll_payout;
 DROP FUNCTION IF EXISTS payroll_payrollrun_frozen();
 DROP FUNCTION IF EXISTS payroll_runtransition_frozen();
 DROP FUNCTION IF EXISTS payroll_payout_frozen();

@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kpis.models import KpiSet, Plan
 from organizations.models import Company, CompanyMembership, Employee
@@ -160,7 +161,10 @@ def test_hr_approves_its_own_company_run_under_four_eyes(login, admin_world):
 
 def test_mark_paid_in_the_admin_is_a_superusers(login, admin_world):
     run = PayrollRun.objects.get(pk=admin_world.demo.ids["approved-run"])
-    data = {"action": "mark_paid", "_selected_action": [run.pk]}
+    data = {
+        "action": "mark_paid", "_selected_action": [run.pk],
+        "apply": "1", "payment_date": timezone.localdate().isoformat(), "payment_reference": "BANK-1",
+    }  # fmt: skip
 
     login("hr").post(reverse("admin:payroll_payrollrun_changelist"), data)
     run.refresh_from_db()

@@ -3,6 +3,7 @@ change or delete an approved run's payouts, history, amounts and checksum; every
 run keeps a checksum of its payouts, and `verify_payroll_books`, the HR run page and the
 API's run detail report a run whose payouts no longer match it."""
 
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 
@@ -18,7 +19,7 @@ from rest_framework.test import APIClient
 from compensation.demo import seed_demo
 from core.errors import DomainError
 from engine import Period
-from organizations.models import Company
+from organizations.models import Company, Employee
 from payroll.books import payouts_books, run_books_problems
 from payroll.models import Payout, PayrollRun, RunStatus, RunTransition
 from payroll.services import payroll_run_approve, payroll_run_mark_paid, payroll_run_start
@@ -118,13 +119,16 @@ def test_postgresql_refuses_to_change_or_delete_a_payout_of_an_approved_run(appr
         sql(f"UPDATE {PAYOUTS} SET trace = '{{}}'::jsonb WHERE id = %s", [payout.pk])
     with pytest.raises(IntegrityError, match="its payouts cannot be changed or deleted"):
         sql(f"DELETE FROM {PAYOUTS} WHERE id = %s", [payout.pk])
-    with pytest.raises(IntegrityError, match="no payout can be added"):
+    newcomer = Employee.objects.create(
+        company=approved.company, personnel_number="NEW-9", full_name="Newcomer", hire_date=date(2026, 1, 1)
+    )
+    with pytest.raises(IntegrityError, match="no payout can be added to it"):
         sql(
             f"INSERT INTO {PAYOUTS} (run_id, employee_id, chunk, fixed, bonus, adjustments, total, coefficients, "
-            "warnings, trace, calculated_at) SELECT run_id, employee_id, chunk, fixed, bonus, adjustments, total, "
+            "warnings, trace, calculated_at) SELECT run_id, %s, chunk, fixed, bonus, adjustments, total, "
             f"coefficients, warnings, trace, calculated_at FROM {PAYOUTS} WHERE id = %s",
-            [payout.pk],
-        )  # (the unique constraint would refuse it too; the trigger speaks first)
+            [newcomer.pk, payout.pk],
+        )
     assert a_payout(approved).total == payout.total
     assert run_books_problems(approved) == []
 
