@@ -18,7 +18,7 @@ from organizations import access
 from payroll.apis import PayoutSerializer
 from payroll.outlook import payout_projection, payout_what_if
 from payroll.selectors import payouts_visible_to
-from payroll.statements import APPROVED_STATEMENT, PROJECTION, StatementApproved, released_payout, statement_json
+from payroll.statements import APPROVED_STATEMENT, PROJECTION, StatementApproved, closed_month, statement_json
 
 PERIOD_PARAMETER = OpenApiParameter("period", str, description="YYYY-MM (default: the current month)")
 
@@ -94,11 +94,11 @@ class StatedMeasureSerializer(serializers.Serializer):
 
 
 def _month(request):
-    """(employee, period, the approved payout of that month or None): a bad period is refused
+    """(employee, period, `ClosedMonth` or None for an open month): a bad period is refused
     (400) before a missing employee record (404)."""
     period = _period(request.query_params.get("period"))
     employee = _employee(request)
-    return employee, period, released_payout(user=request.user, employee=employee, period=period)
+    return employee, period, closed_month(user=request.user, employee=employee, period=period)
 
 
 def _rows_of_period(employee, period, model, code_of: str):
@@ -108,12 +108,16 @@ def _rows_of_period(employee, period, model, code_of: str):
 
 
 def _stated_plans(payout) -> list[dict]:
+    if payout is None:  # the approved run has no payout of the employee's
+        return []
     kpis = (payout.trace or {}).get("kpis") or []
     rows = [{"period": payout.run.period, "kpi": k["code"], "value": k["plan"]} for k in kpis if k.get("plan") is not None]
     return sorted(rows, key=lambda row: row["kpi"])
 
 
 def _stated_measures(payout) -> list[dict]:
+    if payout is None:
+        return []
     values: dict[str, str] = {}
     for entry in (payout.trace or {}).get("kpis") or []:
         values.update({code: value for code, value in (entry.get("measures") or {}).items() if value is not None})
@@ -125,9 +129,9 @@ class MePlansView(APIView):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses=MePlanSerializer(many=True))
     def get(self, request):
-        employee, period, released = _month(request)
-        if released is not None:
-            return Response(StatedPlanSerializer(_stated_plans(released), many=True).data)
+        employee, period, closed = _month(request)
+        if closed is not None:
+            return Response(StatedPlanSerializer(_stated_plans(closed.payout), many=True).data)
         return Response(MePlanSerializer(_rows_of_period(employee, period, Plan, "kpi"), many=True).data)
 
 
@@ -136,9 +140,9 @@ class MeMeasuresView(APIView):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses=MeMeasureSerializer(many=True))
     def get(self, request):
-        employee, period, released = _month(request)
-        if released is not None:
-            return Response(StatedMeasureSerializer(_stated_measures(released), many=True).data)
+        employee, period, closed = _month(request)
+        if closed is not None:
+            return Response(StatedMeasureSerializer(_stated_measures(closed.payout), many=True).data)
         return Response(MeMeasureSerializer(_rows_of_period(employee, period, MeasureValue, "measure"), many=True).data)
 
 
@@ -148,6 +152,10 @@ class MePayoutsView(APIView):
         _employee(request)  # 404 without an employee record
         rows = payouts_visible_to(request.user).select_related("employee", "run")
         return Response(PayoutSerializer(rows.order_by("-run__period", "pk"), many=True).data)
+
+
+def _approved_at(run) -> str | None:
+    return run.approved_at.isoformat() if run is not None and run.approved_at else None
 
 
 BASIS = serializers.ChoiceField(
@@ -160,7 +168,7 @@ PROJECTION_SCHEMA = inline_serializer(
         "basis": BASIS,
         "approved_at": serializers.DateTimeField(allow_null=True),
         "run_rate": serializers.CharField(),
-        "payout": serializers.DictField(),
+        "payout": serializers.DictField(allow_null=True),
         "next_bands": serializers.ListField(child=serializers.DictField()),
     },
 )
@@ -176,7 +184,7 @@ STATEMENT_SCHEMA = inline_serializer(
         "paid_at": serializers.DateTimeField(allow_null=True),
         "employee": serializers.DictField(),
         "company": serializers.DictField(),
-        "payout": serializers.DictField(),
+        "payout": serializers.DictField(allow_null=True),
     },
 )
 
@@ -187,11 +195,11 @@ class MeProjectionView(APIView):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses=PROJECTION_SCHEMA)
     def get(self, request):
-        employee, period, released = _month(request)
-        if released is not None:
-            stated = statement_json(released)
+        employee, period, closed = _month(request)
+        if closed is not None:  # payout null: the approved run has none of the employee's
+            stated = statement_json(closed.payout) if closed.payout is not None else {"payout": None}
             return Response(
-                {"basis": APPROVED_STATEMENT, "approved_at": stated["approved_at"], "run_rate": "1",
+                {"basis": APPROVED_STATEMENT, "approved_at": _approved_at(closed.run), "run_rate": "1",
                  "payout": stated["payout"], "next_bands": []}
             )  # fmt: skip
         projection = payout_projection(employee=employee, period=period, today=timezone.localdate())
@@ -205,21 +213,26 @@ class MeStatementView(APIView):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses=STATEMENT_SCHEMA)
     def get(self, request):
-        employee, period, released = _month(request)
-        if released is not None:
-            return Response(statement_json(released))
-        projection = payout_projection(employee=employee, period=period, today=timezone.localdate())
+        employee, period, closed = _month(request)
+        if closed is not None and closed.payout is not None:
+            return Response(statement_json(closed.payout))
         company = employee.company
+        if closed is not None:
+            payout, basis, run = None, APPROVED_STATEMENT, closed.run
+        else:
+            projection = payout_projection(employee=employee, period=period, today=timezone.localdate())
+            payout, basis, run = projection["payout"], PROJECTION, None
         return Response(
             {
-                "basis": PROJECTION, "payout_id": None, "run": None, "period": str(period), "status": None,
-                "approved_at": None, "paid_at": None,
+                "basis": basis, "payout_id": None, "run": run and run.pk, "period": str(period),
+                "status": run and run.status, "approved_at": _approved_at(run),
+                "paid_at": run.paid_at.isoformat() if run and run.paid_at else None,
                 "employee": {
                     "personnel_number": employee.personnel_number, "full_name": employee.full_name,
                     "position": employee.position,
                 },
                 "company": {"name": company.name, "currency": company.currency},
-                "payout": projection["payout"],
+                "payout": payout,
             }
         )  # fmt: skip
 
@@ -243,9 +256,9 @@ class MeWhatIfView(APIView):
         body.is_valid(raise_exception=True)
         period = _period(body.validated_data.get("period"))
         employee = _employee(request)
-        released = released_payout(user=request.user, employee=employee, period=period)
-        if released is not None:  # 409: the month's figures are its approved statement
-            raise StatementApproved(released)
+        closed = closed_month(user=request.user, employee=employee, period=period)
+        if closed is not None:  # 409: the month's figures are its approved statement
+            raise StatementApproved(closed.run)
         try:
             result = payout_what_if(employee=employee, period=period, measures=body.validated_data["measures"])
         except ValidationError as error:  # keyed by measure code: fields "measures.<code>"

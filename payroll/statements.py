@@ -5,12 +5,13 @@ both ask here, so they show the same figures with the same label."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from core.errors import DomainError
 from engine import Period
 from organizations.models import Employee
-from payroll.models import RELEASED, Payout
+from payroll.models import RELEASED, Payout, PayrollRun
 from payroll.selectors import payouts_visible_to
 
 #: What a month's figures are: the approved payout's stored statement, or a projection.
@@ -24,8 +25,7 @@ STATEMENT_APPROVED = "statement_approved"
 class StatementApproved(DomainError):
     """The month is closed: its figures are the approved statement and no what-if applies."""
 
-    def __init__(self, payout: Payout):
-        run = payout.run
+    def __init__(self, run: PayrollRun):
         super().__init__(
             STATEMENT_APPROVED,
             f"{run.period} is approved{_on(run)}: its statement is final, and a what-if applies to open months only",
@@ -36,17 +36,30 @@ def _on(run) -> str:
     return f" on {run.approved_at.date().isoformat()}" if run.approved_at else ""
 
 
-def released_payout(*, user, employee: Employee, period: Period) -> Payout | None:
-    """The user's payout of `employee` for `period` in an approved or paid run, if the user
-    may read it (`payouts_visible_to`: a marketer only their own, only once approved); the
-    month is then closed for them and shows this payout's statement."""
-    return (
-        payouts_visible_to(user)
-        .filter(employee=employee, run__period=str(period), run__status__in=RELEASED)
-        .select_related("run__company", "run__approved_by", "employee")
-        .order_by("-run__approved_at", "-pk")
+@dataclass(frozen=True)
+class ClosedMonth:
+    """A month whose run is approved or paid, and the employee's payout in it as the user may
+    read it (None: the run has no payout of theirs, e.g. hired after it was calculated)."""
+
+    run: PayrollRun
+    payout: Payout | None
+
+
+def closed_month(*, user, employee: Employee, period: Period) -> ClosedMonth | None:
+    """The employee's month if its run is approved or paid (the month is then closed and
+    shows the approved statement), else None (open: the projection). The payout is looked up
+    through `payouts_visible_to`, so a marketer gets only their own."""
+    run = (
+        PayrollRun.objects.filter(company_id=employee.company_id, period=str(period), status__in=RELEASED)
+        .select_related("company", "approved_by")
         .first()
     )
+    if run is None:
+        return None
+    payout = payouts_visible_to(user).filter(run=run, employee=employee).select_related("employee").first()
+    if payout is not None:
+        payout.run = run  # the run as read, with its company and approver
+    return ClosedMonth(run, payout)
 
 
 def printed_from(trace: dict | None, *, employee: dict[str, str], company: dict[str, str]) -> dict[str, dict[str, str]]:

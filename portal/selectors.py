@@ -317,6 +317,24 @@ def marketer_statement(*, payout: Payout) -> dict:
     }
 
 
+def marketer_closed_without_payout(*, employee: Employee, run: PayrollRun) -> dict:
+    """The marketer's page for a month whose run is approved with no payout of theirs (hired
+    after it was calculated, or not employed then): the month is closed, and there is nothing
+    to show or project; a late payout comes as a correction in an open month."""
+    return {
+        "employee": employee,
+        "currency": employee.company.currency,
+        "period": Period.parse(run.period),
+        "closed": True,
+        "statement": None,
+        "run": run,
+        "cards": [],
+        "factors": [],
+        "warnings": [],
+        "measures": [],
+    }
+
+
 # ---------------------------------------------------------------------------------------
 # The readable statement of one payout
 

@@ -24,7 +24,7 @@ from payroll import services as payroll
 from payroll.models import READY, PayrollRun
 from payroll.outlook import PayoutOutlook
 from payroll.selectors import runs_visible_to
-from payroll.statements import released_payout
+from payroll.statements import closed_month
 from portal import review, selectors
 from portal.formatting import format_coefficient, format_money, format_percent
 from portal.templatetags.portal import period_label as month_label
@@ -117,10 +117,12 @@ def dashboard(request):
         period = _period(request.GET.get("period"))
     except ValueError:
         return HttpResponseBadRequest(_("Write the month as YYYY-MM, for example 2026-11."))
-    released = released_payout(user=request.user, employee=employee, period=period)
+    closed = closed_month(user=request.user, employee=employee, period=period)
     typed, what_if, what_if_errors = {}, None, {}
-    if released is not None:
-        data = selectors.marketer_statement(payout=released)
+    if closed is not None and closed.payout is not None:
+        data = selectors.marketer_statement(payout=closed.payout)
+    elif closed is not None:  # approved without a payout of theirs: nothing to project either
+        data = selectors.marketer_closed_without_payout(employee=employee, run=closed.run)
     else:
         today = timezone.localdate()
         outlook = PayoutOutlook(employee=employee, period=period)
@@ -144,9 +146,9 @@ def dashboard(request):
     return render(request, "portal/marketer/dashboard.html", context)
 
 
-def _closed_month(payout) -> str:
+def _closed_month(run) -> str:
     return _("%(month)s is approved: its statement is final, and a what-if applies to open months only.") % {
-        "month": month_label(payout.run.period)
+        "month": month_label(run.period)
     }
 
 
@@ -197,9 +199,9 @@ def what_if(request):
     except ValueError:
         return JsonResponse({"errors": {"period": _("Write the month as YYYY-MM, for example 2026-11.")}}, status=400)
     typed = {code: str(text) for code, text in body.get("measures", {}).items()}
-    released = released_payout(user=request.user, employee=employee, period=period)
-    if released is not None:  # a closed month's figures are its approved statement
-        return JsonResponse({"errors": {"__all__": _closed_month(released)}}, status=409)
+    closed = closed_month(user=request.user, employee=employee, period=period)
+    if closed is not None:  # a closed month's figures are its approved statement
+        return JsonResponse({"errors": {"__all__": _closed_month(closed.run)}}, status=409)
     try:
         outlook = PayoutOutlook(employee=employee, period=period)
         result = selectors.what_if(outlook=outlook, today=timezone.localdate(), typed=typed)

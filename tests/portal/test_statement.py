@@ -169,6 +169,28 @@ def test_another_marketers_approved_month_is_not_this_ones_statement(approved):
     assert page.context["statement"] == own and page.context["employee"].personnel_number == "DEMO-B"
 
 
+def test_a_closed_month_without_a_payout_of_theirs_is_closed_and_shows_nothing_to_project(approved):
+    # given: a marketer hired in December, after November was approved
+    from datetime import date
+
+    user = User.objects.create_user("newcomer", password="x")
+    CompanyMembership.objects.create(user=user, company=approved.company, role=CompanyMembership.Role.MARKETER)
+    Employee.objects.create(
+        company=approved.company, personnel_number="NEW-1", full_name="Nina Newcomer", hire_date=date(2026, 12, 1), user=user
+    )
+
+    page = client_for("newcomer").get(DASHBOARD, {"period": NOVEMBER})
+    body = api_for("newcomer").get("/api/v1/me/projection/", {"period": NOVEMBER}).json()
+    what_if = api_for("newcomer").post("/api/v1/me/what-if/", {"period": NOVEMBER, "measures": {}}, format="json")
+
+    html = page.content.decode()
+    assert page.context["closed"] is True and page.context["statement"] is None
+    assert "November 2026 was approved on" in html and "with no payout for you" in html
+    assert "not yet approved" not in html and "data-what-if=" not in html and 'data-testid="projected-bonus"' not in html
+    assert (body["basis"], body["payout"]) == (APPROVED_STATEMENT, None)
+    assert what_if.status_code == 409
+
+
 # --- the API's me/ -----------------------------------------------------------------------
 
 
