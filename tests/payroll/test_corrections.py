@@ -284,3 +284,18 @@ def test_deleting_a_posted_delta_is_refused_on_the_adjustment_path(demo, hr, hr2
         adjustment_delete(adjustment=Adjustment.objects.get(correction=approved))
     assert Adjustment.objects.filter(correction=approved).exists()
 
+
+
+def test_changed_lines_name_each_leaf_that_differs_and_skip_equal_parts():
+    from payroll.services.corrections import changed_lines
+
+    before = {"fixed": {"amount": "1.00"}, "kpis": [{"code": "leads", "actual": "200"}], "bonus": None, "total": "1.00"}
+    after = {"fixed": {"amount": "1.00"}, "kpis": [{"code": "leads", "actual": "186"}, {"code": "cpl"}], "bonus": {"amount": "5"}, "total": "6.00"}
+
+    assert changed_lines(before, after) == [
+        {"line": "kpis[0].actual", "was": "200", "now": "186"},
+        {"line": "kpis[1].code", "was": None, "now": "cpl"},
+        {"line": "bonus.amount", "was": None, "now": "5"},
+        {"line": "total", "was": "1.00", "now": "6.00"},
+    ]
+    assert changed_lines(after, after) == []
