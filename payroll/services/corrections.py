@@ -41,7 +41,6 @@ from django.utils import timezone
 import engine
 from compensation.models import BonusScheme
 from compensation.selectors import company_configuration
-from core.errors import DomainError
 from engine import Period, calculate_payout
 from kpis.models import Kpi, Measure
 from organizations.models import Company, Employee
@@ -58,6 +57,7 @@ from payroll.models import (
 )
 from payroll.selectors import payroll_inputs
 from payroll.services.lifecycle import adjustment_period_ensure_open, four_eyes_blocks
+from payroll.services.runs import RunStateError
 from payroll.services.signals import send_on_commit
 
 # Error codes (the API answers 409 with them).
@@ -78,8 +78,10 @@ correction_calculation_requested = Signal()
 OPEN_PERIOD_HORIZON = 120
 
 
-class CorrectionError(DomainError):
-    """The correction's state (or its period's) does not allow this; `code` says why."""
+class CorrectionError(RunStateError):
+    """The correction's state (or its period's) does not allow this; `code` says why. A
+    `RunStateError` (so a `DomainError`): the callers that catch a run's refusals (the
+    admin's bulk delete of adjustments) catch a correction's too."""
 
 
 @dataclass(frozen=True)

@@ -299,3 +299,17 @@ def test_changed_lines_name_each_leaf_that_differs_and_skip_equal_parts():
         {"line": "total", "was": "1.00", "now": "6.00"},
     ]
     assert changed_lines(after, after) == []
+
+
+def test_the_admin_does_not_delete_a_posted_delta(demo, hr, hr2, november, client):
+    approved = correction_approve(correction=calculate(disqualify(demo, hr), hr), approved_by=hr2)
+    posted = Adjustment.objects.get(correction=approved)
+    client.force_login(User.objects.get(username="admin"))
+
+    single = client.post(f"/admin/payroll/adjustment/{posted.pk}/delete/", {"post": "yes"})
+    bulk = client.post(
+        "/admin/payroll/adjustment/", {"action": "delete_selected", "_selected_action": [posted.pk], "post": "yes"}
+    )
+
+    assert single.status_code == bulk.status_code == 403
+    assert Adjustment.objects.filter(pk=posted.pk).exists()
