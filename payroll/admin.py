@@ -313,6 +313,8 @@ class AdjustmentAdmin(ReadOnlyAfterAddMixin, HistoryAdmin):
         obj.pk = adjustment.pk
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.correction_id is not None:
+            return False  # a correction's posted delta is part of the books
         if obj is not None:
             try:
                 services.adjustment_period_ensure_open(obj.employee, obj.period)

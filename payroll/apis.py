@@ -229,8 +229,9 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class AdjustmentSerializer(DomainSerializer):
     class Meta:
         model = Adjustment
-        fields = ["id", "employee", "period", "amount", "reason", "created_by", "created_at"]
-        read_only_fields = ["created_by", "created_at"]
+        fields = ["id", "employee", "period", "amount", "reason", "created_by", "created_at", "source_period", "correction"]
+        # A correction's posted delta names its period and correction; only its approval makes one.
+        read_only_fields = ["created_by", "created_at", "source_period", "correction"]
 
     def clean_exclude(self):
         return ["created_by"]

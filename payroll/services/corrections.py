@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.dispatch import Signal
 from django.utils import timezone
@@ -41,7 +41,6 @@ from django.utils import timezone
 import engine
 from compensation.models import BonusScheme
 from compensation.selectors import company_configuration
-from core.errors import DomainError
 from engine import Period, calculate_payout
 from kpis.models import Kpi, Measure
 from organizations.models import Company, Employee
@@ -58,6 +57,7 @@ from payroll.models import (
 )
 from payroll.selectors import payroll_inputs
 from payroll.services.lifecycle import adjustment_period_ensure_open, four_eyes_blocks
+from payroll.services.runs import RunStateError
 from payroll.services.signals import send_on_commit
 
 # Error codes (the API answers 409 with them).
@@ -78,8 +78,10 @@ correction_calculation_requested = Signal()
 OPEN_PERIOD_HORIZON = 120
 
 
-class CorrectionError(DomainError):
-    """The correction's state (or its period's) does not allow this; `code` says why."""
+class CorrectionError(RunStateError):
+    """The correction's state (or its period's) does not allow this; `code` says why. A
+    `RunStateError` (so a `DomainError`): the callers that catch a run's refusals (the
+    admin's bulk delete of adjustments) catch a correction's too."""
 
 
 @dataclass(frozen=True)
@@ -410,12 +412,37 @@ def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def changed_lines(before: dict, after: dict) -> list[dict[str, Any]]:
-    """The trace lines that differ, in the corrected trace's order (lines only in the
-    baseline last)."""
-    old, new = _flat(before), _flat(after)
-    lines = [{"line": path, "was": old.get(path), "now": value} for path, value in new.items() if old.get(path) != value]
-    lines += [{"line": path, "was": value, "now": None} for path, value in old.items() if path not in new]
+    """The trace lines (`bonus.factors[0].coefficient`) that differ, in the corrected
+    trace's order; equal parts of the two traces are skipped whole, not flattened."""
+    lines: list[dict[str, Any]] = []
+    _diff(before, after, "", lines)
     return lines
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _diff(was: Any, now: Any, prefix: str, lines: list[dict[str, Any]]) -> None:
+    if was == now:
+        return
+    if isinstance(was, dict) and isinstance(now, dict):
+        for key, value in now.items():
+            _diff(was.get(key), value, _join(prefix, str(key)), lines)
+        for key, value in was.items():
+            if key not in now:
+                _diff(value, None, _join(prefix, str(key)), lines)
+        return
+    if isinstance(was, list) and isinstance(now, list):
+        for index in range(max(len(was), len(now))):
+            _diff(was[index] if index < len(was) else None, now[index] if index < len(now) else None, f"{prefix}[{index}]", lines)
+        return
+    if isinstance(now, (dict, list)) or isinstance(was, (dict, list)):  # a part appeared, went or changed shape
+        old, new = _flat(was, prefix) if was is not None else {}, _flat(now, prefix) if now is not None else {}
+        lines += [{"line": path, "was": old.get(path), "now": value} for path, value in new.items() if old.get(path) != value]
+        lines += [{"line": path, "was": value, "now": None} for path, value in old.items() if path not in new]
+        return
+    lines.append({"line": prefix, "was": was, "now": now})
 
 
 def _changes_by_employee(correction_ids: Sequence[int], employee_ids: Sequence[int]) -> dict[int, list[CorrectionChange]]:
@@ -431,6 +458,33 @@ def _changes_by_employee(correction_ids: Sequence[int], employee_ids: Sequence[i
     for change in rows:
         found[change.employee_id].append(change)
     return found
+
+
+_RESULT_COLUMNS = (
+    "correction_id", "employee_id", "chunk", "approved_total", "baseline_total", "fixed", "bonus", "adjustments",
+    "total", "delta", "warnings", "trace", "changed_lines",
+)  # fmt: skip
+
+
+def _write_results(results: list[CorrectionResult]) -> None:
+    """Insert results: with COPY on PostgreSQL (their traces are most of what is written, as
+    for the run's payouts: `calculation._write_payouts`), in bulk elsewhere."""
+    if not results:
+        return
+    if connection.vendor != "postgresql":
+        CorrectionResult.objects.bulk_create(results, batch_size=1000)
+        return
+    from psycopg.types.json import Jsonb
+
+    statement = f"COPY {CorrectionResult._meta.db_table} ({', '.join(_RESULT_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+        for r in results:
+            copy.write_row(
+                (
+                    r.correction_id, r.employee_id, r.chunk, r.approved_total, r.baseline_total, r.fixed, r.bonus,
+                    r.adjustments, r.total, r.delta, Jsonb(r.warnings), Jsonb(r.trace), Jsonb(r.changed_lines),
+                )
+            )
 
 
 def correction_chunk_compute(*, correction_id: int, calculation: int, chunk: Chunk) -> bool:
@@ -505,7 +559,7 @@ def correction_chunk_compute(*, correction_id: int, calculation: int, chunk: Chu
             )
         )
         results = [r for r in results if r.employee_id not in written]
-        CorrectionResult.objects.bulk_create(results, batch_size=1000)
+        _write_results(results)
         progress = Correction.objects.filter(pk=correction_id)
         progress.update(employees_done=F("employees_done") + len(results))
         done_count, total = progress.values_list("employees_done", "employees_total").get()

@@ -107,6 +107,10 @@ def test_api_another_companys_correction_does_not_exist(world, api, calculated_c
 def test_api_lists_only_the_own_companys_corrections(world, api, calculated_corrections):
     listed = {row["id"] for row in api("finance").get(CORRECTIONS).json()["results"]}
     assert listed == {calculated_corrections["demo"].pk}
+    assert api("hr").get(CORRECTIONS, {"period": "2026-09"}).json()["results"] == []
+    assert [row["id"] for row in api("hr").get(CORRECTIONS, {"status": "calculated"}).json()["results"]] == [
+        calculated_corrections["demo"].pk
+    ]
     assert api("marketer").get(CORRECTIONS).status_code == 403
 
 

@@ -284,3 +284,87 @@ def test_deleting_a_posted_delta_is_refused_on_the_adjustment_path(demo, hr, hr2
         adjustment_delete(adjustment=Adjustment.objects.get(correction=approved))
     assert Adjustment.objects.filter(correction=approved).exists()
 
+
+
+def test_changed_lines_name_each_leaf_that_differs_and_skip_equal_parts():
+    from payroll.services.corrections import changed_lines
+
+    before = {"fixed": {"amount": "1.00"}, "kpis": [{"code": "leads", "actual": "200"}], "bonus": None, "total": "1.00"}
+    after = {"fixed": {"amount": "1.00"}, "kpis": [{"code": "leads", "actual": "186"}, {"code": "cpl"}], "bonus": {"amount": "5"}, "total": "6.00"}
+
+    assert changed_lines(before, after) == [
+        {"line": "kpis[0].actual", "was": "200", "now": "186"},
+        {"line": "kpis[1].code", "was": None, "now": "cpl"},
+        {"line": "bonus.amount", "was": None, "now": "5"},
+        {"line": "total", "was": "1.00", "now": "6.00"},
+    ]
+    assert changed_lines(after, after) == []
+
+
+def test_the_admin_does_not_delete_a_posted_delta(demo, hr, hr2, november, client):
+    approved = correction_approve(correction=calculate(disqualify(demo, hr), hr), approved_by=hr2)
+    posted = Adjustment.objects.get(correction=approved)
+    client.force_login(User.objects.get(username="admin"))
+
+    single = client.post(f"/admin/payroll/adjustment/{posted.pk}/delete/", {"post": "yes"})
+    bulk = client.post(
+        "/admin/payroll/adjustment/", {"action": "delete_selected", "_selected_action": [posted.pk], "post": "yes"}
+    )
+
+    assert single.status_code == bulk.status_code == 403
+    assert Adjustment.objects.filter(pk=posted.pk).exists()
+
+
+def several(demo, hr, numbers=("DEMO-A", "DEMO-C", "M-001")) -> Correction:
+    changes = [
+        ChangeSpec(employee=Employee.objects.get(company=demo, personnel_number=number), kind="measure", measure=leads(), value=D(1))
+        for number in numbers
+    ]
+    return correction_create(company=demo, period="2026-11", reason="audit", changes=changes, created_by=hr, chunk_size=1)
+
+
+def test_the_calculation_is_chunked_and_a_stale_or_repeated_chunk_writes_nothing(demo, hr, november):
+    from payroll.services.corrections import Chunk, correction_chunk_compute, correction_finalize, correction_split
+
+    correction = several(demo, hr)
+    Correction.objects.filter(pk=correction.pk).update(status=CorrectionStatus.CALCULATING, calculation=1)
+
+    chunks = correction_split(correction_id=correction.pk, calculation=1)
+
+    assert [len(chunk.employee_ids) for chunk in chunks] == [1, 1, 1]
+    assert correction_chunk_compute(correction_id=correction.pk, calculation=0, chunk=chunks[0]) is False  # stale
+    assert not correction.results.exists()
+    assert correction_chunk_compute(correction_id=correction.pk, calculation=1, chunk=chunks[0]) is False
+    correction_chunk_compute(correction_id=correction.pk, calculation=1, chunk=chunks[0])  # redelivered
+    assert correction.results.count() == 1
+    assert correction_chunk_compute(correction_id=correction.pk, calculation=1, chunk=chunks[1]) is False
+    assert correction_chunk_compute(correction_id=correction.pk, calculation=1, chunk=Chunk(2, chunks[2].employee_ids)) is True
+    done = correction_finalize(correction_id=correction.pk, calculation=1)
+    assert done is not None and done.status == CorrectionStatus.CALCULATED and done.employees_done == 3
+    assert done.delta_total == sum(r.delta for r in done.results.all())
+    assert correction_finalize(correction_id=correction.pk, calculation=1) is None  # once
+
+
+def test_a_failed_calculation_goes_back_to_draft_with_the_error(demo, hr, november):
+    from payroll.services.corrections import correction_fail
+
+    correction = several(demo, hr)
+    Correction.objects.filter(pk=correction.pk).update(status=CorrectionStatus.CALCULATING, calculation=4)
+
+    correction_fail(correction_id=correction.pk, calculation=3, error="stale")  # an older calculation's: ignored
+    correction_fail(correction_id=correction.pk, calculation=4, error="OperationalError: gone")
+
+    correction.refresh_from_db()
+    assert (correction.status, correction.error) == (CorrectionStatus.DRAFT, "OperationalError: gone")
+
+
+def test_a_cancelled_correction_s_chunks_write_nothing(demo, hr, november):
+    from payroll.services.corrections import correction_chunk_compute, correction_split
+
+    correction = several(demo, hr)
+    Correction.objects.filter(pk=correction.pk).update(status=CorrectionStatus.CALCULATING, calculation=1)
+    chunks = correction_split(correction_id=correction.pk, calculation=1)
+    correction_cancel(correction=correction, by=hr)
+
+    assert not any(correction_chunk_compute(correction_id=correction.pk, calculation=1, chunk=c) for c in chunks)
+    assert not correction.results.exists()
