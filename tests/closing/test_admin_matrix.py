@@ -198,3 +198,17 @@ def test_a_band_table_stays_editable_after_approval(admin_world, closed, hr):
     data["name"] = "Renamed after approval"
     response = hr.post(url, data)
     assert response.status_code == 302, _errors(response)
+
+
+def test_reverting_a_closed_period_row_to_an_old_version_is_refused(admin_world, closed, client):
+    client.force_login(admin_world.superuser)
+    version = closed.plan.history.order_by("history_id").first()
+    url = reverse("admin:kpis_plan_simple_history", args=[closed.plan.pk, version.history_id])
+    data = form_data(client.get(url))
+    before = snapshot()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert _refused(closed, _errors(response)), _errors(response)
+    assert [table for table in changed(before, snapshot()) if table not in NOISE] == []
