@@ -63,9 +63,19 @@ class RowsFormSet(BaseInlineFormSet):
         }
 
     def clean(self) -> None:
-        self.refuse_rows_in_use()
-        self.refuse_rows_of_closed_periods()
+        self.refuse_rows()
         super().clean()
+
+    def refuse_rows(self) -> None:
+        """Every refusal of a row at once: those of closed periods, then those in use."""
+        refused = []
+        for check in (self.refuse_rows_of_closed_periods, self.refuse_rows_in_use):
+            try:
+                check()
+            except ValidationError as error:
+                refused.extend(error.error_list)
+        if refused:
+            raise ValidationError(refused)
 
     def refuse_rows_of_closed_periods(self) -> None:
         """A row added, changed or deleted here that reaches a closed period (a salary
@@ -154,8 +164,7 @@ class EngineRulesFormSet(RowsFormSet):
         raise NotImplementedError
 
     def clean(self) -> None:
-        self.refuse_rows_in_use()
-        self.refuse_rows_of_closed_periods()
+        self.refuse_rows()
         rows = self.kept_rows()
         problems = [
             problem

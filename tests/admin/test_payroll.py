@@ -76,9 +76,9 @@ def test_someone_else_approves_then_adjustments_for_the_period_are_refused(calcu
     calculated_run.refresh_from_db()
     assert calculated_run.status == RunStatus.APPROVED
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["period"] == [
-        "the 2026-11 payroll is approved; enter the adjustment in a later period"
-    ]
+    [message] = response.context["adminform"].form.errors["period"]
+    assert message.startswith(f"an adjustment of {employee.personnel_number} for 2026-11 reaches a closed period: ")
+    assert "November 2026 was approved by" in message and message.endswith("; record a correction")
     assert not Adjustment.objects.exists()
 
 

@@ -75,7 +75,12 @@ OTHER_APPS = {
 # The world's own row of a model, where one is meant (a calculated run, the marketer's payout).
 WORLD_IDS = {"payroll.payrollrun": "payroll-runs", "payroll.payout": "payouts", "organizations.employee": "employees"}
 # Which row to take otherwise (not the acting HR's own membership: deleting it ends the test).
-ROW_FILTERS = {"organizations.companymembership": {"role": "marketer"}}
+# A plan or measure value of an open period (2026-10 is approved: closed, tests/closing/).
+ROW_FILTERS = {
+    "organizations.companymembership": {"role": "marketer"},
+    "kpis.plan": {"period": "2026-11"},
+    "kpis.measurevalue": {"period": "2026-11"},
+}
 OTHER_MARKERS = (
     "Other Agency",
     "Other O-1",

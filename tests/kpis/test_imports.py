@@ -640,9 +640,9 @@ def test_the_queries_do_not_grow_with_the_rows(company, employees, django_assert
         periods = [f"{2000 + n // 12}-{n % 12 + 1:02d}" for n in range(150)]
         return [HEADER, *[[number, period, "leads", value] for number in ("M-1", "M-2") for period in periods]]
 
-    with django_assert_max_num_queries(8):  # savepoint, employees, KPIs, stored rows, write, history, release, log
+    with django_assert_max_num_queries(9):  # savepoint, employees, KPIs, closed periods, stored rows, write, history, release, log
         created = plans_import(company=company, file_name="p.csv", content=csv_file(rows("1")))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         updated = plans_import(company=company, file_name="p.csv", content=csv_file(rows("2")))
 
     assert (created.rows_created, updated.rows_updated) == (300, 300)
