@@ -88,7 +88,7 @@ def earlier_runs(company, november) -> None:
                 f" '{{}}'::jsonb, calculated_at FROM {table} WHERE run_id = %s AND {condition}",
                 [run.pk, november.pk],
             )
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a table after a bulk insert (PostgreSQL ≥ 13)
 
 
 def counting(queries: list[str]):
@@ -186,7 +186,9 @@ def main() -> None:
             ("filtered: name search, page 2", {"q": "marketer 1", "page": 2}),
         ]
         client.get(url, secure=True)  # the first request: connections, templates, translations
-        print(f"run page, 50 rows a page ({pages} pages), {args.repeat} requests each:")
+        print(
+            f"run page, 50 rows a page ({pages} pages), {args.repeat} requests each; load average {os.getloadavg()[0]:.1f}:"
+        )
         counts, worst_median = set(), 0.0
         for label, params in cases:
             queries: list[str] = []
@@ -194,17 +196,22 @@ def main() -> None:
                 response = client.get(url, params, secure=True)
             assert response.status_code == 200, response.status_code
             rows = response.content.decode().count("<tr data-payout=")
-            times = []
+            times, cpu = [], []
             for _ in range(args.repeat):
-                begun = time.perf_counter()
+                begun, begun_cpu = time.perf_counter(), time.process_time()
                 client.get(url, params, secure=True)
                 times.append((time.perf_counter() - begun) * 1000)
+                cpu.append((time.process_time() - begun_cpu) * 1000)
             median = statistics.median(times)
             worst_median = max(worst_median, median)
             counts.add(len(queries))
             print(
-                f"  {label:40} {median:6.0f} ms median, {max(times):6.0f} ms worst, {len(queries)} queries, {rows} rows"
+                f"  {label:40} {median:6.0f} ms median, {max(times):6.0f} ms worst ({statistics.median(cpu):4.0f} ms CPU here),"
+                f" {len(queries)} queries, {rows} rows"
             )
+        print(
+            f"load average after: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs; other work on the host slows every figure)"
+        )
         print(f"query count per page: {'constant' if len(counts) == 1 else '!! varies: ' + str(sorted(counts))}")
         print(
             f"slowest median: {worst_median:.0f} ms ({'under' if worst_median < LIMIT_MS else '!! over'} {LIMIT_MS} ms)"
