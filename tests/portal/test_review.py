@@ -222,6 +222,7 @@ def test_only_hr_and_finance_of_the_runs_company_see_the_review(runs, username, 
 def test_finance_sees_the_review_without_hrs_actions(runs):
     html = page_of(runs["november"], username="finance-r").content.decode()
     assert 'data-testid="review-payouts"' in html and 'data-testid="approve"' not in html
+    assert f'href="{reverse("portal:finance")}"' in html  # back to finance's own page, not HR's
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(runs):
