@@ -12,7 +12,8 @@ warnings), approves an October run whose totals differ from November's by −30 
 50th employee has no October payout and a paid September one instead; every 199th none at
 all), runs ANALYZE, then asks for the run page through Django's test client as an HR user,
 DEBUG off, and prints per page of 50 rows: the median and worst milliseconds of R requests
-and the number of queries (counted on a separate request, so counting costs no time).
+and the number of queries (counted on a separate request, so counting costs no time); then
+what a recalculation adds to its split: keeping the replaced payouts as `PreviousPayout`s.
 """
 
 from __future__ import annotations
@@ -213,6 +214,16 @@ def main() -> None:
             f"load average after: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs; other work on the host slows every figure)"
         )
         print(f"query count per page: {'constant' if len(counts) == 1 else '!! varies: ' + str(sorted(counts))}")
+        from django.db import transaction
+
+        from payroll.review import previous_payouts_keep
+
+        with transaction.atomic():
+            begun = time.perf_counter()
+            kept = previous_payouts_keep(november)
+            seconds = time.perf_counter() - begun
+            transaction.set_rollback(True)
+        print(f"a recalculation's split keeps the previous calculation: {kept:,} PreviousPayouts in {seconds:.2f} s")
         print(
             f"slowest median: {worst_median:.0f} ms ({'under' if worst_median < LIMIT_MS else '!! over'} {LIMIT_MS} ms)"
         )
