@@ -12,7 +12,8 @@ warnings), approves an October run whose totals differ from November's by −30 
 50th employee has no October payout and a paid September one instead; every 199th none at
 all), runs ANALYZE, then asks for the run page through Django's test client as an HR user,
 DEBUG off, and prints per page of 50 rows: the median and worst milliseconds of R requests
-and the number of queries (counted on a separate request, so counting costs no time).
+and the number of queries (counted on a separate request, so counting costs no time); then
+what a recalculation adds to its split: keeping the replaced payouts as `PreviousPayout`s.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def earlier_runs(company, november) -> None:
                 f" '{{}}'::jsonb, calculated_at FROM {table} WHERE run_id = %s AND {condition}",
                 [run.pk, november.pk],
             )
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a table after a bulk insert (PostgreSQL ≥ 13)
 
 
 def counting(queries: list[str]):
@@ -186,7 +187,9 @@ def main() -> None:
             ("filtered: name search, page 2", {"q": "marketer 1", "page": 2}),
         ]
         client.get(url, secure=True)  # the first request: connections, templates, translations
-        print(f"run page, 50 rows a page ({pages} pages), {args.repeat} requests each:")
+        print(
+            f"run page, 50 rows a page ({pages} pages), {args.repeat} requests each; load average {os.getloadavg()[0]:.1f}:"
+        )
         counts, worst_median = set(), 0.0
         for label, params in cases:
             queries: list[str] = []
@@ -194,18 +197,33 @@ def main() -> None:
                 response = client.get(url, params, secure=True)
             assert response.status_code == 200, response.status_code
             rows = response.content.decode().count("<tr data-payout=")
-            times = []
+            times, cpu = [], []
             for _ in range(args.repeat):
-                begun = time.perf_counter()
+                begun, begun_cpu = time.perf_counter(), time.process_time()
                 client.get(url, params, secure=True)
                 times.append((time.perf_counter() - begun) * 1000)
+                cpu.append((time.process_time() - begun_cpu) * 1000)
             median = statistics.median(times)
             worst_median = max(worst_median, median)
             counts.add(len(queries))
             print(
-                f"  {label:40} {median:6.0f} ms median, {max(times):6.0f} ms worst, {len(queries)} queries, {rows} rows"
+                f"  {label:40} {median:6.0f} ms median, {max(times):6.0f} ms worst ({statistics.median(cpu):4.0f} ms CPU here),"
+                f" {len(queries)} queries, {rows} rows"
             )
+        print(
+            f"load average after: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs; other work on the host slows every figure)"
+        )
         print(f"query count per page: {'constant' if len(counts) == 1 else '!! varies: ' + str(sorted(counts))}")
+        from django.db import transaction
+
+        from payroll.review import previous_payouts_keep
+
+        with transaction.atomic():
+            begun = time.perf_counter()
+            kept = previous_payouts_keep(november)
+            seconds = time.perf_counter() - begun
+            transaction.set_rollback(True)
+        print(f"a recalculation's split keeps the previous calculation: {kept:,} PreviousPayouts in {seconds:.2f} s")
         print(
             f"slowest median: {worst_median:.0f} ms ({'under' if worst_median < LIMIT_MS else '!! over'} {LIMIT_MS} ms)"
         )

@@ -138,7 +138,13 @@ class Payout(models.Model):
     class Meta:
         ordering = ["run", "employee__personnel_number"]
         constraints = [models.UniqueConstraint(fields=["run", "employee"], name="one_payout_per_employee_and_run")]
-        indexes = [models.Index(fields=["run", "chunk"])]
+        indexes = [
+            models.Index(fields=["run", "chunk"]),
+            # the run page's review (issue 13): the bonus histogram reads the index alone, and
+            # the warnings (grouped, or a filter) only the few payouts that have any
+            models.Index(fields=["run", "bonus"], name="payout_run_bonus"),
+            models.Index(fields=["run"], condition=~models.Q(warnings=[]), name="payout_run_warned"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} {self.run.period}: {self.total}"

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     DecimalField,
@@ -115,7 +117,9 @@ class ReviewRows:
         payouts = Payout.objects.filter(run_id=run.pk)
         if query.search.strip():
             text = query.search.strip()
-            payouts = payouts.filter(Q(employee__full_name__icontains=text) | Q(employee__personnel_number__icontains=text))
+            payouts = payouts.filter(
+                Q(employee__full_name__icontains=text) | Q(employee__personnel_number__icontains=text)
+            )
         if query.warnings_only:
             payouts = payouts.exclude(warnings=[])
         if query.scheme:
@@ -155,13 +159,26 @@ class ReviewRows:
             scheme_name=KT("trace__bonus__scheme"),
             capped=KT("trace__bonus__capped"),
         )
-        return list(
-            self._ordered(rows).values(
-                "pk", "employee_id", "employee__full_name", "employee__personnel_number", "fixed", "bonus",
-                "adjustments", "total", "warnings", "previous_total", "previous_period", "change", "scheme_name",
-                "capped",
-            )
+        rows = self._ordered(rows).values(
+            "pk", "employee_id", "employee__full_name", "employee__personnel_number", "fixed", "bonus",
+            "adjustments", "total", "warnings", "previous_total", "previous_period", "change", "scheme_name", "capped",
         )  # fmt: skip
+        with _without_jit():
+            return list(rows)
+
+
+@contextmanager
+def _without_jit():
+    """On PostgreSQL, the page's query without JIT compilation: its estimated cost (a subplan
+    per payout of the run when sorting by the change) passes `jit_above_cost`, and compiling
+    it took ~90 ms of a query that runs in ~45 ms (bench/run_page.py, docs/benchmarks.md).
+    `SET LOCAL` ends with the transaction this opens."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def change_pct(change: Decimal | None, previous: Decimal | None) -> Decimal | None:

@@ -222,6 +222,7 @@ def test_only_hr_and_finance_of_the_runs_company_see_the_review(runs, username, 
 def test_finance_sees_the_review_without_hrs_actions(runs):
     html = page_of(runs["november"], username="finance-r").content.decode()
     assert 'data-testid="review-payouts"' in html and 'data-testid="approve"' not in html
+    assert f'href="{reverse("portal:finance")}"' in html  # back to finance's own page, not HR's
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(runs):
@@ -350,3 +351,11 @@ def test_the_trace_inputs_name_every_input_the_calculation_read():
     assert review.inputs_differ({"a": "1", "b": "2"}, {"b": "3", "c": "4"}) == [
         {"key": "a", "old": "1", "new": None}, {"key": "b", "old": "2", "new": "3"}, {"key": "c", "old": None, "new": "4"},
     ]  # fmt: skip
+
+
+def test_the_review_reads_in_russian(runs):
+    client = client_for("hr-r")
+    client.post(reverse("portal:set_language"), {"language": "ru", "next": "/"})
+    html = client.get(reverse("portal:run", args=[runs["november"].pk]), {"threshold": "10"}).content.decode()
+    assert "Выплаты" in html and "Таб. №" in html and "нулевая премия" in html and "премия на потолке" in html
+    assert "Сколько сотрудников получают премию каждого размера" in html
