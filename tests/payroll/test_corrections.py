@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import TestCase
+from django.utils import timezone
 
 from compensation.demo import seed_demo
 from compensation.models import SalaryAgreement
@@ -161,8 +162,9 @@ def test_only_non_zero_deltas_are_posted(demo, hr, hr2, november):
     assert not Adjustment.objects.filter(correction=correction).exists()
 
 
-def test_the_delta_goes_past_every_closed_period(demo, hr, hr2, november):
+def test_the_delta_goes_past_every_closed_period(demo, hr, hr2, november, monkeypatch):
     correction = calculate(disqualify(demo, hr), hr)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2027, 1, 5))  # December is over
     payroll_run_approve(run=calculated_run(demo, "2026-12", hr2), approved_by=hr)
 
     correction_approve(correction=correction, approved_by=hr2)

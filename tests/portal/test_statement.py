@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -117,7 +118,7 @@ def test_a_closed_month_is_labelled_the_approved_statement_without_open_month_wo
 
 def test_a_paid_month_says_when_it_was_paid(approved):
     payroll_run_mark_paid(
-        run=approved, by=User.objects.get(username="finance"), payment_date=date(2026, 12, 5), payment_reference="PO-1"
+        run=approved, by=User.objects.get(username="finance"), payment_date=timezone.localdate(), payment_reference="PO-1"
     )
     html = client_for("marketer").get(DASHBOARD, {"period": NOVEMBER}).content.decode()
     assert "Approved statement — November 2026" in html and "paid on" in html
@@ -171,7 +172,6 @@ def test_another_marketers_approved_month_is_not_this_ones_statement(approved):
 
 def test_a_closed_month_without_a_payout_of_theirs_is_closed_and_shows_nothing_to_project(approved):
     # given: a marketer hired in December, after November was approved
-    from datetime import date
 
     user = User.objects.create_user("newcomer", password="x")
     CompanyMembership.objects.create(user=user, company=approved.company, role=CompanyMembership.Role.MARKETER)
