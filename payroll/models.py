@@ -344,7 +344,7 @@ class PreviousPayout(models.Model):
     bonus = money_field()
     adjustments = money_field(default=0)
     total = money_field()
-    inputs = models.JSONField(default=dict, help_text="the input values the calculation used, by label (from its trace)")
+    inputs = models.JSONField(default=dict, help_text="the parts of its trace that name the inputs the calculation used")
 
     class Meta:
         ordering = ["run", "employee"]

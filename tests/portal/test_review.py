@@ -290,6 +290,7 @@ def test_warnings_are_grouped_by_kind_and_kpi_with_names_counts_and_links(demo_r
 def test_after_a_recalculation_the_page_says_what_changed(demo_run, django_capture_on_commit_callbacks):
     # given: the first calculation; DEMO-A's November leads change from 200 to 150
     before = demo_run.payouts.get(employee__personnel_number="DEMO-A")
+    first_calculated_at = demo_run.calculated_at
     assert not PreviousPayout.objects.filter(run=demo_run).exists()
     assert client_for("hr").get(reverse("portal:run", args=[demo_run.pk])).context["changes"] is None
     leads = MeasureValue.objects.get(employee__personnel_number="DEMO-A", period=NOVEMBER, measure__code="leads")
@@ -305,6 +306,9 @@ def test_after_a_recalculation_the_page_says_what_changed(demo_run, django_captu
     after = demo_run.payouts.get(employee__personnel_number="DEMO-A")
     assert after.total != before.total
     assert PreviousPayout.objects.filter(run=demo_run).count() == demo_run.payouts.count()
+    kept = PreviousPayout.objects.get(run=demo_run, employee__personnel_number="DEMO-A")
+    assert (kept.total, kept.calculated_at) == (before.total, first_calculated_at)
+    assert review.trace_inputs(kept.inputs) == review.trace_inputs(before.trace)  # the SQL keeps what Python reads
     changes = client_for("hr").get(reverse("portal:run", args=[demo_run.pk])).context["changes"]
     assert changes["changed_count"] == 1 and changes["joined_count"] == 0
     (row,) = changes["rows"]
@@ -348,6 +352,7 @@ def test_the_trace_inputs_name_every_input_the_calculation_read():
         "scheme": "S", "plan:cpl": "500.0000", "measure:leads": "200", "measure:marketing_spend": "1",
         "previous:leads": "180", "adjustment:1": "-100.00 late",
     }  # fmt: skip
+    assert review.trace_inputs(review.trace_input_parts(trace)) == review.trace_inputs(trace)  # what is kept suffices
     assert review.inputs_differ({"a": "1", "b": "2"}, {"b": "3", "c": "4"}) == [
         {"key": "a", "old": "1", "new": None}, {"key": "b", "old": "2", "new": "3"}, {"key": "c", "old": None, "new": "4"},
     ]  # fmt: skip
