@@ -11,13 +11,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from payroll import review
 from payroll.models import PayrollRun
-from payroll.selectors import payouts_visible_to
 from portal.labels import catalogue_name, warning_text
 
 PAGE_SIZE = 50
@@ -245,14 +243,3 @@ def run_review(run: PayrollRun, params) -> dict:
         "warning_groups": warning_groups(run),
         "changes": recalculation_changes(run),
     }
-
-
-def payout_statement(request, pk: int):
-    """placeholder until helper-C's statement page merges: the payout's figures, for those
-    who may read it (404 for anyone else)."""
-    payout = payouts_visible_to(request.user).filter(pk=pk).select_related("employee", "run").first()
-    if payout is None:
-        raise Http404("no such payout")
-    return HttpResponse(
-        f"{payout.employee.full_name} {payout.run.period}: {payout.total}", content_type="text/plain; charset=utf-8"
-    )
