@@ -22,6 +22,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import TestCase
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -181,7 +182,9 @@ class MonthsMachine(RuleBasedStateMachine):
     def mark_the_run_paid(self, period):
         run = self._live_run(period)
         if run is not None:
-            self._tolerated(lambda: payroll_run_mark_paid(run=run, by=self.users["finance"]))
+            self._tolerated(lambda: payroll_run_mark_paid(
+                run=run, by=self.users["finance"], payment_date=timezone.localdate(), payment_reference="BANK-1"
+            ))
 
     @rule(
         period=periods, index=employee_indexes, value=lead_counts, plan=st.booleans(),

@@ -79,6 +79,7 @@ def test_a_correction_from_creation_to_the_adjustment_on_the_next_payslip(page: 
     # when: hr2 starts December's payroll
     page.goto(f"{live_server.url}/portal/hr/runs/")
     page.get_by_label("Month").fill("2026-12")
+    page.get_by_test_id("provisional-start").check()  # December is still under way: a preview
     page.get_by_role("button", name="Start the payroll").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "calculated")
 
