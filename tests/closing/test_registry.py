@@ -11,6 +11,8 @@ from core.domain import PeriodField
 #: Models with a period or a date that are not inputs of a period's payouts.
 NOT_INPUTS = {
     "payroll.payrollrun": "the run itself: its state is the lookup of closed periods",
+    "payroll.correction": "a correction of a closed period: stored beside its approved inputs, never over them",
+    "payroll.correctionchange": "a correction's corrected input: never an input of the approved run",
 }
 #: Configuration edited in place: the approved payouts keep their traces; a change applies from the next open period.
 CONFIGURATION = ("compensation.bandtable", "compensation.bandpoint", "compensation.bonusscheme",

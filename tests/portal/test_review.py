@@ -57,12 +57,17 @@ def runs(company):
     employees = [
         EmployeeFactory(company=company, personnel_number=f"R-{n:03d}", full_name=f"Person {n:03d}") for n in range(60)
     ]
-    september = PayrollRun.objects.create(company=company, period="2026-09", status=RunStatus.PAID)
-    october = PayrollRun.objects.create(company=company, period="2026-10", status=RunStatus.APPROVED)
+    # Written while calculated, then closed (an approved run's payouts can no longer be written).
+    september = PayrollRun.objects.create(company=company, period="2026-09", status=RunStatus.CALCULATED)
+    october = PayrollRun.objects.create(company=company, period="2026-10", status=RunStatus.CALCULATED)
     november = PayrollRun.objects.create(company=company, period=NOVEMBER, status=RunStatus.CALCULATED)
     payout(september, employees[58], total="20000.00")
     for employee in employees[:58]:
         payout(october, employee, total="30000.00")
+    PayrollRun.objects.filter(pk=september.pk).update(status=RunStatus.PAID)
+    PayrollRun.objects.filter(pk=october.pk).update(status=RunStatus.APPROVED)
+    september.refresh_from_db()
+    october.refresh_from_db()
     for n, employee in enumerate(employees):
         payout(november, employee, bonus=f"{100 * n}.00", scheme="Scheme B" if n % 3 == 0 else "Scheme A",
                capped=n == 5, warnings=[{"code": "no_plan", "kpi": "leads", "message": "x"}] if n in (7, 8) else [])  # fmt: skip
