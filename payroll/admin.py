@@ -26,6 +26,7 @@ from engine import Period
 from organizations import access
 from organizations.admin_base import CompanyScopedAdmin, HistoryAdmin
 from payroll import services
+from payroll.approval import confirmed_calculation, run_approval_summary
 from payroll.models import READY, Adjustment, Payout, PayrollRun, RunTransition
 from payroll.selectors import payroll_run_warnings
 
@@ -187,12 +188,31 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
             "queued",
         )
 
-    @admin.action(description="Approve", permissions=["approve"])
-    def approve(self, request, queryset) -> None:
-        self._step(
-            request, queryset, lambda run: services.payroll_run_approve(run=run, approved_by=request.user, note="approved in the administration"),
-            "approved",
-        )
+    @admin.action(description="Approve (after confirming the summary)", permissions=["approve"])
+    def approve(self, request, queryset):
+        """An intermediate page shows each selected run's summary (people, totals, warnings,
+        change against the previous month); confirming approves the calculations shown."""
+        if "apply" in request.POST:
+            self._step(
+                request,
+                queryset,
+                lambda run: services.payroll_run_approve(
+                    run=run,
+                    approved_by=request.user,
+                    note="approved in the administration",
+                    calculation=confirmed_calculation(request.POST.get(f"calculation-{run.pk}")),
+                ),
+                "approved",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Approve the payroll",
+            "summaries": [run_approval_summary(run) for run in self.selected(request, queryset)],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/payroll/approve.html", context)
 
     @admin.action(description="Mark paid (payment date and reference)", permissions=["mark_paid"])
     def mark_paid(self, request, queryset):

@@ -13,6 +13,7 @@ from engine import Period
 from organizations.api_base import DomainSerializer, IsHR, IsStaffRole, ScopedViewSet, request_company
 from organizations.models import Company
 from payroll import services
+from payroll.approval import run_approval_summary
 from payroll.books import run_books_problems
 from payroll.excel.services import payroll_sheet_ensure
 from payroll.models import Adjustment, Payout, PayrollRun
@@ -26,7 +27,7 @@ class PayrollRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = PayrollRun
         fields = [
-            "id", "company", "period", "status", "chunk_size", "employees_total", "employees_done", "progress_pct",
+            "id", "company", "period", "status", "calculation", "chunk_size", "employees_total", "employees_done", "progress_pct",
             "fixed_total", "bonus_total", "adjustments_total", "total", "warnings_count", "error",
             "started_by", "calculated_by", "approved_by", "four_eyes_at_approval", "created_at", "calculated_at",
             "approved_at", "paid_at", "provisional", "payment_date", "payment_reference", "payouts_count",
@@ -56,6 +57,77 @@ class MarkPaidSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", help_text="required: the bank's or payment system's reference"
     )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ApproveSerializer(serializers.Serializer):
+    calculation = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="the calculation number of the summary you confirmed (`approval-summary`); a run calculated "
+        "again since answers 409 run_changed",
+    )
+
+
+class FigureChangeSerializer(serializers.Serializer):
+    figure = serializers.CharField(help_text="people, fixed, bonus, adjustments or total")
+    now = serializers.CharField(help_text="this run's figure (a decimal string)")
+    before = serializers.CharField(allow_null=True, help_text="the previous month's approved figure, if any")
+    delta = serializers.CharField(allow_null=True)
+    pct = serializers.CharField(allow_null=True, help_text="the change in per cent of the previous figure")
+
+
+class WarningKindSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    warnings = serializers.IntegerField()
+
+
+class ApprovalSummarySerializer(serializers.Serializer):
+    """What an approver confirms: people, totals and warnings against the previous month."""
+
+    run = serializers.IntegerField()
+    period = serializers.CharField()
+    calculation = serializers.IntegerField()
+    status = serializers.CharField()
+    previous_run = serializers.IntegerField(allow_null=True)
+    people = FigureChangeSerializer()
+    figures = FigureChangeSerializer(many=True)
+    warned_employees = serializers.IntegerField()
+    warning_kinds = WarningKindSerializer(many=True)
+    refusal = serializers.CharField(help_text="why the month keeps the run from approval; empty if nothing does")
+    books_problems = serializers.ListField(child=serializers.CharField())
+    four_eyes_blocks = serializers.BooleanField(help_text="true when you started or recalculated the run yourself")
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)  # money stays a decimal string, never a float
+
+
+def _change(change) -> dict:
+    return {
+        "figure": change.label,
+        "now": str(change.now),
+        "before": _text(change.before),
+        "delta": _text(change.delta),
+        "pct": _text(change.pct),
+    }
+
+
+def approval_summary_data(run: PayrollRun, user) -> dict:
+    summary = run_approval_summary(run)
+    return {
+        "run": run.pk,
+        "period": run.period,
+        "calculation": run.calculation,
+        "status": run.status,
+        "previous_run": summary.previous.pk if summary.previous is not None else None,
+        "people": _change(summary.people),
+        "figures": [_change(change) for change in summary.figures],
+        "warned_employees": summary.warned_employees,
+        "warning_kinds": [{"code": code, "warnings": count} for code, count in summary.warning_kinds],
+        "refusal": summary.refusal,
+        "books_problems": summary.books_problems,
+        "four_eyes_blocks": services.four_eyes_blocks(run=run, user=user),
+    }
 
 
 class RunStartSerializer(serializers.Serializer):
@@ -138,13 +210,29 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         run = services.payroll_run_recalculate(run=self.get_object(), requested_by=request.user)
         return Response(PayrollRunSerializer(run).data)
 
-    @extend_schema(request=None, responses=PayrollRunSerializer)
+    @extend_schema(responses=ApprovalSummarySerializer)
+    @action(detail=True, methods=["get"], url_path="approval-summary", filter_backends=[], pagination_class=None)
+    def approval_summary(self, request, pk=None):
+        """What approval confirms: people, totals and warnings against the previous month's
+        approved run, what would refuse it, and the calculation number to confirm."""
+        return Response(approval_summary_data(self.get_object(), request.user))
+
+    @extend_schema(request=ApproveSerializer, responses=PayrollRunSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Approve a calculated run in one call; refused (409) for a month that has not ended
-        (`month_not_ended`) or a provisional preview (`run_provisional`), and by four-eyes."""
+        """Approve a calculated run; refused (409) for a month that has not ended
+        (`month_not_ended`) or a provisional preview (`run_provisional`), and by four-eyes.
+        With `calculation` (from `approval-summary`), a run calculated again since the
+        summary was read is refused (`run_changed`)."""
         self._hr_only()
-        run = services.payroll_run_approve(run=self.get_object(), approved_by=request.user, note="approved through the API")
+        confirmed = ApproveSerializer(data=request.data)
+        confirmed.is_valid(raise_exception=True)
+        run = services.payroll_run_approve(
+            run=self.get_object(),
+            approved_by=request.user,
+            note="approved through the API",
+            calculation=confirmed.validated_data.get("calculation"),
+        )
         return Response(PayrollRunSerializer(run).data)
 
     @extend_schema(request=MarkPaidSerializer, responses=PayrollRunSerializer)

@@ -66,7 +66,9 @@ def run_approval_summary(run: PayrollRun) -> ApprovalSummary:
     return ApprovalSummary(
         run=run,
         previous=previous,
-        people=Change("people", Decimal(run.employees_total), None if previous is None else Decimal(previous.employees_total)),
+        people=Change(
+            "people", Decimal(run.employees_total), None if previous is None else Decimal(previous.employees_total)
+        ),
         figures=[
             Change("fixed", run.fixed_total, before("fixed_total")),
             Change("bonus", run.bonus_total, before("bonus_total")),
@@ -78,3 +80,12 @@ def run_approval_summary(run: PayrollRun) -> ApprovalSummary:
         refusal=refusal.message if refusal is not None else "",
         books_problems=run_books_problems(run),
     )
+
+
+def confirmed_calculation(value: str | None) -> int:
+    """The calculation number a confirmation form posted back; one that is missing or not a
+    number confirms nothing (-1 matches no calculation, so approval answers `run_changed`)."""
+    try:
+        return int(value) if value else -1
+    except ValueError:
+        return -1

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organizations import access
 from payroll import services as payroll
-from payroll.approval import run_approval_summary
+from payroll.approval import confirmed_calculation, run_approval_summary
 from portal.views import RUN_ERRORS, _run, role_required
 
 GUARD_ERRORS = {
@@ -36,13 +36,6 @@ GUARD_ERRORS = {
 APPROVED_NOTE = "approved after confirming the summary"
 
 
-def _calculation(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def run_approve(request, pk: int):
@@ -52,10 +45,12 @@ def run_approve(request, pk: int):
     opens the summary."""
     run = _run(request, pk)
     if request.method == "POST" and request.POST.get("confirm"):
-        shown = _calculation(request.POST.get("calculation"))
         try:
             payroll.payroll_run_approve(
-                run=run, approved_by=request.user, note=APPROVED_NOTE, calculation=shown if shown is not None else -1
+                run=run,
+                approved_by=request.user,
+                note=APPROVED_NOTE,
+                calculation=confirmed_calculation(request.POST.get("calculation")),
             )
         except payroll.RunStateError as error:
             messages.error(request, str(GUARD_ERRORS.get(error.code, error.message)))

@@ -57,6 +57,12 @@ def status_label(value):
 
 
 @register.filter
+def warning_label(code):
+    """A warning code in words (the code itself if the portal has no words for it)."""
+    return labels.warning_text({"code": code, "message": code})
+
+
+@register.filter
 def period_label(value):
     """`2026-11` → `November 2026` / `Ноябрь 2026`."""
     from datetime import date

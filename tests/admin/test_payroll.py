@@ -54,10 +54,41 @@ def test_a_run_started_in_the_admin_is_calculated_with_payouts_and_traces(admin_
     assert f"{calculated_run.payouts.count()} payouts" in run_page.content.decode()
 
 
-def test_approval_by_whoever_started_the_run_is_refused(admin_client, calculated_run):
-    response = admin_client.post(
-        CHANGELIST_URL, {"action": "approve", "_selected_action": [calculated_run.pk]}, follow=True
+def confirm_approval(client, run: PayrollRun, **extra):
+    """The approve action's second step: confirm the calculation the summary showed."""
+    data = {"action": "approve", "_selected_action": [run.pk], "apply": "1", f"calculation-{run.pk}": run.calculation}
+    return client.post(CHANGELIST_URL, {**data, **extra}, follow=True)
+
+
+def test_approve_in_the_admin_shows_the_summary_first(calculated_run, second_admin):
+    page = second_admin.post(CHANGELIST_URL, {"action": "approve", "_selected_action": [calculated_run.pk]})
+
+    calculated_run.refresh_from_db()
+    assert calculated_run.status == RunStatus.CALCULATED  # nothing approved by opening the summary
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert f"calculation no. {calculated_run.calculation}" in body
+    assert f"<td>{calculated_run.total} RUB</td>" in body and f"<td>{calculated_run.employees_total}</td>" in body
+    assert f'name="calculation-{calculated_run.pk}" value="{calculated_run.calculation}"' in body
+
+    confirm_approval(second_admin, calculated_run)
+    calculated_run.refresh_from_db()
+    assert calculated_run.status == RunStatus.APPROVED
+    assert calculated_run.transitions.order_by("pk").last().note == "approved in the administration"
+
+
+def test_approve_in_the_admin_refuses_a_calculation_other_than_the_one_shown(calculated_run, second_admin):
+    response = confirm_approval(
+        second_admin, calculated_run, **{f"calculation-{calculated_run.pk}": calculated_run.calculation - 1}
     )
+
+    calculated_run.refresh_from_db()
+    assert calculated_run.status == RunStatus.CALCULATED
+    assert "was calculated again" in response.content.decode()
+
+
+def test_approval_by_whoever_started_the_run_is_refused(admin_client, calculated_run):
+    response = confirm_approval(admin_client, calculated_run)
 
     assert "four-eyes rule" in response.content.decode()
     calculated_run.refresh_from_db()
@@ -65,7 +96,7 @@ def test_approval_by_whoever_started_the_run_is_refused(admin_client, calculated
 
 
 def test_someone_else_approves_then_adjustments_for_the_period_are_refused(calculated_run, second_admin):
-    second_admin.post(CHANGELIST_URL, {"action": "approve", "_selected_action": [calculated_run.pk]})
+    confirm_approval(second_admin, calculated_run)
     employee = calculated_run.payouts.first().employee
 
     response = second_admin.post(

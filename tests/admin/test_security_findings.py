@@ -104,12 +104,17 @@ def test_a_superuser_still_sees_both_companies(login, admin_world):
 def test_hr_cannot_approve_another_company_run_from_the_list(login, admin_world):
     run = other_run(admin_world)
 
-    login("hr").post(
+    page = login("hr").post(
         reverse("admin:payroll_payrollrun_changelist"), {"action": "approve", "_selected_action": [run.pk]}
+    )
+    login("hr").post(
+        reverse("admin:payroll_payrollrun_changelist"),
+        {"action": "approve", "_selected_action": [run.pk], "apply": "1", f"calculation-{run.pk}": run.calculation},
     )
 
     run.refresh_from_db()
     assert run.status == RunStatus.CALCULATED
+    assert admin_world.other.company.name not in page.content.decode()
 
 
 def test_hr_cannot_start_a_run_for_another_company(login, admin_world):
@@ -144,16 +149,18 @@ def test_finance_runs_no_action(login, admin_world, action):
 def test_hr_approves_its_own_company_run_under_four_eyes(login, admin_world):
     run = PayrollRun.objects.get(pk=admin_world.demo.ids["payroll-runs"])  # started by hr2
 
-    refused = login("hr2").post(
-        reverse("admin:payroll_payrollrun_changelist"), {"action": "approve", "_selected_action": [run.pk]}, follow=True
-    )
+    confirm = {
+        "action": "approve",
+        "_selected_action": [run.pk],
+        "apply": "1",
+        f"calculation-{run.pk}": run.calculation,
+    }
+    refused = login("hr2").post(reverse("admin:payroll_payrollrun_changelist"), confirm, follow=True)
     run.refresh_from_db()
     assert run.status == RunStatus.CALCULATED
     assert "four-eyes rule" in body(refused)
 
-    login("hr").post(
-        reverse("admin:payroll_payrollrun_changelist"), {"action": "approve", "_selected_action": [run.pk]}
-    )
+    login("hr").post(reverse("admin:payroll_payrollrun_changelist"), confirm)
     run.refresh_from_db()
     assert run.status == RunStatus.APPROVED
     assert run.approved_by == admin_world.user("hr")

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from compensation.demo import seed_demo
@@ -31,6 +32,7 @@ from payroll.services import (
     payroll_run_recalculate,
     payroll_run_start,
 )
+from portal.labels import warning_text
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +198,11 @@ def test_approving_in_the_portal_shows_the_summary_first_then_approves_what_was_
     assert answer.status_code == 302 and answer["Location"] == reverse("portal:run_approve", args=[run.pk])
     page = client.get(reverse("portal:run_approve", args=[run.pk])).content.decode()
     assert 'data-testid="approval-summary"' in page and 'data-testid="confirm-approve"' in page
+    kinds = run_approval_summary(run).warning_kinds
+    assert kinds  # the demo's November has warnings: each kind is said in words, with its count
+    for code, count in kinds:
+        assert f"<li>{escape(warning_text({'code': code, 'message': code}))}: {count}</li>" in page
+        assert f"<li>{code}: " not in page
     run.refresh_from_db()
     assert run.status == RunStatus.CALCULATED
 
@@ -208,6 +215,48 @@ def test_approving_in_the_portal_shows_the_summary_first_then_approves_what_was_
     run.refresh_from_db()
     assert (run.status, run.approved_by) == (RunStatus.APPROVED, user("hr2"))
     assert run.transitions.get(to_status="approved").note == "approved after confirming the summary"
+
+
+def test_the_api_gives_the_summary_and_approves_the_calculation_it_showed(demo, start):
+    november = this_month().previous
+    october = start(demo, november.previous)
+    payroll_run_approve(run=october, approved_by=user("hr2"))
+    run = start(demo, november)
+    api = APIClient()
+    api.force_authenticate(user("hr2"))
+
+    summary = api.get(f"/api/v1/payroll-runs/{run.pk}/approval-summary/").json()
+    assert (summary["run"], summary["calculation"], summary["previous_run"]) == (run.pk, run.calculation, october.pk)
+    total = summary["figures"][-1]
+    assert total == {
+        "figure": "total",
+        "now": str(run.total),
+        "before": str(october.total),
+        "delta": str(run.total - october.total),
+        "pct": None
+        if october.total == 0
+        else str(((run.total - october.total) * 100 / october.total).quantize(Decimal("0.1"))),
+    }
+    assert summary["people"]["now"] == str(run.employees_total)
+    assert summary["warned_employees"] == run.warnings_count and summary["four_eyes_blocks"] is False
+    assert sum(kind["warnings"] for kind in summary["warning_kinds"]) >= run.warnings_count
+    assert summary["refusal"] == "" and summary["books_problems"] == []
+
+    stale = api.post(f"/api/v1/payroll-runs/{run.pk}/approve/", {"calculation": run.calculation - 1}, format="json")
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == RUN_CHANGED
+    approved = api.post(f"/api/v1/payroll-runs/{run.pk}/approve/", {"calculation": run.calculation}, format="json")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+
+
+def test_the_api_summary_of_a_preview_says_why_and_whose_turn_it_is(demo, start):
+    run = start(demo, this_month())
+    api = APIClient()
+    api.force_authenticate(user("hr"))  # who started it
+    summary = api.get(f"/api/v1/payroll-runs/{run.pk}/approval-summary/").json()
+    assert "has not ended" in summary["refusal"] and summary["four_eyes_blocks"] is True
+    marketer = APIClient()
+    marketer.force_authenticate(User.objects.filter(employee__isnull=False).first())
+    assert marketer.get(f"/api/v1/payroll-runs/{run.pk}/approval-summary/").status_code == 403
 
 
 def test_a_stale_confirmation_is_refused_by_the_service(demo, start):
@@ -246,9 +295,13 @@ def test_mark_paid_needs_a_date_and_a_reference(approved):
         with pytest.raises(ValidationError) as refused:
             payroll_run_mark_paid(run=approved, by=finance, payment_date=payment_date, payment_reference=reference)
         assert field in refused.value.message_dict
-    paid = payroll_run_mark_paid(run=approved, by=finance, payment_date=timezone.localdate(), payment_reference=" BANK-1 ")
+    paid = payroll_run_mark_paid(
+        run=approved, by=finance, payment_date=timezone.localdate(), payment_reference=" BANK-1 "
+    )
     assert (paid.status, paid.payment_date, paid.payment_reference) == (RunStatus.PAID, timezone.localdate(), "BANK-1")
-    assert paid.transitions.get(to_status="paid").note == f"paid on {timezone.localdate().isoformat()}, reference BANK-1"
+    assert (
+        paid.transitions.get(to_status="paid").note == f"paid on {timezone.localdate().isoformat()}, reference BANK-1"
+    )
 
 
 def test_mark_paid_in_the_api_and_the_portal(approved):
@@ -261,7 +314,9 @@ def test_mark_paid_in_the_api_and_the_portal(approved):
 
     client = Client()
     client.force_login(user("finance"))
-    answer = client.post(reverse("portal:run_paid", args=[approved.pk]), {"payment_date": timezone.localdate().isoformat()}, follow=True)
+    answer = client.post(
+        reverse("portal:run_paid", args=[approved.pk]), {"payment_date": timezone.localdate().isoformat()}, follow=True
+    )
     assert "reference" in answer.content.decode()
     assert PayrollRun.objects.get(pk=approved.pk).status == RunStatus.APPROVED
     client.post(
