@@ -42,6 +42,18 @@ TRANSITION_NOTES = {
     "cancelled": _("cancelled"),
 }
 
+# What a correction changes (payroll's CorrectionChange.Kind and the portal's form), marked so
+# makemessages collects them; templates translate them with `{% translate label %}`.
+CORRECTION_KINDS = [
+    gettext_noop("Measure value"),
+    gettext_noop("Plan"),
+    gettext_noop("Salary agreement"),
+    gettext_noop("Scheme assignment"),
+    gettext_noop("Adjustment of the period"),
+    gettext_noop("Monthly salary from a date"),
+    gettext_noop("Bonus scheme"),
+]
+
 
 # The catalogue's names (kpis/catalogue.py), marked so makemessages collects them.
 CATALOGUE_NAMES = [
