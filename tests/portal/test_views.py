@@ -393,5 +393,3 @@ def test_the_language_switch_turns_the_pages_russian(demo):
     assert '<html lang="ru">' in page
     assert "Моя премия" in page and "Ноябрь 2026" in page
     assert "30\u00a0000,00\u00a0₽" in page  # fixed pay, Russian style
-
-
