@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import CharField, F, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 
 from organizations import access
 from payroll.excel.payslip import PayslipSource
@@ -18,15 +20,27 @@ CHUNK_SIZE = 2000
 
 EMPLOYEE_COLUMNS = ("employee__personnel_number", "employee__full_name", "employee__position")
 AMOUNT_COLUMNS = ("fixed", "bonus", "adjustments", "total")
-SHEET_COLUMNS = (*EMPLOYEE_COLUMNS, *AMOUNT_COLUMNS, "coefficients", "score")
+SHEET_COLUMNS = ("printed_number", "printed_name", "printed_position", *AMOUNT_COLUMNS, "coefficients", "score")
 PAYSLIP_COLUMNS = ("pk", *EMPLOYEE_COLUMNS, *AMOUNT_COLUMNS, "warnings", "trace")
+
+
+def _printed(key: str, column: str) -> Coalesce:
+    """The employee's `key` as the payout's trace stored it when it was calculated (the row
+    as it is now for a payout calculated before traces kept it), as the payslip prints it."""
+    return Coalesce(KT(f"trace__employee__{key}"), F(column), output_field=CharField())
 
 
 def payroll_sheet_rows(run: PayrollRun) -> Iterator[SheetRow]:
     """The run's payouts in personnel-number order, as plain tuples, read in chunks (a
-    server-side cursor on PostgreSQL), so memory stays flat however many there are."""
+    server-side cursor on PostgreSQL), so memory stays flat however many there are. Names
+    and positions are those the payouts were calculated with, as on the payslips."""
     return (
         run.payouts.order_by("employee__personnel_number", "pk")
+        .annotate(
+            printed_number=_printed("personnel_number", "employee__personnel_number"),
+            printed_name=_printed("full_name", "employee__full_name"),
+            printed_position=_printed("position", "employee__position"),
+        )
         .values_list(*SHEET_COLUMNS)
         .iterator(chunk_size=CHUNK_SIZE)
     )

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from engine import Period
 from kpis.models import MeasureValue
 from organizations.models import CompanyMembership, Employee
-from payroll.excel.selectors import payslip_source, payslip_sources
+from payroll.excel.selectors import payroll_sheet_rows, payslip_source, payslip_sources
 from payroll.models import Payout, PayrollRun, RunStatus
 from payroll.services import payroll_run_approve, payroll_run_mark_paid, payroll_run_start
 from payroll.statements import APPROVED_STATEMENT, PROJECTION, STATEMENT_APPROVED
@@ -269,6 +269,8 @@ def test_the_payslip_and_statement_print_the_name_as_approved_after_a_rename(app
     assert (source.full_name, source.position, source.company) == ("Alexei Seedov", "Marketer", "Demo Marketing LLC")
     assert bulk == source
     assert "Alexei Seedov" in html and "Alexei Renamed" not in html and "Renamed Company" not in html
+    (row,) = [row for row in payroll_sheet_rows(payout.run) if row[0] == "DEMO-A"]
+    assert row[:3] == ("DEMO-A", "Alexei Seedov", "Marketer")  # the payroll sheet too
 
 
 def test_a_payout_from_before_the_snapshot_prints_the_current_row(approved):
@@ -280,6 +282,8 @@ def test_a_payout_from_before_the_snapshot_prints_the_current_row(approved):
     payout = Payout.objects.select_related("employee", "run__company").get(pk=payout.pk)
 
     assert payslip_source(payout).full_name == "Alexei Renamed"
+    (row,) = [row for row in payroll_sheet_rows(payout.run) if row[0] == "DEMO-A"]
+    assert row[1] == "Alexei Renamed"
 
 
 # --- the statement page ------------------------------------------------------------------
