@@ -117,7 +117,7 @@ def chunk_profile(company, ids: list[int]) -> list[tuple[str, float]]:
         "engine (calculate_payout)": ("engine/payout.py", "calculate_payout"),
         "build Payout objects": ("django/db/models/base.py", "__init__"),
         "write payouts (COPY)": ("payroll/services/calculation.py", "_write_payouts"),
-        "lock the employees": ("payroll/services/calculation.py", "_lock_employees"),
+        "lock the employees": ("payroll/services/runs.py", "lock_employees"),
         "all SQL round trips": ("django/db/backends/utils.py", "_execute"),
     }
     return [

@@ -162,7 +162,7 @@ def calculate_correction(correction_id: int, calculation: int) -> int:
 @shared_task(base=CorrectionTask)
 def compute_correction_chunk(correction_id: int, calculation: int, index: int, employee_ids: list[int]) -> None:
     if corrections.correction_chunk_compute(
-        correction_id=correction_id, calculation=calculation, chunk=corrections.Chunk(index, employee_ids)
+        correction_id=correction_id, calculation=calculation, chunk=Chunk(index, employee_ids)
     ):
         finalize_correction.delay(correction_id, calculation)
 

@@ -4,7 +4,6 @@ calculated is announced with `signals.run_calculated`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -20,17 +19,11 @@ from payroll.books import run_books_record
 from payroll.models import LIVE, Payout, PayrollRun, RunStatus
 from payroll.selectors import payroll_inputs
 from payroll.services import signals
-from payroll.services.runs import locked, transition
+from payroll.services.runs import Chunk, lock_employees, lock_shared_state, locked, transition
 
 
 class RunNotReady(Exception):
     """Not every chunk has written its payouts yet."""
-
-
-@dataclass(frozen=True)
-class Chunk:
-    index: int
-    employee_ids: list[int]
 
 
 def _employee_ids(run: PayrollRun):
@@ -89,34 +82,6 @@ def _missing_chunks(run: PayrollRun) -> list[Chunk]:
     if chunks:
         PayrollRun.objects.filter(pk=run.pk).update(chunks_total=F("chunks_total") + len(chunks))
     return chunks
-
-
-def _lock_run_shared(run_id: int) -> tuple[str, int] | None:
-    """Read the run's status under a key-share lock: chunks write side by side (and may
-    update the run's progress), while approval, cancellation and recalculation, which lock
-    the run for update, wait for them."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT status, calculation FROM {PayrollRun._meta.db_table} WHERE id = %s FOR KEY SHARE", [run_id]
-            )
-            row = cursor.fetchone()
-        return (row[0], row[1]) if row else None
-    return PayrollRun.objects.filter(pk=run_id).values_list("status", "calculation").first()
-
-
-def _lock_employees(ids: list[int]) -> set[int]:
-    """Those of `ids` that still exist, locked until the transaction ends (in id order, so
-    two writers never deadlock): a second copy of a chunk waits here for the first, and an
-    employee cannot be deleted under a payout being written. The lock (FOR NO KEY UPDATE)
-    leaves rows that merely refer to the employees free to be written."""
-    if connection.vendor != "postgresql":
-        return set(Employee.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Employee._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [list(ids)]
-        )
-        return {row[0] for row in cursor.fetchall()}
 
 
 def _paid(run_id: int, ids) -> set[int]:
@@ -217,10 +182,10 @@ def payroll_chunk_compute(*, run_id: int, calculation: int, chunk: Chunk) -> boo
             )
         )
     with transaction.atomic():
-        state = _lock_run_shared(run_id)
+        state = lock_shared_state(PayrollRun, run_id)
         if state != (RunStatus.CALCULATING, calculation):
             return False
-        present = _lock_employees(todo)
+        present = lock_employees(todo)
         written = _paid(run_id, present)  # by a copy that held the lock before this one
         payouts = [p for p in payouts if p.employee_id in present and p.employee_id not in written]
         # Counted by the copy that writes: a copy that finds every payout written saw the same gone.

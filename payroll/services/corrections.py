@@ -57,7 +57,7 @@ from payroll.models import (
 )
 from payroll.selectors import payroll_inputs
 from payroll.services.lifecycle import adjustment_period_ensure_open, four_eyes_blocks
-from payroll.services.runs import RunStateError
+from payroll.services.runs import Chunk, RunStateError, lock_employees, lock_shared_state
 from payroll.services.signals import send_on_commit
 
 # Error codes (the API answers 409 with them).
@@ -96,12 +96,6 @@ class ChangeSpec:
     scheme: BonusScheme | None = None
     effective_from: date | None = None
     note: str = ""
-
-
-@dataclass(frozen=True)
-class Chunk:
-    index: int
-    employee_ids: list[int]
 
 
 # --- the period ----------------------------------------------------------------------------
@@ -550,15 +544,18 @@ def correction_chunk_compute(*, correction_id: int, calculation: int, chunk: Chu
             )
         )
     with transaction.atomic():
-        current = Correction.objects.select_for_update().filter(pk=correction_id).values_list("status", "calculation").first()
-        if current != (CorrectionStatus.CALCULATING, calculation):
+        # As a run's chunk: chunks write side by side under a key-share lock on the
+        # correction (approval and cancellation lock it for update and wait), and a second
+        # copy of this chunk waits on the employees' locks, then finds their results written.
+        if lock_shared_state(Correction, correction_id) != (CorrectionStatus.CALCULATING, calculation):
             return False
+        present = lock_employees(ids)
         written = set(
             CorrectionResult.objects.filter(correction_id=correction_id, employee_id__in=ids).values_list(
                 "employee_id", flat=True
             )
         )
-        results = [r for r in results if r.employee_id not in written]
+        results = [r for r in results if r.employee_id in present and r.employee_id not in written]
         _write_results(results)
         progress = Correction.objects.filter(pk=correction_id)
         progress.update(employees_done=F("employees_done") + len(results))

@@ -17,16 +17,19 @@ from decimal import Decimal
 import psycopg
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connections
 
 from compensation.models import BandTable
 from compensation.services import band_table_save
 from config.celery import app as celery_app
 from engine import Period
+from kpis.models import Measure, MeasureValue
 from organizations.models import Employee
-from payroll.models import Payout, PayrollRun, RunStatus
-from payroll.services import payroll_run_recalculate, payroll_run_split, payroll_run_start
-from payroll.tasks import compute_chunk, resume_stalled_runs
+from payroll.models import Correction, CorrectionStatus, Payout, PayrollRun, RunStatus
+from payroll.services import payroll_run_approve, payroll_run_recalculate, payroll_run_split, payroll_run_start
+from payroll.services.corrections import ChangeSpec, correction_calculate, correction_create, correction_split
+from payroll.tasks import compute_chunk, compute_correction_chunk, resume_stalled_runs
 from tests.factories import CompanyFactory
 from tests.payroll.worker import (
     PERIOD,
@@ -413,4 +416,55 @@ def test_an_employee_deleted_while_the_run_calculates_leaves_it_to_end(start_wor
     assert_complete_and_right(run, 98)
     assert run.employees_gone == 2
     assert run.transitions.last().note == "2 employees were deleted during the calculation"
+    assert_no_task_failed(worker)
+
+
+# A correction takes the run's path on the same workers: its chunks write side by side, and
+# two copies of one chunk at the same moment write its results once.
+
+
+def test_a_correction_on_real_workers_writes_two_copies_of_a_chunk_once(start_worker, published_to):
+    company = demo_company_with(100 - SEEDED)
+    worker = start_worker()
+    run, _ = payroll_run_start(company=company, period=PERIOD, chunk_size=50)
+    wait_for(run, timeout=60, worker=worker)
+    payroll_run_approve(run=run, approved_by=User.objects.get(username="hr2"))
+    leads = Measure.objects.get(company=None, code="leads")
+    counted = list(
+        MeasureValue.objects.filter(employee__company=company, period=str(PERIOD), measure=leads)
+        .select_related("employee").order_by("employee__personnel_number")
+    )  # fmt: skip
+    changes = [ChangeSpec(employee=value.employee, kind="measure", measure=leads, value=value.value - 1) for value in counted]
+    correction = correction_create(
+        company=company, period=str(PERIOD), reason="one lead each disqualified", changes=changes, chunk_size=25
+    )
+    correction = correction_calculate(correction=correction, requested_by=User.objects.get(username="hr"))
+    purge_queue(celery_app, published_to)  # the calculate_correction message: split here instead
+    chunks = correction_split(correction_id=correction.pk, calculation=correction.calculation)
+    assert len(chunks) >= 3
+
+    def publish_chunks(chosen) -> None:
+        for chunk in chosen:
+            compute_correction_chunk.delay(correction.pk, correction.calculation, chunk.index, chunk.employee_ids)
+
+    with side_connection() as lock:
+        lock.execute(f"SELECT 1 FROM {Correction._meta.db_table} WHERE id = %s FOR UPDATE", [correction.pk])
+        publish_chunks([chunks[0], chunks[0]])
+        wait_until_waiting("SELECT status, calculation", 2, worker)  # both copies computed, about to write
+        lock.commit()
+    publish_chunks(chunks[1:])
+    deadline = time.monotonic() + 60
+    while correction.status == CorrectionStatus.CALCULATING and time.monotonic() < deadline:
+        time.sleep(0.05)
+        correction.refresh_from_db()
+
+    assert correction.status == CorrectionStatus.CALCULATED, (correction.error, worker.log_tail())
+    results = correction.results.all()
+    assert results.count() == correction.employees_done == len(counted)
+    assert results.filter(chunk=0).count() == len(chunks[0].employee_ids)
+    approved = dict(run.payouts.values_list("employee_id", "total"))
+    for result in results:
+        assert result.baseline_total == result.approved_total == approved[result.employee_id]
+        assert result.delta == result.total - result.baseline_total
+    assert correction.delta_total == sum(result.delta for result in results)
     assert_no_task_failed(worker)
