@@ -218,7 +218,10 @@ def test_tampered_payouts_are_reported_by_the_command_the_run_page_and_the_api(a
     client = Client()
     client.force_login(User.objects.get(username="hr"))
     page = client.get(reverse("portal:run", args=[approved.pk])).content.decode()
-    assert 'data-testid="books-problems"' in page and "digest differs" in page
+    assert 'data-testid="books-problems"' in page and "add up to" in page  # the sums, on every view
+    assert "digest differs" not in page  # every payout's trace is read when asked for
+    verified = client.get(reverse("portal:run", args=[approved.pk]), {"verify": "books"}).content.decode()
+    assert 'data-testid="books-problems"' in verified and "digest differs" in verified
 
     api = APIClient()
     api.force_authenticate(User.objects.get(username="hr"))
@@ -234,12 +237,21 @@ def test_a_changed_trace_alone_is_noticed(approved):
         sql(f"UPDATE {PAYOUTS} SET trace = %s WHERE id = %s", ['{"rewritten": true}', payout.pk])
     approved.refresh_from_db()
     assert len(run_books_problems(approved)) == 1 and "digest differs" in run_books_problems(approved)[0]
+    assert run_books_problems(approved, digest=False) == []  # the sums cannot tell
+    client = Client()
+    client.force_login(User.objects.get(username="hr"))
+    page = client.get(reverse("portal:run", args=[approved.pk])).content.decode()
+    assert 'data-testid="books-problems"' not in page and 'data-testid="verify-books"' in page
+    verified = client.get(reverse("portal:run", args=[approved.pk]), {"verify": "books"}).content.decode()
+    assert 'data-testid="books-problems"' in verified and "digest differs" in verified
 
 
 def test_a_clean_run_page_shows_no_books_panel(approved):
     client = Client()
     client.force_login(User.objects.get(username="hr"))
     assert 'data-testid="books-problems"' not in client.get(reverse("portal:run", args=[approved.pk])).content.decode()
+    verified = client.get(reverse("portal:run", args=[approved.pk]), {"verify": "books"}).content.decode()
+    assert 'data-testid="books-problems"' not in verified and "Books verified: every payout" in verified
     api = APIClient()
     api.force_authenticate(User.objects.get(username="hr"))
     assert api.get(f"/api/v1/payroll-runs/{approved.pk}/").json()["books_problems"] == []
