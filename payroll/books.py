@@ -72,8 +72,8 @@ def payouts_books(run_id: int, *, payouts=None, using: str = "default", digest: 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute((_PG_BOOKS if digest else _PG_SUMS).format(table=model._meta.db_table), [run_id])
-            count, fixed, bonus, adjustments, total, digest = cursor.fetchone()
-        return Books(count, fixed, bonus, adjustments, total, digest)
+            count, fixed, bonus, adjustments, total, found = cursor.fetchone()
+        return Books(count, fixed, bonus, adjustments, total, found)
     rows = model.objects.using(using).filter(run_id=run_id).order_by("employee_id")
     sums = rows.aggregate(count=Count("id"), fixed=Sum("fixed"), bonus=Sum("bonus"), adjustments=Sum("adjustments"), total=Sum("total"))
     fields = ("employee_id", "fixed", "bonus", "adjustments", "total", "trace")
@@ -90,6 +90,7 @@ def payouts_books(run_id: int, *, payouts=None, using: str = "default", digest: 
 def run_books_record(run: PayrollRun) -> None:
     """Set the run's checksum from its payouts (the caller saves the run)."""
     books = payouts_books(run.pk)
+    assert books.digest is not None
     run.payouts_count = books.count
     run.payouts_digest = books.digest
 
