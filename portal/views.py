@@ -9,7 +9,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from payroll.outlook import PayoutOutlook
 from payroll.selectors import runs_visible_to
 from payroll.statements import closed_month
 from portal import review, selectors
+from portal.errors import MissingEmployee, bad_request
 from portal.formatting import format_coefficient, format_money, format_percent
 from portal.templatetags.portal import period_label as month_label
 
@@ -99,7 +100,7 @@ def home(request):
 def _employee(request):
     employee = access.user_employee(request.user)
     if employee is None:
-        raise Http404("no employee record is linked to this user")
+        raise MissingEmployee  # portal.errors: a page saying who can link the login
     return employee
 
 
@@ -116,7 +117,7 @@ def dashboard(request):
     try:
         period = _period(request.GET.get("period"))
     except ValueError:
-        return HttpResponseBadRequest(_("Write the month as YYYY-MM, for example 2026-11."))
+        return bad_request(request, _("Write the month as YYYY-MM, for example 2026-11."))
     closed = closed_month(user=request.user, employee=employee, period=period)
     typed, what_if, what_if_errors = {}, None, {}
     if closed is not None and closed.payout is not None:
