@@ -31,18 +31,21 @@ def bad_request(request, message: str) -> HttpResponse:
     return render(request, "400.html", {"message": message}, status=400)
 
 
+def hr_people(company) -> list[str]:
+    """The names of the company's HR users: who can fix what a marketer's page lacks."""
+    hr = (
+        CompanyMembership.objects.filter(company=company, role=access.HR)
+        .select_related("user")
+        .order_by("user__last_name", "user__username")
+    )
+    return [m.user.get_full_name() or m.user.get_username() for m in hr]
+
+
 def missing_employee(request) -> HttpResponse:
     """Who can link the login: the HR users of the marketer's company."""
     membership = access.user_membership(request.user)
-    hr = (
-        CompanyMembership.objects.filter(company_id=membership.company_id, role=access.HR)
-        .select_related("user")
-        .order_by("user__last_name", "user__username")
-        if membership is not None
-        else CompanyMembership.objects.none()
-    )
-    people = [m.user.get_full_name() or m.user.get_username() for m in hr]
-    context = {"hr_people": people, "company": getattr(membership, "company", None)}
+    company = membership.company if membership is not None else None
+    context = {"hr_people": hr_people(company) if company is not None else [], "company": company}
     return render(request, "portal/marketer/no_employee.html", context)
 
 

@@ -26,7 +26,7 @@ from payroll.outlook import PayoutOutlook
 from payroll.selectors import runs_visible_to
 from payroll.statements import closed_month
 from portal import review, selectors
-from portal.errors import MissingEmployee, bad_request
+from portal.errors import MissingEmployee, bad_request, hr_people
 from portal.formatting import format_coefficient, format_money, format_percent
 from portal.templatetags.portal import period_label as month_label
 
@@ -134,8 +134,14 @@ def dashboard(request):
                 what_if = selectors.what_if(outlook=outlook, today=today, typed=typed)
             except selectors.WhatIfRefused as refused:
                 what_if_errors = refused.errors
+    cards = data.get("cards") or []
+    # An open month with no plan entered yet: say so, with who enters it, and show the last
+    # approved statement instead of zeros and a warning per KPI.
+    plan_missing = closed is None and bool(cards) and all(card["no_plan"] for card in cards)
     context = {
         **data,
+        "plan_missing": plan_missing,
+        "hr_people": hr_people(employee.company) if plan_missing else [],
         "what_if": what_if,
         "what_if_errors": what_if_errors,
         "typed": typed,

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from compensation.demo import DEMO_PASSWORD
 from engine import Period
-from kpis.models import MeasureValue
+from kpis.models import MeasureValue, Plan
 from organizations.models import Employee
 from payroll.models import PayrollRun, RunStatus
 from payroll.services import payroll_run_approve, payroll_run_start
@@ -89,8 +89,18 @@ def test_the_marketers_closed_month_is_the_approved_statement_whatever_is_edited
     page.locator('a[rel="next"]').click()
     expect(page).to_have_url(re.compile(r"period=2026-12$"))
 
-    # then: the projection, labelled as such, with its what-if
+    # then: the open month, labelled as a projection; with no plan entered yet it says so and
+    # points to the last approved statement instead of zeros
     expect(page.get_by_test_id("basis")).to_contain_text("Projection — not yet approved")
+    expect(page.get_by_test_id("plan-not-published")).to_contain_text("The plan for December 2026 is not published yet")
+    expect(page.get_by_test_id("last-statement")).to_contain_text("November 2026")
+    expect(page.locator("[data-what-if]")).to_have_count(0)
+
+    # when: HR enters December's plan, the month is projected with its what-if
+    november_plans = Plan.objects.filter(employee__personnel_number="DEMO-A", period=NOVEMBER)
+    Plan.objects.bulk_create([Plan(employee_id=p.employee_id, kpi_id=p.kpi_id, period="2026-12", value=p.value) for p in november_plans])
+    page.reload()
+    expect(page.get_by_test_id("plan-not-published")).to_have_count(0)
     expect(page.locator("[data-what-if]")).to_have_count(1)
 
 

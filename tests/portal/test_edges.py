@@ -72,3 +72,37 @@ def test_a_page_not_there_is_the_portals_404_even_with_debug_on(demo, settings, 
     html = response.content.decode()
     assert "Page not found" in html and "portal/portal" in html
     assert "technical" not in html.lower() and "URLconf" not in html and "Raised by" not in html
+
+
+@pytest.fixture
+def november_approved(demo, eager_celery, django_capture_on_commit_callbacks):
+    from engine import Period
+    from payroll.services import payroll_run_approve, payroll_run_start
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run, _ = payroll_run_start(company=demo, period=Period(2026, 11), started_by=User.objects.get(username="hr"))
+    run.refresh_from_db()
+    return payroll_run_approve(run=run, approved_by=User.objects.get(username="hr2"))
+
+
+def test_a_month_without_a_plan_says_so_and_shows_the_last_approved_statement(november_approved):
+    from kpis.models import Plan
+    from organizations.models import Employee
+    from payroll.models import Payout
+
+    marketer = User.objects.get(username="marketer")
+    employee = Employee.objects.get(user=marketer)
+    Plan.objects.filter(employee=employee, period="2026-12").delete()
+    approved = Payout.objects.get(run=november_approved, employee=employee)
+
+    html = signed_in(marketer).get(reverse("portal:dashboard"), {"period": "2026-12"}).content.decode()
+
+    assert 'data-testid="plan-not-published"' in html and "The plan for December 2026 is not published yet" in html
+    assert "Harry HR" in html  # who enters it
+    assert 'data-testid="last-statement"' in html and "November 2026" in html
+    assert reverse("portal:payout_statement", args=[approved.pk]) in html
+    assert "message--warning" not in html  # no wall of "no plan for this KPI"
+    assert 'data-testid="projected-total"' not in html  # no zeros
+    # with a plan entered, the month is projected as before
+    november = signed_in(marketer).get(reverse("portal:dashboard"), {"period": "2026-11"}).content.decode()
+    assert 'data-testid="plan-not-published"' not in november
