@@ -19,7 +19,7 @@ from kpis.selectors import catalogue_and_own
 from organizations.models import Employee
 from payroll.models import LIVE, RELEASED, Payout, PayrollRun, RunStatus
 from payroll.outlook import PayoutOutlook, what_if_measures_validate
-from payroll.selectors import payouts_visible_to, payroll_run_warnings
+from payroll.selectors import payouts_visible_to
 from payroll.statements import printed
 from portal.charts import Month, pay_history_chart
 from portal.labels import catalogue_name, run_status, warning_text
@@ -539,15 +539,6 @@ def runs_ready_to_pay(*, company) -> QuerySet[PayrollRun]:
 
 def runs_paid(*, company, limit: int = 12) -> QuerySet[PayrollRun]:
     return company_runs(company=company).filter(status=RunStatus.PAID).order_by("-paid_at")[:limit]
-
-
-def run_warnings(run: PayrollRun) -> list[dict]:
-    """The run's payout warnings, each with its text and what it concerns (a KPI or factor)."""
-    warnings = payroll_run_warnings(run)
-    for warning in warnings:
-        warning["text"] = warning_text(warning)
-        warning["subject"] = warning.get("kpi") or warning.get("factor") or ""
-    return warnings
 
 
 def run_progress(run: PayrollRun) -> dict:
