@@ -3,10 +3,10 @@
 from collections.abc import Sequence
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
-from compensation.services import SCHEME_NO_FACTORS, band_table_problems
+from compensation.services import SCHEME_NO_FACTORS, band_table_problems, band_table_warnings
 from engine import Problem
 from organizations.admin_base import EngineRulesFormSet, HistoryAdmin, RowsInline
 from organizations.models import Employee
@@ -66,6 +66,12 @@ class BandTableAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("company").prefetch_related("points")
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """Saved; then what looks wrong in the table is said (it pays, but maybe not as meant)."""
+        super().save_related(request, form, formsets, change)
+        for warning in band_table_warnings(form.instance):
+            self.message_user(request, f"{form.instance.name}: {warning}", messages.WARNING)
 
     @admin.display(description="bands (from % → coefficient)")
     def bands(self, table: BandTable) -> str:

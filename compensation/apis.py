@@ -4,7 +4,12 @@ from django.utils.cache import add_never_cache_headers
 from rest_framework import serializers
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
-from compensation.services import band_table_save, bonus_scheme_save, company_changes_ensure_allowed
+from compensation.services import (
+    band_table_save,
+    band_table_warnings,
+    bonus_scheme_save,
+    company_changes_ensure_allowed,
+)
 from organizations.api_base import (
     CompanyOwnedSerializer,
     DomainSerializer,
@@ -114,10 +119,17 @@ class BandTableSerializer(CompanyOwnedSerializer):
     """A band table with its rows, saved whole through the domain service (spec §5)."""
 
     points = BandPointSerializer(many=True)
+    warnings = serializers.SerializerMethodField(
+        help_text="what looks wrong though the table is valid: a coefficient that falls as fulfillment rises, "
+        "a band paying more than the top one"
+    )
 
     class Meta:
         model = BandTable
-        fields = ["id", "company", "name", "mode", "points"]
+        fields = ["id", "company", "name", "mode", "points", "warnings"]
+
+    def get_warnings(self, table) -> list[str]:
+        return band_table_warnings(table)
 
     def nested_fields(self):
         return {"points"}

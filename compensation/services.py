@@ -12,7 +12,7 @@ from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreeme
 from core import periods
 from core.domain import largest_value, raise_problems
 from core.periods import Reach
-from engine import Problem, band_points_problems
+from engine import Problem, band_points_problems, band_points_warnings
 from organizations import access
 from organizations.models import Company
 from organizations.services import employed_span
@@ -41,6 +41,18 @@ def band_table_problems(points: Sequence[tuple[Decimal | None, Decimal | None]])
         bound_limit=largest_value(BandPoint._meta.get_field("lower_bound_pct")),
         coefficient_limit=largest_value(BandPoint._meta.get_field("coefficient")),
     )
+
+
+def _plain(value: Decimal) -> Decimal:
+    """The column's value as people write it: 5.0000 as 5, 100.00 as 100."""
+    return Decimal(f"{value.normalize():f}")
+
+
+def band_table_warnings(table: BandTable) -> list[str]:
+    """What looks wrong in a saved table (it pays, but probably not as meant), one sentence
+    a row: shown by the admin after a save and given by the API with the table."""
+    points = [(_plain(point.lower_bound_pct), _plain(point.coefficient)) for point in table.points.all()]
+    return [str(problem) for problem in band_points_warnings(points)]
 
 
 def band_table_validate(*, points: Sequence[tuple[Decimal | None, Decimal | None]]) -> None:

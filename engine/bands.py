@@ -80,6 +80,39 @@ def band_points_problems(
     return problems
 
 
+def band_points_warnings(points: Sequence[tuple[Decimal, Decimal]]) -> list[Problem]:
+    """What looks wrong in a valid table without breaking a rule (it is saved; the people who
+    configure it are told): a coefficient that falls as fulfillment rises, and a band that
+    pays more than the top one — typically a typo (`5` for `0.5`). Fulfillment is always
+    "higher is better" (§3 turns lower-is-better KPIs round), so a falling coefficient pays
+    less for better work."""
+    warnings: list[Problem] = []
+    for row in range(2, len(points) + 1):
+        (_, before), (lower, coefficient) = points[row - 2], points[row - 1]
+        if coefficient < before:
+            warnings.append(
+                Problem(
+                    "band_coefficient_falls",
+                    f"the coefficient falls from {before} to {coefficient} at {lower} %: a higher fulfillment pays less",
+                    "coefficient",
+                    row,
+                )
+            )
+    if len(points) > 1:
+        top = points[-1][1]
+        for row, (lower, coefficient) in enumerate(points[:-1], start=1):
+            if coefficient > top:
+                warnings.append(
+                    Problem(
+                        "band_pays_more_than_top",
+                        f"the band from {lower} % pays {coefficient}, more than the top band ({top})",
+                        "coefficient",
+                        row,
+                    )
+                )
+    return warnings
+
+
 def _number_problem(
     code: str, name: str, value: Decimal | None, places: int, limit: Decimal | None
 ) -> tuple[str, str] | None:
