@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
 from core import periods
 from core.periods import Reach, Span
 from engine import Period
-from organizations.models import CalendarDay, CompanyStage, Employee
+from organizations.models import CalendarDay, CompanyMembership, CompanyStage, Employee
 
 
 def stage_reach(before: CompanyStage | None, after: CompanyStage | None) -> Reach:
@@ -75,3 +80,39 @@ def register_reaches() -> None:
     periods.register_reach(CompanyStage, stage_reach)
     periods.register_reach(CalendarDay, calendar_day_reach)
     periods.register_reach(Employee, employee_reach)
+
+
+# --- logins -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def marketer_login_create(*, employee: Employee, username: str, password: str) -> User:
+    """A login for the employee, as a marketer of the employee's company: the username free
+    (whatever its case), the password through the site's validators. Raises a
+    `ValidationError` keyed by field; creates nothing then."""
+    username = (username or "").strip()
+    errors: dict[str, list[str]] = {}
+    if employee.user is not None:
+        errors["__all__"] = [f"{employee.personnel_number} already signs in as {employee.user.get_username()}"]
+    if not username:
+        errors["username"] = ["the username is missing"]
+    else:
+        try:
+            User.username_validator(username)
+        except ValidationError as error:
+            errors["username"] = list(error.messages)
+        else:
+            if User.objects.filter(username__iexact=username).exists():
+                errors["username"] = [f"the username {username} is taken"]
+    try:
+        validate_password(password or "", user=User(username=username, first_name=employee.full_name))
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    first, _, last = employee.full_name.partition(" ")
+    user = User.objects.create_user(username=username, password=password, first_name=first[:150], last_name=last[:150])
+    CompanyMembership.objects.create(user=user, company_id=employee.company_id, role=CompanyMembership.Role.MARKETER)
+    employee.user = user
+    employee.save(update_fields=["user"])
+    return user

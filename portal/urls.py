@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, run_guards, statements, views
+from portal import corrections, people, run_guards, statements, views
 
 app_name = "portal"
 urlpatterns = [
@@ -21,6 +21,8 @@ urlpatterns = [
     path("runs/<int:pk>/<slug:action>/", views.run_action, name="run_action"),
     path("finance/", views.finance, name="finance"),
     path("payouts/<int:pk>/statement/", statements.payout_statement, name="payout_statement"),
+    path("hr/people/", people.people, name="people"),
+    path("hr/people/<int:pk>/login/", people.person_login_create, name="person_login"),
     path("hr/corrections/", corrections.corrections, name="corrections"),
     path("hr/corrections/new/", corrections.correction_create, name="correction_create"),
     path("hr/corrections/<int:pk>/", corrections.correction_detail, name="correction"),

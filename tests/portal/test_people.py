@@ -1,0 +1,100 @@
+"""HR's people page (issue 14, item 1): the company's employees with salary, scheme and
+login; HR creates a marketer's login, which then signs in to the marketer's own page."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from organizations.models import CompanyMembership, Employee
+from tests.factories import EmployeeFactory
+
+pytestmark = pytest.mark.django_db
+STRONG = "Plan-2026-leads!"
+
+
+def signed_in(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+@pytest.fixture
+def newcomer(demo) -> Employee:
+    """DEMO-B without a login (the demo links only DEMO-A's)."""
+    employee = Employee.objects.get(company=demo, personnel_number="DEMO-B")
+    assert employee.user is None
+    return employee
+
+
+def test_hr_sees_its_people_with_salary_scheme_and_login_and_no_one_elses(demo):
+    stranger = EmployeeFactory(full_name="Someone Elsewhere")
+
+    html = signed_in("hr").get(reverse("portal:people")).content.decode()
+
+    assert html.count("<tr data-person=") == Employee.objects.filter(company=demo).count()
+    row = html[html.index('data-person="DEMO-A"') :].split("</tr>")[0]
+    assert "Alexei Seedov" in row and "30,000.00" in row and 'data-testid="login">marketer<' in row
+    assert "Someone Elsewhere" not in html and stranger.personnel_number not in html
+
+
+def test_hr_creates_a_marketers_login_that_opens_their_own_page(demo, newcomer):
+    response = signed_in("hr").post(
+        reverse("portal:person_login", args=[newcomer.pk]), {"username": "bella", "password": STRONG}, follow=True
+    )
+
+    assert "signs in as bella" in response.content.decode()
+    newcomer.refresh_from_db()
+    user = newcomer.user
+    assert user is not None and user.username == "bella" and user.check_password(STRONG)
+    assert CompanyMembership.objects.get(user=user).company == demo
+    assert CompanyMembership.objects.get(user=user).role == "marketer"
+    client = Client()  # signs in through the portal's own form (django-axes checks every login)
+    signed = client.post(reverse("portal:login"), {"username": "bella", "password": STRONG})
+    assert signed.status_code == 302
+    page = client.get(reverse("portal:dashboard"), {"period": "2026-11"}).content.decode()
+    assert newcomer.full_name in page and newcomer.personnel_number in page
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "said"),
+    [
+        ("marketer", STRONG, "username: the username marketer is taken"),
+        ("MARKETER", STRONG, "username: the username MARKETER is taken"),
+        ("", STRONG, "username: the username is missing"),
+        ("bella", "123", "password: This password is too short"),
+        ("bad name!", STRONG, "username: Enter a valid username"),
+    ],
+)
+def test_a_login_refused_says_why_and_creates_nothing(demo, newcomer, username, password, said):
+    users = User.objects.count()
+
+    response = signed_in("hr").post(
+        reverse("portal:person_login", args=[newcomer.pk]), {"username": username, "password": password}, follow=True
+    )
+
+    assert said in response.content.decode()
+    newcomer.refresh_from_db()
+    assert newcomer.user is None and User.objects.count() == users
+
+
+def test_an_employee_who_already_signs_in_gets_no_second_login(demo):
+    employee = Employee.objects.get(company=demo, personnel_number="DEMO-A")
+    response = signed_in("hr").post(
+        reverse("portal:person_login", args=[employee.pk]), {"username": "alexei2", "password": STRONG}, follow=True
+    )
+    assert "DEMO-A already signs in as marketer" in response.content.decode()
+    assert not User.objects.filter(username="alexei2").exists()
+
+
+def test_only_hr_of_the_company_reaches_the_people(demo, newcomer):
+    stranger = EmployeeFactory()
+    hr = signed_in("hr")
+    assert hr.post(reverse("portal:person_login", args=[stranger.pk]), {"username": "x1", "password": STRONG}).status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.user is None
+    for role in ("finance", "marketer"):
+        assert signed_in(role).get(reverse("portal:people")).status_code == 403
+        assert signed_in(role).post(reverse("portal:person_login", args=[newcomer.pk]), {"username": "x2", "password": STRONG}).status_code == 403
+    assert Client().get(reverse("portal:people")).status_code == 302
+    assert not User.objects.filter(username__in=["x1", "x2"]).exists()
