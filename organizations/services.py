@@ -116,3 +116,15 @@ def marketer_login_create(*, employee: Employee, username: str, password: str) -
     employee.user = user
     employee.save(update_fields=["user"])
     return user
+
+
+def employee_terminate(*, employee: Employee, day: date | None) -> Employee:
+    """The employee's last working day (None: takes the termination back). Refused with a
+    `ValidationError` before the hire date, and with `PeriodClosedError` when it moves across
+    a day of a closed month (that month's pay counted the employee as they were)."""
+    before = periods.stored(employee)
+    employee.termination_date = day
+    employee.full_clean()
+    periods.ensure_write_open(employee, before=before)
+    employee.save(update_fields=["termination_date"])
+    return employee

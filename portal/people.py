@@ -3,6 +3,8 @@ salary, bonus scheme and login, and a marketer's login created for one of them."
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -12,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from compensation.models import SalaryAgreement, SchemeAssignment
+from core.periods import PeriodClosedError
 from organizations import access
 from organizations.models import Employee
-from organizations.services import marketer_login_create
+from organizations.services import employee_terminate, marketer_login_create
 from portal.views import _company, role_required
 
 
@@ -74,4 +77,38 @@ def person_login_create(request, pk: int):
             _("%(name)s signs in as %(username)s with the password you set; ask them to change it.")
             % {"name": employee.full_name, "username": user.get_username()},
         )
+    return redirect("portal:people")
+
+
+def _day(value: str):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return "bad"
+
+
+@require_POST
+@role_required(access.HR)
+def person_terminate(request, pk: int):
+    """The employee's last working day (empty: the termination is taken back)."""
+    employee = get_object_or_404(Employee, pk=pk, company=_company(request))
+    day = _day(request.POST.get("termination_date", "").strip())
+    if day == "bad":
+        messages.error(request, f"{employee.personnel_number} — " + _("write the date as YYYY-MM-DD"))
+        return redirect("portal:people")
+    try:
+        employee_terminate(employee=employee, day=day)
+    except ValidationError as error:
+        for problems in error.message_dict.values():
+            for problem in problems:
+                messages.error(request, f"{employee.personnel_number} — {problem}")
+    except PeriodClosedError as error:
+        messages.error(request, f"{employee.personnel_number} — {error.message}")
+    else:
+        if day is None:
+            messages.success(request, _("%(name)s is employed again, with no last day.") % {"name": employee.full_name})
+        else:
+            messages.success(
+                request, _("%(name)s's last working day is %(day)s.") % {"name": employee.full_name, "day": day.isoformat()}
+            )
     return redirect("portal:people")

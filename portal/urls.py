@@ -23,6 +23,7 @@ urlpatterns = [
     path("payouts/<int:pk>/statement/", statements.payout_statement, name="payout_statement"),
     path("hr/people/", people.people, name="people"),
     path("hr/people/<int:pk>/login/", people.person_login_create, name="person_login"),
+    path("hr/people/<int:pk>/terminate/", people.person_terminate, name="person_terminate"),
     path("hr/corrections/", corrections.corrections, name="corrections"),
     path("hr/corrections/new/", corrections.correction_create, name="correction_create"),
     path("hr/corrections/<int:pk>/", corrections.correction_detail, name="correction"),

@@ -98,3 +98,45 @@ def test_only_hr_of_the_company_reaches_the_people(demo, newcomer):
         assert signed_in(role).post(reverse("portal:person_login", args=[newcomer.pk]), {"username": "x2", "password": STRONG}).status_code == 403
     assert Client().get(reverse("portal:people")).status_code == 302
     assert not User.objects.filter(username__in=["x1", "x2"]).exists()
+
+
+def test_hr_records_a_last_working_day_and_takes_it_back(demo, newcomer):
+    hr = signed_in("hr")
+    url = reverse("portal:person_terminate", args=[newcomer.pk])
+
+    done = hr.post(url, {"termination_date": "2026-12-15"}, follow=True).content.decode()
+    newcomer.refresh_from_db()
+    assert str(newcomer.termination_date) == "2026-12-15" and "last working day is 2026-12-15" in done
+    assert 'value="2026-12-15"' in done
+
+    hr.post(url, {"termination_date": ""})
+    newcomer.refresh_from_db()
+    assert newcomer.termination_date is None
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [("2020-01-01", "is before the hire date"), ("15.12.2026", "write the date as YYYY-MM-DD")],
+)
+def test_a_last_day_refused_says_why(demo, newcomer, day, said):
+    response = signed_in("hr").post(reverse("portal:person_terminate", args=[newcomer.pk]), {"termination_date": day}, follow=True)
+    assert said in response.content.decode()
+    newcomer.refresh_from_db()
+    assert newcomer.termination_date is None
+
+
+def test_a_last_day_inside_a_closed_month_is_refused_with_where_a_correction_goes(demo, newcomer, eager_celery, django_capture_on_commit_callbacks):
+    from engine import Period
+    from payroll.services import payroll_run_approve, payroll_run_start
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run, _ = payroll_run_start(company=demo, period=Period(2026, 11), started_by=User.objects.get(username="hr"))
+    run.refresh_from_db()
+    payroll_run_approve(run=run, approved_by=User.objects.get(username="hr2"))
+
+    response = signed_in("hr").post(reverse("portal:person_terminate", args=[newcomer.pk]), {"termination_date": "2026-11-10"}, follow=True)
+
+    html = response.content.decode()
+    assert "November 2026 was approved by" in html and "record a correction" in html
+    newcomer.refresh_from_db()
+    assert newcomer.termination_date is None
