@@ -2,6 +2,7 @@
 projection, what-if — is `payroll.outlook`: it needs the period's adjustments.)"""
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,7 @@ from core.domain import largest_value, raise_problems
 from core.periods import Reach
 from engine import Problem, band_points_problems, band_points_warnings
 from organizations import access
-from organizations.models import Company
+from organizations.models import Company, Employee
 from organizations.services import employed_span
 
 
@@ -112,6 +113,36 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
         factor.position = position
         factor.save()
     return scheme
+
+
+# --- salaries and schemes from a date ---------------------------------------------------
+
+
+@transaction.atomic
+def salary_agreement_set(*, employee: Employee, effective_from: date, monthly_amount: Decimal) -> SalaryAgreement:
+    """The monthly salary from this date on (the one of that date, if there is one, changes).
+    Refused like every write of it: the model's rules, then a closed period it would reach."""
+    agreement = SalaryAgreement.objects.filter(employee=employee, effective_from=effective_from).first()
+    agreement = agreement or SalaryAgreement(employee=employee, effective_from=effective_from)
+    before = periods.stored(agreement)
+    agreement.monthly_amount = monthly_amount
+    agreement.full_clean()
+    periods.ensure_write_open(agreement, before=before)
+    agreement.save()
+    return agreement
+
+
+@transaction.atomic
+def scheme_assignment_set(*, employee: Employee, effective_from: date, scheme: BonusScheme) -> SchemeAssignment:
+    """The bonus scheme from this date on (the assignment of that date, if any, changes)."""
+    assignment = SchemeAssignment.objects.filter(employee=employee, effective_from=effective_from).first()
+    assignment = assignment or SchemeAssignment(employee=employee, effective_from=effective_from)
+    before = periods.stored(assignment)
+    assignment.scheme = scheme
+    assignment.full_clean()
+    periods.ensure_write_open(assignment, before=before)
+    assignment.save()
+    return assignment
 
 
 # --- what a write of a salary agreement or scheme assignment reaches (core.periods) -------

@@ -128,3 +128,20 @@ def employee_terminate(*, employee: Employee, day: date | None) -> Employee:
     periods.ensure_write_open(employee, before=before)
     employee.save(update_fields=["termination_date"])
     return employee
+
+
+def employee_create(*, company, personnel_number: str, full_name: str, position: str, hire_date: date | None) -> Employee:
+    """A new employee of the company (the personnel number unique in it), by the model's rules."""
+    if hire_date is None:
+        raise ValidationError({"hire_date": ["the hire date is missing"]})
+    employee = Employee(
+        company=company,
+        personnel_number=(personnel_number or "").strip(),
+        full_name=(full_name or "").strip(),
+        position=(position or "").strip(),
+        hire_date=hire_date,
+    )
+    employee.full_clean()
+    periods.ensure_write_open(employee)
+    employee.save()
+    return employee

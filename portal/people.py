@@ -13,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from compensation.models import SalaryAgreement, SchemeAssignment
+from compensation.models import BonusScheme, SalaryAgreement, SchemeAssignment
+from compensation.services import salary_agreement_set, scheme_assignment_set
+from core.numbers import NumberError, parse_decimal
 from core.periods import PeriodClosedError
 from organizations import access
 from organizations.models import Employee
-from organizations.services import employee_terminate, marketer_login_create
+from organizations.services import employee_create, employee_terminate, marketer_login_create
+from portal.formatting import format_money
 from portal.views import _company, role_required
 
 
@@ -61,7 +64,7 @@ def people(request):
 @role_required(access.HR)
 def person_login_create(request, pk: int):
     """A marketer's login for an employee of the company (others' do not exist for HR)."""
-    employee = get_object_or_404(Employee.objects.select_related("user"), pk=pk, company=_company(request))
+    employee = _employee(request, pk)
     try:
         user = marketer_login_create(
             employee=employee, username=request.POST.get("username", ""), password=request.POST.get("password", "")
@@ -77,7 +80,7 @@ def person_login_create(request, pk: int):
             _("%(name)s signs in as %(username)s with the password you set; ask them to change it.")
             % {"name": employee.full_name, "username": user.get_username()},
         )
-    return redirect("portal:people")
+    return redirect("portal:person", pk=employee.pk)
 
 
 def _day(value: str):
@@ -91,11 +94,11 @@ def _day(value: str):
 @role_required(access.HR)
 def person_terminate(request, pk: int):
     """The employee's last working day (empty: the termination is taken back)."""
-    employee = get_object_or_404(Employee, pk=pk, company=_company(request))
+    employee = _employee(request, pk)
     day = _day(request.POST.get("termination_date", "").strip())
     if day == "bad":
         messages.error(request, f"{employee.personnel_number} — " + _("write the date as YYYY-MM-DD"))
-        return redirect("portal:people")
+        return redirect("portal:person", pk=employee.pk)
     try:
         employee_terminate(employee=employee, day=day)
     except ValidationError as error:
@@ -111,4 +114,116 @@ def person_terminate(request, pk: int):
             messages.success(
                 request, _("%(name)s's last working day is %(day)s.") % {"name": employee.full_name, "day": day.isoformat()}
             )
-    return redirect("portal:people")
+    return redirect("portal:person", pk=employee.pk)
+
+
+def _employee(request, pk: int) -> Employee:
+    """An employee of the HR user's company; others' do not exist for them."""
+    return get_object_or_404(Employee.objects.select_related("user", "company"), pk=pk, company=_company(request))
+
+
+def _errors(request, employee_label: str, error: ValidationError | PeriodClosedError) -> None:
+    if isinstance(error, PeriodClosedError):
+        messages.error(request, f"{employee_label}{error.message}")
+        return
+    for field, problems in error.message_dict.items():
+        prefix = "" if field == "__all__" else f"{field}: "
+        for problem in problems:
+            messages.error(request, f"{employee_label}{prefix}{problem}")
+
+
+@require_GET
+@role_required(access.HR)
+def person(request, pk: int):
+    """One employee: salary history, scheme history, login and last working day, each with
+    the form that changes it."""
+    employee = _employee(request, pk)
+    context = {
+        "employee": employee,
+        "company": employee.company,
+        "salaries": employee.salary_agreements.order_by("-effective_from"),
+        "assignments": employee.scheme_assignments.select_related("scheme").order_by("-effective_from"),
+        "schemes": BonusScheme.objects.filter(company=employee.company).order_by("name"),
+        "today": timezone.localdate(),
+    }
+    return render(request, "portal/hr/person.html", context)
+
+
+@require_POST
+@role_required(access.HR)
+def person_salary(request, pk: int):
+    """The monthly salary from a date on: "30 000,50" and "30000.50" are both read."""
+    employee = _employee(request, pk)
+    day = _day(request.POST.get("effective_from", "").strip())
+    label = f"{employee.personnel_number} — "
+    if day is None or day == "bad":
+        messages.error(request, label + _("write the date as YYYY-MM-DD"))
+        return redirect("portal:person", pk=employee.pk)
+    field = SalaryAgreement._meta.get_field("monthly_amount")
+    try:
+        amount = parse_decimal(request.POST.get("monthly_amount", ""), max_digits=field.max_digits, decimal_places=field.decimal_places)
+        agreement = salary_agreement_set(employee=employee, effective_from=day, monthly_amount=amount)
+    except NumberError as error:
+        messages.error(request, label + f"monthly_amount: {error.message}")
+    except (ValidationError, PeriodClosedError) as error:
+        _errors(request, label, error)
+    else:
+        messages.success(
+            request,
+            _("%(name)s earns %(amount)s a month from %(day)s.")
+            % {"name": employee.full_name, "amount": format_money(agreement.monthly_amount, employee.company.currency), "day": day.isoformat()},
+        )
+    return redirect("portal:person", pk=employee.pk)
+
+
+@require_POST
+@role_required(access.HR)
+def person_scheme(request, pk: int):
+    """The bonus scheme from a date on (one of the company's schemes)."""
+    employee = _employee(request, pk)
+    day = _day(request.POST.get("effective_from", "").strip())
+    label = f"{employee.personnel_number} — "
+    scheme_id = _int(request.POST.get("scheme"))
+    scheme = BonusScheme.objects.filter(company=employee.company, pk=scheme_id).first() if scheme_id else None
+    if day is None or day == "bad" or scheme is None:
+        messages.error(request, label + _("choose a scheme and write the date as YYYY-MM-DD"))
+        return redirect("portal:person", pk=employee.pk)
+    try:
+        scheme_assignment_set(employee=employee, effective_from=day, scheme=scheme)
+    except (ValidationError, PeriodClosedError) as error:
+        _errors(request, label, error)
+    else:
+        messages.success(
+            request, _("%(name)s is paid under %(scheme)s from %(day)s.") % {"name": employee.full_name, "scheme": scheme.name, "day": day.isoformat()}
+        )
+    return redirect("portal:person", pk=employee.pk)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_POST
+@role_required(access.HR)
+def person_create(request):
+    """A new employee of the company; then their page, to give them a salary, a scheme and a login."""
+    day = _day(request.POST.get("hire_date", "").strip())
+    if day == "bad":
+        messages.error(request, _("write the date as YYYY-MM-DD"))
+        return redirect("portal:people")
+    try:
+        employee = employee_create(
+            company=_company(request),
+            personnel_number=request.POST.get("personnel_number", ""),
+            full_name=request.POST.get("full_name", ""),
+            position=request.POST.get("position", ""),
+            hire_date=day,
+        )
+    except (ValidationError, PeriodClosedError) as error:
+        _errors(request, "", error)
+        return redirect("portal:people")
+    messages.success(request, _("%(name)s is added; set the salary, the bonus scheme and the login.") % {"name": employee.full_name})
+    return redirect("portal:person", pk=employee.pk)
