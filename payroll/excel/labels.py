@@ -204,7 +204,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "status_paid": "toʻlangan",
         "status_failed": "hisoblashda xato",
         "status_cancelled": "bekor qilingan",
-        "months": "Yanvar,Fevral,Mart,Aprel,May,Iyun,Iyul,Avgust,Sentyabr,Oktyabr,Noyabr,Dekabr",
+        "months": "Yanvar,Fevral,Mart,Aprel,May,Iyun,Iyul,Avgust,Sentabr,Oktabr,Noyabr,Dekabr",
         "date_format": "DD.MM.YYYY",
         "section_fixed": "Belgilangan ish haqi",
         "hire_date": "Ishga qabul qilingan sana",

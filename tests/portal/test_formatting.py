@@ -171,15 +171,23 @@ def test_the_currency_symbol_filter_is_the_languages():
 
 
 def test_month_names_in_uzbek():
+    """Django's Uzbek month names, the official Latin spelling (Sentabr, Oktabr, as in CLDR), the
+    same the payslips print (payroll/excel/labels.py)."""
     from django.utils import translation
+
+    from payroll.excel.labels import Labels
 
     from portal.templatetags.portal import period_label, period_short
 
     with translation.override("uz"):
-        assert [period_label(f"2026-{month:02d}") for month in (1, 5, 9, 11)] == [
+        assert [period_label(f"2026-{month:02d}") for month in (1, 5, 9, 10, 11)] == [
             "Yanvar 2026",
             "May 2026",
-            "Sentyabr 2026",
+            "Sentabr 2026",
+            "Oktabr 2026",
             "Noyabr 2026",
         ]
         assert period_short("2026-11") == "Noy"
+        assert [period_label(f"2026-{month:02d}") for month in range(1, 13)] == [
+            Labels("uz").month(f"2026-{month:02d}") for month in range(1, 13)
+        ]
