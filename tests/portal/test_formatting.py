@@ -176,7 +176,6 @@ def test_month_names_in_uzbek():
     from django.utils import translation
 
     from payroll.excel.labels import Labels
-
     from portal.templatetags.portal import period_label, period_short
 
     with translation.override("uz"):
