@@ -163,3 +163,20 @@ def test_the_language_switch_offers_uzbek_and_turns_the_pages_uzbek(calculated_r
 
     page = client.get(reverse("portal:dashboard"), {"period": "2026-11"}).content.decode()
     assert '<html lang="uz">' in page and "Mening mukofotim" in page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="django.contrib.admin comes before portal in INSTALLED_APPS, so its catalogue wins for msgids "
+    "both have: 'Change' (ru 'Изменить', uz \"O'zgartirish\") and 'Administration' (uz 'Administratsiya'). "
+    "Fix: a msgctxt on those template strings, or the portal's catalogue ahead (LOCALE_PATHS, with care for "
+    "makemessages); then drop this mark.",
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_pages_show_the_portals_own_translation_of_every_string(language):
+    from django.utils import translation
+
+    catalogue = polib.pofile(str(catalogue_path(language)))
+    with translation.override(language):
+        shown = {e.msgid: translation.gettext(e.msgid) for e in catalogue if not e.msgid_plural and not e.msgctxt}
+    assert {msgid: text for msgid, text in shown.items() if text != catalogue.find(msgid).msgstr} == {}
