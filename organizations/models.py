@@ -15,6 +15,7 @@ class Company(models.Model):
     class Language(models.TextChoices):
         RUSSIAN = "ru", "Русский"
         ENGLISH = "en", "English"
+        UZBEK = "uz", "Oʻzbekcha"
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)

@@ -1,5 +1,6 @@
 """Numbers and money for people, in the active language, from `Decimal` (never float):
-`1 234,56 ₽` in Russian, `₽1,234.56` in English. Also the reverse for typed numbers."""
+`1 234,56 ₽` in Russian, `₽1,234.56` in English, `1 234,56 soʻm` in Uzbek. Also the reverse
+for typed numbers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from django.utils.translation import get_language
 from core.numbers import parse_decimal
 
 NBSP = "\u00a0"
-CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€"}
+CURRENCY_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "UZS": "soʻm"}
+# A symbol that is a word of one language: the others write the ISO code (`1,500.00 UZS`).
+WORD_SYMBOL_LANGUAGES = {"UZS": frozenset({"uz"})}
+# Languages that write `1 234,56` (NBSP grouping, a decimal comma) and the symbol after the amount.
+SUFFIX_LANGUAGES = frozenset({"ru", "uz"})
 
 
 def _language(language: str | None) -> str:
@@ -19,7 +24,15 @@ def _language(language: str | None) -> str:
 
 def _separators(language: str) -> tuple[str, str]:
     """(grouping, decimal point)"""
-    return (NBSP, ",") if language == "ru" else (",", ".")
+    return (NBSP, ",") if language in SUFFIX_LANGUAGES else (",", ".")
+
+
+def currency_symbol(currency: str, language: str | None = None) -> str | None:
+    """The currency's symbol in the language, or None where the language writes the ISO code."""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    if currency in WORD_SYMBOL_LANGUAGES and _language(language) not in WORD_SYMBOL_LANGUAGES[currency]:
+        return None
+    return symbol
 
 
 def to_decimal(value) -> Decimal | None:
@@ -60,8 +73,8 @@ def format_money(value, currency: str = "RUB", language: str | None = None) -> s
         return "—"
     language = _language(language)
     text = format_number(number, 2, language)
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    if language == "ru" or symbol is None:
+    symbol = currency_symbol(currency, language)
+    if language in SUFFIX_LANGUAGES or symbol is None:
         return f"{text}{NBSP}{symbol or currency}"
     if text.startswith("-"):
         return f"-{symbol}{text[1:]}"

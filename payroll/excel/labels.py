@@ -1,6 +1,7 @@
-"""Every label of the payslip and the payroll sheet, in Russian and English (`Company.language`).
+"""Every label of the payslip and the payroll sheet, in Russian, English and Uzbek (Latin script)
+(`Company.language`).
 
-Both languages have every key (a test checks it). Labels with `{…}` are formatted."""
+Every language has every key (a test checks it). Labels with `{…}` are formatted."""
 
 from __future__ import annotations
 
@@ -187,6 +188,96 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "approved_by": "Approved by",
         "not_approved": "not approved",
     },
+    "uz": {
+        "payslip": "Hisob-kitob varaqasi",
+        "company": "Tashkilot",
+        "period": "Davr",
+        "personnel_number": "Tabel raqami",
+        "employee": "Xodim",
+        "position": "Lavozim",
+        "currency": "Valyuta",
+        "run_status": "Qaydnoma holati",
+        "status_queued": "navbatda",
+        "status_calculating": "hisoblanmoqda",
+        "status_calculated": "hisoblangan",
+        "status_approved": "tasdiqlangan",
+        "status_paid": "toʻlangan",
+        "status_failed": "hisoblashda xato",
+        "status_cancelled": "bekor qilingan",
+        "months": "Yanvar,Fevral,Mart,Aprel,May,Iyun,Iyul,Avgust,Sentabr,Oktabr,Noyabr,Dekabr",
+        "date_format": "DD.MM.YYYY",
+        "section_fixed": "Belgilangan ish haqi",
+        "hire_date": "Ishga qabul qilingan sana",
+        "termination_date": "Ishdan boʻshatilgan sana",
+        "working_days_in_period": "Davrdagi ish kunlari",
+        "segment_from": "Boshlanishi",
+        "segment_to": "Tugashi",
+        "monthly_salary": "Oylik oklad",
+        "working_days": "Ishlangan kunlar",
+        "amount": "Summa",
+        "fixed_total": "Davr uchun belgilangan ish haqi",
+        "section_kpis": "Koʻrsatkichlar (KPI)",
+        "kpi": "KPI",
+        "plan": "Reja",
+        "actual": "Haqiqiy",
+        "fulfillment": "Bajarilish",
+        "cap": "Cheklov",
+        "weight": "Vazn",
+        "note": "Izoh",
+        "note_no_plan": "reja belgilanmagan",
+        "note_undefined": "hisoblanmagan: {reason}",
+        "section_factors": "Koeffitsiyentlar",
+        "factor": "Koeffitsiyent",
+        "input_value": "Bajarilish / ball",
+        "band_from": "Oraliq boshi",
+        "band_to": "gacha",
+        "coefficient": "Qiymat",
+        "band_table": "Shkala",
+        "band_open": "va undan yuqori",
+        "input_kpi": "«{name}» KPI bajarilishi",
+        "input_kpi_set": "«{name}» KPI toʻplami bali",
+        "input_unresolved": "aniqlanmagan: {reason}",
+        "section_bonus": "Mukofot",
+        "no_scheme": "Mukofotlash sxemasi biriktirilmagan: mukofot 0",
+        "scheme": "Mukofotlash sxemasi",
+        "base_kind": "Mukofot asosi",
+        "base_kind_share": "belgilangan ish haqidan ulush",
+        "base_kind_fixed_amount": "belgilangan summa",
+        "base_share": "Belgilangan ish haqidan ulush",
+        "base": "Asos",
+        "product": "Koeffitsiyentlar koʻpaytmasi",
+        "cap_ratio": "Cheklov, × asos",
+        "no_cap": "yoʻq",
+        "cap_amount": "Mukofot chegarasi",
+        "capped": "Cheklov qoʻllandi",
+        "yes": "ha",
+        "no": "yoʻq",
+        "bonus": "Mukofot",
+        "section_adjustments": "Korrektirovkalar",
+        "reason": "Asos",
+        "adjustments": "Korrektirovkalar",
+        "total": "Jami toʻlanadi",
+        "section_warnings": "Ogohlantirishlar",
+        "warning_no_salary": "Amaldagi oklad yoʻq: belgilangan ish haqi 0",
+        "warning_no_scheme": "Mukofotlash sxemasi yoʻq: mukofot 0",
+        "warning_no_plan": "{kpi} KPI uchun reja yoʻq: bajarilish 0 deb hisoblanadi",
+        "warning_kpi_undefined": "{kpi} KPI hisoblanmagan: {message}",
+        "warning_kpi_unknown": "{kpi} KPI aniqlanmagan",
+        "warning_no_working_days": "Davrda ish kunlari yoʻq: belgilangan ish haqi 0",
+        "warning_factor_unresolved": "{factor} koeffitsiyenti: kirish ma’lumoti aniqlanmagan, 0 % deb hisoblanadi",
+        "warning_other": "{message}",
+        "sheet_payroll": "Qaydnoma {period}",
+        "sheet_positions": "Lavozimlar boʻyicha",
+        "fixed": "Oklad",
+        "score": "Ball",
+        "count": "Xodimlar",
+        "totals": "Jami",
+        "no_position": "(lavozimsiz)",
+        "sheet_title": "Toʻlov qaydnomasi — {company}",
+        "provisional_preview": "dastlabki hisob-kitob: oy hali tugamagan",
+        "approved_by": "Tasdiqlagan",
+        "not_approved": "tasdiqlanmagan",
+    },
 }
 DEFAULT_LANGUAGE = "ru"
 
@@ -208,7 +299,7 @@ class Labels:
         return self._labels[key].format(**values)
 
     def month(self, period: str) -> str:
-        """`2026-11` → `ноябрь 2026` / `November 2026`."""
+        """`2026-11` → `ноябрь 2026` / `November 2026` / `Noyabr 2026`."""
         year, month = period.split("-")
         return f"{self._labels['months'].split(',')[int(month) - 1]} {year}"
 

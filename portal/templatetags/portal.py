@@ -14,7 +14,7 @@ def money(value, currency="RUB"):
 
 @register.filter
 def currency_symbol(code):
-    return formatting.CURRENCY_SYMBOLS.get(code, code)
+    return formatting.currency_symbol(code) or code
 
 
 @register.filter

@@ -107,3 +107,86 @@ def test_the_chart_stacks_fixed_and_bonus_on_a_rounded_scale():
 def test_an_empty_history_has_no_data():
     chart = pay_history_chart([Month("2026-11", None, None, None)])
     assert chart["has_data"] is False
+
+
+# --- Uzbek (Latin script) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "expected"),
+    [
+        (Decimal("1234.56"), "UZS", f"1{NBSP}234,56{NBSP}soʻm"),
+        (Decimal("12500000"), "UZS", f"12{NBSP}500{NBSP}000,00{NBSP}soʻm"),
+        (Decimal("-1234.565"), "UZS", f"-1{NBSP}234,57{NBSP}soʻm"),  # half up
+        (Decimal("1234.56"), "RUB", f"1{NBSP}234,56{NBSP}₽"),
+        (Decimal("1234.56"), "USD", f"1{NBSP}234,56{NBSP}$"),
+        (Decimal("1234.56"), "KZT", f"1{NBSP}234,56{NBSP}KZT"),
+        (None, "UZS", "—"),
+    ],
+    ids=["uzs", "uzs-millions", "uzs-negative-half-up", "rub", "usd", "no-symbol", "none"],
+)
+def test_money_in_uzbek(value, currency, expected):
+    assert format_money(value, currency, "uz") == expected
+
+
+def test_som_is_uzbek_only_other_languages_write_the_code():
+    assert format_money(Decimal("1500"), "UZS", "ru") == f"1{NBSP}500,00{NBSP}UZS"
+    assert format_money(Decimal("1500"), "UZS", "en") == f"1,500.00{NBSP}UZS"
+    assert format_money(Decimal("1500"), "UZS", "uz-latn") == f"1{NBSP}500,00{NBSP}soʻm"
+
+
+def test_the_active_language_decides_when_none_is_given():
+    from django.utils import translation
+
+    with translation.override("uz"):
+        assert format_money(Decimal("45000"), "UZS") == f"45{NBSP}000,00{NBSP}soʻm"
+        assert format_number(Decimal("1234.5"), 1) == f"1{NBSP}234,5"
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: format_number(Decimal("12345.678"), 2, "uz"), f"12{NBSP}345,68"),
+        (lambda: format_percent(Decimal("130.434"), 2, "uz"), "130,43%"),
+        (lambda: format_coefficient(Decimal("0.8125"), "uz"), "0,8125"),
+        (lambda: format_quantity(Decimal("555.555"), "money", "UZS", "uz"), f"555,56{NBSP}soʻm"),
+        (lambda: format_quantity(Decimal("200.0000"), "count", "UZS", "uz"), "200"),
+        (lambda: input_value(Decimal("144927.3913"), "uz"), "144927,39"),
+    ],
+    ids=["grouping", "percent", "coefficient", "money-unit", "count", "input"],
+)
+def test_numbers_in_uzbek(call, expected):
+    assert call() == expected
+
+
+def test_the_currency_symbol_filter_is_the_languages():
+    from django.utils import translation
+
+    from portal.templatetags.portal import currency_symbol
+
+    with translation.override("uz"):
+        assert currency_symbol("UZS") == "soʻm"
+    with translation.override("en"):
+        assert currency_symbol("UZS") == "UZS" and currency_symbol("RUB") == "₽"
+
+
+def test_month_names_in_uzbek():
+    """Django's Uzbek month names, the official Latin spelling (Sentabr, Oktabr, as in CLDR), the
+    same the payslips print (payroll/excel/labels.py)."""
+    from django.utils import translation
+
+    from payroll.excel.labels import Labels
+    from portal.templatetags.portal import period_label, period_short
+
+    with translation.override("uz"):
+        assert [period_label(f"2026-{month:02d}") for month in (1, 5, 9, 10, 11)] == [
+            "Yanvar 2026",
+            "May 2026",
+            "Sentabr 2026",
+            "Oktabr 2026",
+            "Noyabr 2026",
+        ]
+        assert period_short("2026-11") == "Noy"
+        assert [period_label(f"2026-{month:02d}") for month in range(1, 13)] == [
+            Labels("uz").month(f"2026-{month:02d}") for month in range(1, 13)
+        ]
