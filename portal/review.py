@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from payroll import review
 from payroll.models import PayrollRun
@@ -62,7 +63,7 @@ def _columns(query: review.ReviewQuery) -> list[dict]:
     """The sortable columns: each links to its ascending sort, or descending when already ascending."""
     labels = {
         "name": _("Employee"), "number": _("Personnel no."), "fixed": _("Fixed pay"), "bonus": _("Bonus"),
-        "total": _("Total"), "change": _("Change"),
+        "total": _("Total"), "change": pgettext("difference from the previous month", "Change"),
     }  # fmt: skip
     columns = []
     for key, label in labels.items():
