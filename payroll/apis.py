@@ -81,6 +81,11 @@ class WarningKindSerializer(serializers.Serializer):
     warnings = serializers.IntegerField()
 
 
+class InputChangeSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="plans, measure values, adjustments, salary agreements, scheme assignments")
+    rows = serializers.IntegerField()
+
+
 class ApprovalSummarySerializer(serializers.Serializer):
     """What an approver confirms: people, totals and warnings against the previous month."""
 
@@ -96,6 +101,9 @@ class ApprovalSummarySerializer(serializers.Serializer):
     refusal = serializers.CharField(help_text="why the month keeps the run from approval; empty if nothing does")
     books_problems = serializers.ListField(child=serializers.CharField())
     four_eyes_blocks = serializers.BooleanField(help_text="true when you started or recalculated the run yourself")
+    inputs_changed = InputChangeSerializer(
+        many=True, help_text="the period's inputs written since the calculation started: recalculate before approving"
+    )
 
 
 def _text(value) -> str | None:
@@ -127,6 +135,7 @@ def approval_summary_data(run: PayrollRun, user) -> dict:
         "refusal": summary.refusal,
         "books_problems": summary.books_problems,
         "four_eyes_blocks": services.four_eyes_blocks(run=run, user=user),
+        "inputs_changed": [{"kind": kind, "rows": count} for kind, count in summary.inputs_changed],
     }
 
 

@@ -7,9 +7,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from compensation.models import SalaryAgreement, SchemeAssignment
 from engine import Period
+from kpis.models import MeasureValue, Plan
 from payroll.books import run_books_problems
-from payroll.models import FROZEN, PayrollRun
+from payroll.models import FROZEN, Adjustment, PayrollRun
 from payroll.services import approval_refusal
 
 
@@ -41,6 +43,9 @@ class ApprovalSummary:
     warning_kinds: list[tuple[str, int]] = field(default_factory=list)  # (code, warnings), most first
     refusal: str = ""  # why the month keeps the run from approval, if it does
     books_problems: list[str] = field(default_factory=list)
+    # (kind, rows) of the period's inputs written since the calculation started: the run
+    # does not show them; recalculate before approving.
+    inputs_changed: list[tuple[str, int]] = field(default_factory=list)
 
 
 def previous_approved_run(run: PayrollRun) -> PayrollRun | None:
@@ -51,6 +56,25 @@ def previous_approved_run(run: PayrollRun) -> PayrollRun | None:
         .order_by("-approved_at")
         .first()
     )
+
+
+def inputs_changed_since_calculation(run: PayrollRun) -> list[tuple[str, int]]:
+    """The period's inputs created, changed or deleted after the run's calculation started
+    (from their history): plans, measure values and adjustments of the period, salaries and
+    scheme assignments dated up to its last day. (kind, rows), only kinds with a row."""
+    if run.calculation_started_at is None:
+        return []
+    since = {"history_date__gt": run.calculation_started_at, "employee__company_id": run.company_id}
+    last_day = Period.parse(run.period).last_day
+    found = [
+        ("plans", Plan.history.filter(period=run.period, **since)),
+        ("measure values", MeasureValue.history.filter(period=run.period, **since)),
+        ("adjustments", Adjustment.history.filter(period=run.period, **since)),
+        ("salary agreements", SalaryAgreement.history.filter(effective_from__lte=last_day, **since)),
+        ("scheme assignments", SchemeAssignment.history.filter(effective_from__lte=last_day, **since)),
+    ]
+    counted = [(kind, rows.values("id").distinct().count()) for kind, rows in found]
+    return [(kind, count) for kind, count in counted if count]
 
 
 def run_approval_summary(run: PayrollRun) -> ApprovalSummary:
@@ -79,6 +103,7 @@ def run_approval_summary(run: PayrollRun) -> ApprovalSummary:
         warning_kinds=kinds.most_common(),
         refusal=refusal.message if refusal is not None else "",
         books_problems=run_books_problems(run),
+        inputs_changed=inputs_changed_since_calculation(run) if run.status not in FROZEN else [],
     )
 
 

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -257,6 +257,31 @@ def test_the_api_summary_of_a_preview_says_why_and_whose_turn_it_is(demo, start)
     marketer = APIClient()
     marketer.force_authenticate(User.objects.filter(employee__isnull=False).first())
     assert marketer.get(f"/api/v1/payroll-runs/{run.pk}/approval-summary/").status_code == 403
+
+
+def test_the_summary_says_which_inputs_changed_after_the_calculation(demo, start):
+    from kpis.models import MeasureValue
+
+    run = start(demo, this_month().previous)
+    assert run_approval_summary(run).inputs_changed == []
+    value = MeasureValue.objects.filter(employee__company=demo, period=run.period, measure__code="leads").first()
+    value.value += 1
+    value.save()
+
+    assert run_approval_summary(run).inputs_changed == [("measure values", 1)]
+    client = Client()
+    client.force_login(user("hr2"))
+    page = client.get(reverse("portal:run_approve", args=[run.pk])).content.decode()
+    assert 'data-testid="inputs-changed"' in page and "measure values: 1" in page
+    api = APIClient()
+    api.force_authenticate(user("hr2"))
+    summary = api.get(f"/api/v1/payroll-runs/{run.pk}/approval-summary/").json()
+    assert summary["inputs_changed"] == [{"kind": "measure values", "rows": 1}]
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        payroll_run_recalculate(run=run, requested_by=user("hr"))
+    run.refresh_from_db()
+    assert run.status == RunStatus.CALCULATED and run_approval_summary(run).inputs_changed == []
 
 
 def test_a_stale_confirmation_is_refused_by_the_service(demo, start):
