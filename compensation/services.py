@@ -122,27 +122,15 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
 def salary_agreement_set(*, employee: Employee, effective_from: date, monthly_amount: Decimal) -> SalaryAgreement:
     """The monthly salary from this date on (the one of that date, if there is one, changes).
     Refused like every write of it: the model's rules, then a closed period it would reach."""
-    agreement = SalaryAgreement.objects.filter(employee=employee, effective_from=effective_from).first()
-    agreement = agreement or SalaryAgreement(employee=employee, effective_from=effective_from)
-    before = periods.stored(agreement)
-    agreement.monthly_amount = monthly_amount
-    agreement.full_clean()
-    periods.ensure_write_open(agreement, before=before)
-    agreement.save()
-    return agreement
+    key = {"employee": employee, "effective_from": effective_from}
+    return periods.upsert(SalaryAgreement, key=key, values={"monthly_amount": monthly_amount})
 
 
 @transaction.atomic
 def scheme_assignment_set(*, employee: Employee, effective_from: date, scheme: BonusScheme) -> SchemeAssignment:
     """The bonus scheme from this date on (the assignment of that date, if any, changes)."""
-    assignment = SchemeAssignment.objects.filter(employee=employee, effective_from=effective_from).first()
-    assignment = assignment or SchemeAssignment(employee=employee, effective_from=effective_from)
-    before = periods.stored(assignment)
-    assignment.scheme = scheme
-    assignment.full_clean()
-    periods.ensure_write_open(assignment, before=before)
-    assignment.save()
-    return assignment
+    key = {"employee": employee, "effective_from": effective_from}
+    return periods.upsert(SchemeAssignment, key=key, values={"scheme": scheme})
 
 
 # --- what a write of a salary agreement or scheme assignment reaches (core.periods) -------

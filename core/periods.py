@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from django.db import models
 from django.utils import timezone
@@ -232,3 +233,19 @@ def effective_span(model: type[models.Model], row: models.Model, *, owner: str, 
         else None
     )
     return Span(begins, later)
+
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+def upsert(model: type[Row], *, key: dict[str, Any], values: dict[str, Any]) -> Row:
+    """Create or change the one row of `key` with `values`: by the model's rules, then
+    refused (`PeriodClosedError`) when the write reaches a closed period."""
+    record = model._default_manager.filter(**key).first() or model(**key)
+    before = stored(record)
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.full_clean()
+    ensure_write_open(record, before=before)
+    record.save()
+    return record

@@ -84,13 +84,7 @@ def measure_value_upsert(*, employee: Employee, period: str, measure: Measure, v
 
 def _value_upsert(model, value: Decimal, **key):
     """Create or change the one row of `key`, validated by the model's rules."""
-    record = model.objects.filter(**key).first() or model(**key)
-    before = periods.stored(record)
-    record.value = value
-    record.full_clean()
-    periods.ensure_write_open(record, before=before)
-    record.save()
-    return record
+    return periods.upsert(model, key=key, values={"value": value})
 
 
 # --- what a write of a plan or a measure value reaches (core.periods) ---------------------
