@@ -11,9 +11,10 @@ from simple_history.utils import bulk_create_with_history
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
 from core import periods
-from core.domain import largest_value, raise_problems
+from core.domain import largest_value, problem_message, problem_text, raise_problems
 from core.periods import Reach
 from engine import Problem, band_points_problems, band_points_warnings
+from engine.problems import gettext_noop
 from organizations import access
 from organizations.models import Company, Employee
 from organizations.services import employed_span
@@ -31,7 +32,7 @@ def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> 
 
 
 # Spec §6: a scheme has one or more factors (the admin's factor formset checks the same rule).
-SCHEME_NO_FACTORS = Problem("scheme_no_factors", "a bonus scheme needs at least one factor", "factors")
+SCHEME_NO_FACTORS = Problem("scheme_no_factors", gettext_noop("a bonus scheme needs at least one factor"), "factors")
 
 
 def band_table_problems(points: Sequence[tuple[Decimal | None, Decimal | None]]) -> list[Problem]:
@@ -53,7 +54,7 @@ def band_table_warnings(table: BandTable) -> list[str]:
     """What looks wrong in a saved table (it pays, but probably not as meant), one sentence
     a row: shown by the admin after a save and given by the API with the table."""
     points = [(_plain(point.lower_bound_pct), _plain(point.coefficient)) for point in table.points.all()]
-    return [str(problem) for problem in band_points_warnings(points)]
+    return [problem_text(problem) for problem in band_points_warnings(points)]
 
 
 def band_table_validate(*, points: Sequence[tuple[Decimal | None, Decimal | None]]) -> None:
@@ -91,7 +92,7 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
     every factor are reported together, keyed `factors[i].field` (0-based)."""
     errors: dict[str, list] = {}
     if not factors:
-        errors["__all__"] = [ValidationError(SCHEME_NO_FACTORS.message, code=SCHEME_NO_FACTORS.code)]
+        errors["__all__"] = [ValidationError(problem_message(SCHEME_NO_FACTORS), code=SCHEME_NO_FACTORS.code)]
     try:
         scheme.full_clean()
     except ValidationError as error:

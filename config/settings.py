@@ -144,6 +144,8 @@ AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=None)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("uz", "Oʻzbekcha")]
+# The domain's messages (rules, refusals) for every face; the portal keeps its own catalogue.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

@@ -10,9 +10,24 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 
 from core.numbers import parse_decimal
 from engine import Period, Problem
+
+
+def problem_message(problem: Problem) -> str:
+    """The problem's sentence in the active language (the project's catalogue, `locale/`)."""
+    text = gettext(problem.text)
+    return text.format(**dict(problem.params)) if problem.params else text
+
+
+def problem_text(problem: Problem) -> str:
+    """The sentence with the row it is about, in the active language."""
+    message = problem_message(problem)
+    if problem.row is None:
+        return message
+    return gettext("row {row}: {message}").format(row=problem.row, message=message)
 
 
 def problems_to_error(
@@ -25,7 +40,7 @@ def problems_to_error(
         field = (field_map or {}).get(problem.field or "", problem.field) or "__all__"
         if rows and problem.row is not None:
             field = f"{rows}[{problem.row - 1}].{field}"
-        by_field.setdefault(field, []).append(ValidationError(str(problem), code=problem.code))
+        by_field.setdefault(field, []).append(ValidationError(problem_text(problem), code=problem.code))
     return ValidationError(by_field)
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, round_fraction, round_ratio
-from .problems import Problem, RuleViolation
+from .problems import Problem, RuleViolation, gettext_noop, problem
 from .rounding import ZERO, decimal_places
 
 STEP = "step"
@@ -47,35 +47,40 @@ def band_points_problems(
     its columns hold (`bound_limit`, `coefficient_limit`)."""
     problems: list[Problem] = []
     if not points:
-        return [Problem("band_table_empty", "a band table needs at least one row", "points")]
+        return [problem("band_table_empty", gettext_noop("a band table needs at least one row"), "points")]
     previous: Decimal | None = None
     for row, (lower, coefficient) in enumerate(points, start=1):
-        bound_problem = _number_problem("band_bound", "lower bound", lower, BOUND_PLACES, bound_limit)
+        bound_problem = _number_problem("band_bound", BOUND_TEXTS, lower, BOUND_PLACES, bound_limit, "lower_bound_pct", row)
         if bound_problem is not None:
-            problems.append(Problem(bound_problem[0], bound_problem[1], "lower_bound_pct", row))
+            problems.append(bound_problem)
         elif lower is not None and row == 1 and lower != ZERO:
             problems.append(
-                Problem("band_first_not_zero", f"the first lower bound is {lower}, it must be 0", "lower_bound_pct", row)
+                problem("band_first_not_zero", gettext_noop("the first lower bound is {lower}, it must be 0"), "lower_bound_pct", row, lower=lower)
             )
         elif lower is not None and previous is not None and lower <= previous:
             problems.append(
-                Problem(
+                problem(
                     "band_not_increasing",
-                    f"the lower bound {lower} must be greater than the row above ({previous})",
+                    gettext_noop("the lower bound {lower} must be greater than the row above ({previous})"),
                     "lower_bound_pct",
                     row,
+                    lower=lower,
+                    previous=previous,
                 )
             )
         if lower is not None and lower.is_finite():
             previous = lower if previous is None else max(previous, lower)
         coefficient_problem = _number_problem(
-            "band_coefficient", "coefficient", coefficient, COEFFICIENT_PLACES, coefficient_limit
+            "band_coefficient", COEFFICIENT_TEXTS, coefficient, COEFFICIENT_PLACES, coefficient_limit, "coefficient", row
         )
         if coefficient_problem is not None:
-            problems.append(Problem(coefficient_problem[0], coefficient_problem[1], "coefficient", row))
+            problems.append(coefficient_problem)
         elif coefficient is not None and coefficient < ZERO:
             problems.append(
-                Problem("band_coefficient_negative", f"the coefficient is {coefficient}, it must be 0 or more", "coefficient", row)
+                problem(
+                    "band_coefficient_negative", gettext_noop("the coefficient is {coefficient}, it must be 0 or more"), "coefficient", row,
+                    coefficient=coefficient,
+                )
             )
     return problems
 
@@ -91,11 +96,14 @@ def band_points_warnings(points: Sequence[tuple[Decimal, Decimal]]) -> list[Prob
         (_, before), (lower, coefficient) = points[row - 2], points[row - 1]
         if coefficient < before:
             warnings.append(
-                Problem(
+                problem(
                     "band_coefficient_falls",
-                    f"the coefficient falls from {before} to {coefficient} at {lower} %: a higher fulfillment pays less",
+                    gettext_noop("the coefficient falls from {before} to {coefficient} at {lower} %: a higher fulfillment pays less"),
                     "coefficient",
                     row,
+                    before=before,
+                    coefficient=coefficient,
+                    lower=lower,
                 )
             )
     if len(points) > 1:
@@ -103,29 +111,46 @@ def band_points_warnings(points: Sequence[tuple[Decimal, Decimal]]) -> list[Prob
         for row, (lower, coefficient) in enumerate(points[:-1], start=1):
             if coefficient > top:
                 warnings.append(
-                    Problem(
+                    problem(
                         "band_pays_more_than_top",
-                        f"the band from {lower} % pays {coefficient}, more than the top band ({top})",
+                        gettext_noop("the band from {lower} % pays {coefficient}, more than the top band ({top})"),
                         "coefficient",
                         row,
+                        lower=lower,
+                        coefficient=coefficient,
+                        top=top,
                     )
                 )
     return warnings
 
 
+BOUND_TEXTS = {
+    "missing": gettext_noop("the lower bound is missing"),
+    "not_a_number": gettext_noop("the lower bound {value} is not a number"),
+    "places": gettext_noop("the lower bound {value} has more than {places} decimal places"),
+    "too_large": gettext_noop("the lower bound {value} is too large: at most {limit}"),
+}
+COEFFICIENT_TEXTS = {
+    "missing": gettext_noop("the coefficient is missing"),
+    "not_a_number": gettext_noop("the coefficient {value} is not a number"),
+    "places": gettext_noop("the coefficient {value} has more than {places} decimal places"),
+    "too_large": gettext_noop("the coefficient {value} is too large: at most {limit}"),
+}
+
+
 def _number_problem(
-    code: str, name: str, value: Decimal | None, places: int, limit: Decimal | None
-) -> tuple[str, str] | None:
-    """(code, message) when a bound or coefficient is missing, not a number, has more decimal
+    code: str, texts: dict[str, str], value: Decimal | None, places: int, limit: Decimal | None, field: str, row: int
+) -> Problem | None:
+    """The problem of a bound or coefficient that is missing, not a number, has more decimal
     places than `places` (trailing zeros count, as written) or is beyond ±`limit`."""
     if value is None:
-        return f"{code}_missing", f"the {name} is missing"
+        return problem(f"{code}_missing", texts["missing"], field, row)
     if not value.is_finite():
-        return f"{code}_not_a_number", f"the {name} {value} is not a number"
+        return problem(f"{code}_not_a_number", texts["not_a_number"], field, row, value=value)
     if decimal_places(value) > places:
-        return f"{code}_places", f"the {name} {value} has more than {places} decimal places"
+        return problem(f"{code}_places", texts["places"], field, row, value=value, places=places)
     if limit is not None and abs(value) > limit:
-        return f"{code}_too_large", f"the {name} {value} is too large: at most {limit}"
+        return problem(f"{code}_too_large", texts["too_large"], field, row, value=value, limit=limit)
     return None
 
 
@@ -156,7 +181,7 @@ class BandTable:
     def build(cls, name: str, points: Sequence[tuple[Decimal, Decimal]], mode: str = STEP) -> BandTable:
         problems = band_points_problems(points)
         if mode not in MODES:
-            problems.insert(0, Problem("band_mode", f"mode {mode!r} is not one of {', '.join(MODES)}", "mode"))
+            problems.insert(0, problem("band_mode", gettext_noop("mode {mode} is not one of {modes}"), "mode", mode=repr(mode), modes=", ".join(MODES)))
         if problems:
             raise RuleViolation(problems)
         return cls(name, mode, tuple(BandPoint(Decimal(lower), Decimal(coefficient)) for lower, coefficient in points))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .problems import Problem, RuleViolation
+from .problems import Problem, RuleViolation, gettext_noop, problem
 from .rounding import ZERO, decimal_places
 
 ONE = Decimal(1)
@@ -53,39 +53,48 @@ def kpi_set_problems(items: Sequence[tuple[str | None, Decimal | None]], cap_pct
     exactly 1, each KPI once, cap at least 100."""
     problems: list[Problem] = []
     if cap_pct is None:
-        problems.append(Problem("kpi_set_cap_missing", "the cap is missing", "cap_pct"))
+        problems.append(problem("kpi_set_cap_missing", gettext_noop("the cap is missing"), "cap_pct"))
     elif cap_pct < MIN_CAP_PCT:
-        problems.append(Problem("kpi_set_cap_low", f"the cap is {cap_pct} %, it must be at least 100 %", "cap_pct"))
+        problems.append(problem("kpi_set_cap_low", gettext_noop("the cap is {cap} %, it must be at least 100 %"), "cap_pct", cap=cap_pct))
     if not items:
-        problems.append(Problem("kpi_set_empty", "a KPI set needs at least one KPI", "items"))
+        problems.append(problem("kpi_set_empty", gettext_noop("a KPI set needs at least one KPI"), "items"))
         return problems
     seen: dict[str, int] = {}
     total = ZERO
     weights_complete = True
     for row, (code, weight) in enumerate(items, start=1):
         if not code:
-            problems.append(Problem("kpi_set_kpi_missing", "the KPI is missing", "kpi", row))
+            problems.append(problem("kpi_set_kpi_missing", gettext_noop("the KPI is missing"), "kpi", row))
         elif code in seen:
             problems.append(
-                Problem("kpi_set_duplicate", f"KPI {code!r} is already in row {seen[code]}; a KPI appears once", "kpi", row)
+                problem(
+                    "kpi_set_duplicate", gettext_noop("KPI {kpi} is already in row {first}; a KPI appears once"), "kpi", row,
+                    kpi=repr(code), first=seen[code],
+                )
             )
         else:
             seen[code] = row
         if weight is None:
             weights_complete = False
-            problems.append(Problem("kpi_set_weight_missing", "the weight is missing", "weight", row))
+            problems.append(problem("kpi_set_weight_missing", gettext_noop("the weight is missing"), "weight", row))
             continue
         total += weight
         if not ZERO < weight <= ONE:
             problems.append(
-                Problem("kpi_set_weight_range", f"the weight is {weight}, it must be above 0 and at most 1", "weight", row)
+                problem(
+                    "kpi_set_weight_range", gettext_noop("the weight is {weight}, it must be above 0 and at most 1"), "weight", row,
+                    weight=weight,
+                )
             )
         elif decimal_places(weight) > WEIGHT_PLACES:
             problems.append(
-                Problem("kpi_set_weight_places", f"the weight {weight} has more than {WEIGHT_PLACES} decimal places", "weight", row)
+                problem(
+                    "kpi_set_weight_places", gettext_noop("the weight {weight} has more than {places} decimal places"), "weight", row,
+                    weight=weight, places=WEIGHT_PLACES,
+                )
             )
     if weights_complete and total != ONE:
         problems.append(
-            Problem("kpi_set_weights_sum", f"weights sum to {_format_sum(total)}, they must sum to 1", "weights")
+            problem("kpi_set_weights_sum", gettext_noop("weights sum to {total}, they must sum to 1"), "weights", total=_format_sum(total))
         )
     return problems

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from .formula import FormulaError, parse_formula
-from .problems import Problem
+from .problems import Problem, gettext_noop, problem
 
 COUNT_UNIT = "count"
 
@@ -11,20 +11,20 @@ COUNT_UNIT = "count"
 def plan_value_problems(value: Decimal | None) -> list[Problem]:
     """Spec §1: a plan is always > 0."""
     if value is None:
-        return [Problem("plan_missing", "the plan value is missing", "value")]
+        return [problem("plan_missing", gettext_noop("the plan value is missing"), "value")]
     if not value.is_finite() or value <= 0:
-        return [Problem("plan_not_positive", f"the plan is {value}, it must be greater than 0", "value")]
+        return [problem("plan_not_positive", gettext_noop("the plan is {value}, it must be greater than 0"), "value", value=value)]
     return []
 
 
 def measure_value_problems(unit: str, value: Decimal | None) -> list[Problem]:
     """A measure value is a finite number; a count is never negative."""
     if value is None:
-        return [Problem("measure_value_missing", "the value is missing", "value")]
+        return [problem("measure_value_missing", gettext_noop("the value is missing"), "value")]
     if not value.is_finite():
-        return [Problem("measure_value_not_finite", f"{value} is not a number", "value")]
+        return [problem("measure_value_not_finite", gettext_noop("{value} is not a number"), "value", value=value)]
     if unit == COUNT_UNIT and value < 0:
-        return [Problem("measure_count_negative", f"the value is {value}, a count cannot be negative", "value")]
+        return [problem("measure_count_negative", gettext_noop("the value is {value}, a count cannot be negative"), "value", value=value)]
     return []
 
 
@@ -32,9 +32,9 @@ def kpi_definition_problems(has_measure: bool, formula: str, known_measures: set
     """A KPI is exactly one of: a measure, or a formula that parses over known measures."""
     formula = formula.strip()
     if has_measure and formula:
-        return [Problem("kpi_measure_and_formula", "give either a measure or a formula, not both", "formula")]
+        return [problem("kpi_measure_and_formula", gettext_noop("give either a measure or a formula, not both"), "formula")]
     if not has_measure and not formula:
-        return [Problem("kpi_no_definition", "give a measure or a formula", "formula")]
+        return [problem("kpi_no_definition", gettext_noop("give a measure or a formula"), "formula")]
     if formula:
         try:
             parse_formula(formula, known_measures)

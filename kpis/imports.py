@@ -66,7 +66,7 @@ from openpyxl import Workbook, load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import numbers, periods
-from core.domain import field_decimal
+from core.domain import field_decimal, problem_message
 from core.formats import XLSX_CONTENT_TYPE, unstorable_reason
 from core.numbers import QUOTE_CHARS, NumberError, quote
 from engine import Period, Problem
@@ -551,7 +551,7 @@ def validate_rows(
                 report(VALUE, NOT_A_NUMBER if error.code == numbers.NOT_A_NUMBER else VALUE_OUT_OF_RANGE, error.message)
         if value is not None:
             for problem in kind.value_problems(target, value):
-                report(VALUE, problem.code, problem.message)
+                report(VALUE, problem.code, problem_message(problem))
             try:
                 value_field.run_validators(value)
             except ValidationError as error:

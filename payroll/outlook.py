@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from compensation.selectors import company_configuration
 from core import numbers
-from core.domain import field_decimal
+from core.domain import field_decimal, problem_message
 from engine import PayoutResult, Period, calculate_payout
 from engine.guidance import next_bands
 from engine.projection import projected_input, what_if_input
@@ -120,7 +120,7 @@ def what_if_measures_validate(*, outlook: PayoutOutlook, measures: Mapping[str, 
             continue
         problems = measure_value_problems(units[code], value)
         if problems:
-            refuse(code, problems[0].code, problems[0].message)
+            refuse(code, problems[0].code, problem_message(problems[0]))
         else:
             values[code] = value
     if errors:

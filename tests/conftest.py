@@ -94,3 +94,17 @@ def _no_compiled_configuration(request):
     from compensation.selectors import forget_compiled_configurations
 
     forget_compiled_configurations()
+
+
+@pytest.fixture(autouse=True)
+def _default_language(request):
+    """Each test starts in the default language: a request in another one (LocaleMiddleware
+    activates it for the thread and leaves it there) must not turn later tests' messages."""
+    if not _django_in_use(request.config):
+        yield
+        return
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
