@@ -267,3 +267,22 @@ def test_another_companys_set_and_a_preset_do_not_exist_for_hr(demo, stranger_se
     assert stranger_set.name == "Theirs" and not stranger_set.is_active
     assert [item.kpi.code for item in stranger_set.items.all()] == ["leads"]
     assert not KpiSet.objects.filter(name="Taken over").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ru", ["Наборы KPI", "Этап 2", "Сумма весов", "Готовые наборы", "Скопировать в мою компанию", "Этап развития"]),
+        ("uz", ["KPI toʻplamlari", "2-bosqich", "Vaznlar yigʻindisi", "Tayyor toʻplamlar", "Kompaniyamga nusxalash"]),
+    ],
+)
+def test_the_pages_read_in_russian_and_uzbek(demo, language, words):
+    hr = signed_in("hr")
+    listing = hr.get(reverse("portal:kpi_sets"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    for word in words:
+        assert word in listing, word
+    form = hr.post(reverse("portal:kpi_set_create"), set_form("Half", 2, "150", [("leads", "0,5")]), HTTP_ACCEPT_LANGUAGE=language)
+    html = form.content.decode()
+    assert ("Сумма весов: 0,5 (должна быть 1)" if language == "ru" else "Vaznlar yigʻindisi: 0,5 (1 boʻlishi kerak)") in html
+    assert ("Строка 1: KPI" if language == "ru" else "1-qator: KPI") in html
+    assert 'data-point=","' in html
