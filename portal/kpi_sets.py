@@ -220,7 +220,7 @@ def _note(form: SetForm, error: ValidationError, unread: Collection[tuple[int, s
             form.errors.setdefault("__all__" if key in ("items", "weights") else key, []).extend(problems)
 
 
-def _render_form(request, kpi_set: KpiSet, form: SetForm, choices: list[Kpi], status: int = 200):
+def _render_form(request, kpi_set: KpiSet, form: SetForm, choices: list[Kpi], *, title: str, status: int = 200):
     rows = form.rows + [Row() for _ in range(BLANK_ROWS if form.rows else 5)]
     summary = [
         (_("Row %(number)s") % {"number": number} + (f" · {row.kpi_name}" if row.kpi_name else ""), problem)
@@ -233,6 +233,7 @@ def _render_form(request, kpi_set: KpiSet, form: SetForm, choices: list[Kpi], st
         {
             "company": kpi_set.company,
             "kpi_set": kpi_set,
+            "title": title,  # the saved name, whatever was typed
             "form": form,
             "rows": rows,
             "row_summary": summary,
@@ -257,8 +258,9 @@ def _saved(kpi_set: KpiSet, items: list[tuple[Kpi, Decimal]]) -> str:
 
 def _edit(request, kpi_set: KpiSet):
     choices = _kpi_choices(_company(request), kpi_set)
+    title = kpi_set.name if kpi_set.pk else _("New KPI set")
     if request.method == "GET":
-        return _render_form(request, kpi_set, _form_of(kpi_set), choices)
+        return _render_form(request, kpi_set, _form_of(kpi_set), choices, title=title)
     form, items = _read(request.POST, kpi_set, {kpi.pk: kpi for kpi in choices})
     if not form.has_errors:
         try:
@@ -271,7 +273,7 @@ def _edit(request, kpi_set: KpiSet):
         else:
             messages.success(request, _saved(kpi_set, items))
             return redirect(reverse("portal:kpi_sets") + f"#stage-{kpi_set.stage}")
-    return _render_form(request, kpi_set, form, choices, status=400)
+    return _render_form(request, kpi_set, form, choices, title=title, status=400)
 
 
 @require_http_methods(["GET", "POST"])

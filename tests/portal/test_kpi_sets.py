@@ -120,6 +120,24 @@ def test_a_bad_row_is_named_and_nothing_is_saved(demo, rows, said):
     assert said in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("name", "cap", "said"),
+    [
+        ("", "150", "Name: This field cannot be blank."),
+        ("Low cap", "90", "Cap per KPI: the cap is 90 %, it must be at least 100 %"),
+        ("No cap", "", "Cap per KPI: the cap is missing"),
+        ("Odd cap", "1,5,0", "Cap per KPI: &#x27;1,5,0&#x27; is not a number"),
+    ],
+    ids=["no-name", "cap-below-100", "no-cap", "cap-not-a-number"],
+)
+def test_a_bad_name_or_cap_is_named_and_nothing_is_saved(demo, name, cap, said):
+    sets = KpiSet.objects.count()
+    response = signed_in("hr").post(reverse("portal:kpi_set_create"), set_form(name, 2, cap, [("leads", "1")]))
+    assert response.status_code == 400 and KpiSet.objects.count() == sets
+    html = response.content.decode()
+    assert said in html and f'value="{cap}"' in html
+
+
 def test_a_kpi_of_another_company_is_not_a_choice(demo):
     theirs = Kpi.objects.create(company=CompanyFactory(), code="their_leads", name="Their leads", measure=catalogue_kpi("leads").measure)
     data = set_form("Sneaky", 2, "150", [("leads", "0,5")])
@@ -136,6 +154,10 @@ def test_hr_edits_a_set_in_place(demo):
     kpi_set = KpiSet.objects.get(company=demo, is_active=True)
     page = signed_in("hr").get(reverse("portal:kpi_set", args=[kpi_set.pk])).content.decode()
     assert f'value="{kpi_set.name}"' in page and "Sum of weights: 1.0 — OK" in page
+
+    refused = signed_in("hr").post(reverse("portal:kpi_set", args=[kpi_set.pk]), set_form("Renamed", 2, "150", [("cpl", "0,9")]))
+    assert refused.status_code == 400 and f"<h1>{kpi_set.name}</h1>" in refused.content.decode()  # the saved name heads it
+    assert 'value="Renamed"' in refused.content.decode()
 
     data = set_form(kpi_set.name, 2, "150", [("awareness", "0.5"), ("repeat_requests", "0,5")])
     signed_in("hr").post(reverse("portal:kpi_set", args=[kpi_set.pk]), data)
