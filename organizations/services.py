@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core import periods
 from core.periods import Reach, Span
 from engine import Period
-from organizations.models import CalendarDay, CompanyMembership, CompanyStage, Employee
+from organizations.models import CalendarDay, Company, CompanyMembership, CompanyStage, Employee
 
 
 def stage_reach(before: CompanyStage | None, after: CompanyStage | None) -> Reach:
@@ -84,6 +84,17 @@ def register_reaches() -> None:
     periods.register_reach(CompanyStage, stage_reach)
     periods.register_reach(CalendarDay, calendar_day_reach)
     periods.register_reach(Employee, employee_reach)
+
+
+# --- the company's stage --------------------------------------------------------------
+
+
+def company_stage_set(*, company: Company, stage: int, effective_from: date) -> CompanyStage:
+    """The company's development stage from this date on (the row of that date, if there is
+    one, changes). Refused by the model's rules, then (`PeriodClosedError`) when it would
+    change the stage a closed month was paid at."""
+    key = {"company": company, "effective_from": effective_from}
+    return periods.upsert(CompanyStage, key=key, values={"stage": stage})
 
 
 # --- logins -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, people, run_guards, statements, team, views
+from portal import corrections, kpi_sets, people, run_guards, statements, team, views
 
 app_name = "portal"
 urlpatterns = [
@@ -36,4 +36,11 @@ urlpatterns = [
     path("hr/corrections/new/", corrections.correction_create, name="correction_create"),
     path("hr/corrections/<int:pk>/", corrections.correction_detail, name="correction"),
     path("hr/corrections/<int:pk>/<slug:action>/", corrections.correction_action, name="correction_action"),
+    # KPI sets per stage (portal/kpi_sets.py)
+    path("hr/kpi-sets/", kpi_sets.kpi_sets, name="kpi_sets"),
+    path("hr/kpi-sets/new/", kpi_sets.kpi_set_create, name="kpi_set_create"),
+    path("hr/kpi-sets/stage/", kpi_sets.stage_set, name="company_stage_set"),
+    path("hr/kpi-sets/<int:pk>/", kpi_sets.kpi_set_edit, name="kpi_set"),
+    path("hr/kpi-sets/<int:pk>/activate/", kpi_sets.kpi_set_make_active, name="kpi_set_activate"),
+    path("hr/kpi-sets/presets/<int:pk>/copy/", kpi_sets.kpi_set_copy, name="kpi_set_copy"),
 ]

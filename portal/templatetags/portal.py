@@ -1,10 +1,27 @@
 """Filters that write numbers and money the active language's way (see portal.formatting)."""
 
 from django import template
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from portal import formatting, labels
 
 register = template.Library()
+
+#: HR's workspace in the order of the main navigation: (URL name, label).
+HR_PAGES = [
+    ("runs", gettext_lazy("Payroll runs")),
+    ("people", gettext_lazy("People")),
+    ("team", gettext_lazy("Team")),
+    ("kpi_sets", gettext_lazy("KPI sets")),
+]
+
+
+@register.simple_tag(takes_context=True)
+def hr_navigation(context) -> list[dict]:
+    match = getattr(context.get("request"), "resolver_match", None)
+    current = match.url_name if match else None
+    return [{"url": reverse(f"portal:{name}"), "label": label, "current": name == current} for name, label in HR_PAGES]
 
 
 @register.filter
