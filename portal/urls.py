@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, people, run_guards, statements, views
+from portal import corrections, people, plans, run_guards, statements, views
 
 app_name = "portal"
 urlpatterns = [
@@ -32,4 +32,12 @@ urlpatterns = [
     path("hr/corrections/new/", corrections.correction_create, name="correction_create"),
     path("hr/corrections/<int:pk>/", corrections.correction_detail, name="correction"),
     path("hr/corrections/<int:pk>/<slug:action>/", corrections.correction_action, name="correction_action"),
+    # Plans and actuals: HR's month grids (portal.plans)
+    path("hr/plans/", plans.plans, name="plans"),
+    path("hr/plans/copy/", plans.plans_copy, name="plans_copy"),
+    path("hr/plans/import/", plans.plans_import, name="plans_import"),
+    path("hr/plans/template.<str:file_format>", plans.plans_template, name="plans_template"),
+    path("hr/actuals/", plans.actuals, name="actuals"),
+    path("hr/actuals/import/", plans.actuals_import, name="actuals_import"),
+    path("hr/actuals/template.<str:file_format>", plans.actuals_template, name="actuals_template"),
 ]

@@ -1,0 +1,24 @@
+// HR's plans and actuals grid (portal/hr/plans.html): marks the cells changed since the page
+// was loaded and counts them next to Save. The form works without it.
+(function () {
+  "use strict";
+  function setUp(form) {
+    var cells = form.querySelectorAll("input.plans-grid__cell");
+    var counter = form.querySelector("[data-changed-count]");
+    var template = counter ? (counter.getAttribute("data-template") || "") : "";
+    function refresh() {
+      var changed = 0;
+      cells.forEach(function (cell) {
+        var isChanged = cell.value.trim() !== (cell.getAttribute("data-saved") || "");
+        cell.classList.toggle("is-changed", isChanged);
+        if (isChanged) { changed += 1; }
+      });
+      if (counter) { counter.textContent = changed ? template.replace("%(count)s", String(changed)) : ""; }
+    }
+    form.addEventListener("input", refresh);
+    refresh();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-plans-grid]").forEach(setUp);
+  });
+})();
