@@ -117,10 +117,19 @@ class ValuesRefused(Exception):
 
 
 @dataclass(frozen=True)
+class ValueChange:
+    employee_id: int
+    target_id: int
+    old: Decimal | None  # None: there was no row
+    new: Decimal | None  # None: the row is removed
+
+
+@dataclass(frozen=True)
 class ValuesSaved:
     created: int
     updated: int
     deleted: int
+    changes: tuple[ValueChange, ...] = ()
 
     @property
     def changed(self) -> int:
@@ -160,6 +169,7 @@ def period_values_save(
             for row in model.objects.filter(employee_id__in=employees, period=month, **{f"{target_field}__in": targets})
         }
         problems: list[CellProblem] = []
+        changes: list[ValueChange] = []
         to_create, to_update, to_delete = [], [], []
         for (employee_id, target_id), text in cells.items():
             target = targets.get(target_id)
@@ -171,6 +181,7 @@ def period_values_save(
             if not text:
                 if current is not None:
                     to_delete.append(current)
+                    changes.append(ValueChange(employee_id, target_id, current.value, None))
                 continue
             try:
                 value = field_decimal(value_field, text)
@@ -186,7 +197,9 @@ def period_values_save(
                 problems.extend(found)
             elif current is None:
                 to_create.append(model(employee_id=employee_id, period=month, value=value, **{target_field: target_id}))
+                changes.append(ValueChange(employee_id, target_id, None, value))
             elif current.value != value:
+                changes.append(ValueChange(employee_id, target_id, current.value, value))
                 current.value = value
                 to_update.append(current)
         if problems:
@@ -201,7 +214,7 @@ def period_values_save(
             if user is not None:
                 row._history_user = user
             row.delete()
-    return ValuesSaved(len(to_create), len(to_update), len(to_delete))
+    return ValuesSaved(len(to_create), len(to_update), len(to_delete), tuple(changes))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import Model
@@ -24,9 +25,10 @@ from core import periods
 from core.periods import PeriodClosedError, Span
 from engine import Period
 from kpis import imports
-from kpis.models import ImportLog, MeasureValue, Plan
+from kpis.models import ImportLog, Kpi, Measure, MeasureValue, Plan
 from kpis.services import ValuesRefused, period_values_save, plans_copy_from_previous
 from organizations import access
+from organizations.models import Employee
 from portal.errors import bad_request
 from portal.formatting import format_number
 from portal.labels import catalogue_name
@@ -242,11 +244,31 @@ def _grid_save(request, grid: Grid):
     if saved.changed:
         messages.success(
             request,
-            ngettext("%(count)d value changed.", "%(count)d values changed.", saved.changed) % {"count": saved.changed},
+            ngettext("%(count)d value changed.", "%(count)d values changed.", saved.changed) % {"count": saved.changed}
+            + " "
+            + _changes_said(grid, saved.changes),
         )
     else:
         messages.info(request, _("Nothing changed."))
     return _back(grid, period)
+
+
+CHANGES_SAID = 5
+
+
+def _changes_said(grid: Grid, changes) -> str:
+    """The first changes as understood: "Alexei Seedov — Leads: 200 → 212.5; …"."""
+    shown = changes[:CHANGES_SAID]
+    people = Employee.objects.in_bulk({change.employee_id for change in shown})
+    target_model: Any = Kpi if grid.target == "kpi" else Measure
+    targets = target_model.objects.in_bulk({change.target_id for change in shown})
+    said = [
+        f"{people[c.employee_id].full_name} — {_target_name(targets[c.target_id])}: {cell_text(c.old) or '—'} → {cell_text(c.new) or '—'}"
+        for c in shown
+    ]
+    if len(changes) > CHANGES_SAID:
+        said.append(_("and %(count)d more") % {"count": len(changes) - CHANGES_SAID})
+    return "; ".join(said)
 
 
 @role_required(access.HR)

@@ -99,7 +99,8 @@ def test_saving_reads_comma_decimals_and_spaces_and_says_how_many_changed(demo):
 
     response = hr.post(PLANS, form, follow=True)
 
-    assert "2 values changed." in response.content.decode()
+    said = unescape(response.content.decode())
+    assert "2 values changed. Alexei Seedov — Leads: 200 → 212.5; Boris Scorecard — Awareness (stage KPI 1): 1000 → 1500" in said
     assert plan(demo_a, "leads") == Decimal("212.5") and plan(demo_b, "awareness") == Decimal(1500)
     assert plan(demo_a, "cpl") == Decimal(500)
     html = response.content.decode()
@@ -111,7 +112,7 @@ def test_saving_actuals_goes_through_the_same_code(demo):
 
     response = signed_in("hr").post(ACTUALS, {"period": NOVEMBER, cell(demo_a, spend): "120 000,50"}, follow=True)
 
-    assert "1 value changed." in response.content.decode()
+    assert "1 value changed. Alexei Seedov — Marketing spend: 111111 → 120000.5" in unescape(response.content.decode())
     assert MeasureValue.objects.get(employee=demo_a, period=NOVEMBER, measure=spend).value == Decimal("120000.50")
 
 
