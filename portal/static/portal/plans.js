@@ -5,7 +5,7 @@
   function setUp(form) {
     var cells = form.querySelectorAll("input.plans-grid__cell");
     var counter = form.querySelector("[data-changed-count]");
-    var template = counter ? (counter.getAttribute("data-template") || "") : "";
+    var label = counter ? (counter.getAttribute("data-label") || "") : "";
     function refresh() {
       var changed = 0;
       cells.forEach(function (cell) {
@@ -13,7 +13,7 @@
         cell.classList.toggle("is-changed", isChanged);
         if (isChanged) { changed += 1; }
       });
-      if (counter) { counter.textContent = changed ? template.replace("%(count)s", String(changed)) : ""; }
+      if (counter) { counter.textContent = changed ? label + " " + changed : ""; }
     }
     form.addEventListener("input", refresh);
     refresh();
