@@ -35,7 +35,7 @@ from portal.labels import catalogue_name
 from portal.views import _company, _period, role_required
 
 CELL = re.compile(r"^v-(\d{1,12})-(\d{1,12})$")
-HISTORY_SHOWN = 50
+HISTORY_SHOWN = 20
 
 
 @dataclass(frozen=True)
