@@ -264,3 +264,6 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "core.parsers.MultiPartParser",
 ]
+# HR's plans grid (portal.plans) posts one field per cell, without JavaScript every cell:
+# 1,000 people × 10 KPIs fit (Django's default, 1,000 fields, is 140 people × 7 KPIs).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=10_000)

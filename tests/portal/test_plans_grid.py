@@ -308,3 +308,20 @@ def test_the_grid_costs_the_same_queries_for_more_people(demo):
         employee = EmployeeFactory(company=demo, hire_date=date(2026, 1, 1))
         Plan.objects.create(employee=employee, period=NOVEMBER, kpi=leads, value=Decimal(100 + number))
     assert queries() == before
+
+
+def test_a_grid_of_more_than_a_thousand_cells_saves_without_javascript(demo):
+    # given: 150 more people, so the form (every cell posted, as without plans.js) has 189 × 7 fields
+    Employee.objects.bulk_create(
+        [Employee(company=demo, personnel_number=f"G-{n:03d}", full_name=f"Grid {n}", hire_date=date(2026, 1, 1)) for n in range(150)]
+    )
+    hr = signed_in("hr")
+    html = hr.get(PLANS, {"period": NOVEMBER}).content.decode()
+    form = dict(re.findall(r'name="(v-\d+-\d+)" id="[^"]*" value="([^"]*)"', html))
+    assert len(form) > 1000
+    demo_a = person("DEMO-A")
+    form[cell(demo_a, catalogue_kpi("leads"))] = "205"
+
+    response = hr.post(PLANS, {**form, "period": NOVEMBER}, follow=True)
+
+    assert "1 value changed." in response.content.decode() and plan(demo_a, "leads") == Decimal(205)

@@ -1,5 +1,5 @@
 // HR's plans and actuals grid (portal/hr/plans.html): marks the cells changed since the page
-// was loaded and counts them next to Save. The form works without it.
+// was loaded, counts them next to Save, and posts only those. The form works without it.
 (function () {
   "use strict";
   function setUp(form) {
@@ -16,6 +16,13 @@
       if (counter) { counter.textContent = changed ? label + " " + changed : ""; }
     }
     form.addEventListener("input", refresh);
+    // Only the changed cells travel: a big grid posts a few fields instead of thousands
+    // (the server reads whatever cells come, so the form without this script posts them all).
+    form.addEventListener("submit", function () {
+      cells.forEach(function (cell) {
+        if (cell.value.trim() === (cell.getAttribute("data-saved") || "")) { cell.disabled = true; }
+      });
+    });
     refresh();
   }
   document.addEventListener("DOMContentLoaded", function () {
