@@ -144,6 +144,17 @@ def test_one_bad_cell_saves_nothing_names_person_and_kpi_and_keeps_what_was_type
     assert f'name="{cell(demo_c, cpl)}"' in html and 'aria-invalid="true"' in html
 
 
+def test_the_grid_reads_in_russian_and_uzbek(demo):
+    hr = signed_in("hr")
+    hr.cookies["django_language"] = "ru"
+    russian = hr.get(PLANS, {"period": NOVEMBER}).content.decode()
+    hr.cookies["django_language"] = "uz"
+    uzbek = hr.get(PLANS, {"period": NOVEMBER}).content.decode()
+
+    assert "Кто что изменил" in russian and "Скопировать планы прошлого месяца" in russian and "Стоимость лида" in russian
+    assert "Kim nimani oʻzgartirdi" in uzbek and "Lid narxi" in uzbek
+
+
 def test_a_month_with_a_bad_period_is_a_friendly_400(demo):
     response = signed_in("hr").get(PLANS, {"period": "2026-13"})
 
