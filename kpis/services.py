@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import periods
@@ -152,68 +152,73 @@ def period_values_save(
     target_field = f"{spec.target}_id"
     value_field: Any = model._meta.get_field("value")
     reason = f"{kind} of {month} in the portal"
-    with transaction.atomic():
-        # the people locked, as an import locks them: two saves for them run one after the other
-        employees = set(
-            Employee.objects.select_for_update()
-            .filter(company=company, pk__in={employee_id for employee_id, _ in cells})
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        targets = {
-            target.pk: target
-            for target in catalogue_and_own(spec.target_model, company=company).filter(pk__in={t for _, t in cells})
-        }
-        existing = {
-            (row.employee_id, getattr(row, target_field)): row
-            for row in model.objects.filter(employee_id__in=employees, period=month, **{f"{target_field}__in": targets})
-        }
-        problems: list[CellProblem] = []
-        changes: list[ValueChange] = []
-        to_create, to_update, to_delete = [], [], []
-        for (employee_id, target_id), text in cells.items():
-            target = targets.get(target_id)
-            if employee_id not in employees or target is None:
-                problems.append(CellProblem(employee_id, target_id, UNKNOWN_CELL, f"no such employee or {spec.code_label} in {company}"))
-                continue
-            current = existing.get((employee_id, target_id))
-            text = (text or "").strip()
-            if not text:
-                if current is not None:
-                    to_delete.append(current)
-                    changes.append(ValueChange(employee_id, target_id, current.value, None))
-                continue
-            try:
-                value = field_decimal(value_field, text)
-            except NumberError as error:
-                problems.append(CellProblem(employee_id, target_id, error.code, error.message))
-                continue
-            found = [CellProblem(employee_id, target_id, p.code, p.message) for p in spec.value_problems(target, value)]
-            try:
-                value_field.run_validators(value)
-            except ValidationError as error:
-                found += [CellProblem(employee_id, target_id, imports.VALUE_OUT_OF_RANGE, m) for m in error.messages]
-            if found:
-                problems.extend(found)
-            elif current is None:
-                to_create.append(model(employee_id=employee_id, period=month, value=value, **{target_field: target_id}))
-                changes.append(ValueChange(employee_id, target_id, None, value))
-            elif current.value != value:
-                changes.append(ValueChange(employee_id, target_id, current.value, value))
-                current.value = value
-                to_update.append(current)
-        if problems:
-            raise ValuesRefused(problems)
-        user = changed_by if getattr(changed_by, "pk", None) else None
-        if to_create:
-            bulk_create_with_history(to_create, model, default_user=user, default_change_reason=reason)
-        if to_update:
-            bulk_update_with_history(to_update, model, ["value"], default_user=user, default_change_reason=reason)
-        for row in to_delete:
-            row._change_reason = reason
-            if user is not None:
-                row._history_user = user
-            row.delete()
+    try:
+        with transaction.atomic():
+            # the people locked, as an import locks them: two saves for them run one after the other
+            employees = set(
+                Employee.objects.select_for_update()
+                .filter(company=company, pk__in={employee_id for employee_id, _ in cells})
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            targets = {
+                target.pk: target
+                for target in catalogue_and_own(spec.target_model, company=company).filter(pk__in={t for _, t in cells})
+            }
+            existing = {
+                (row.employee_id, getattr(row, target_field)): row
+                for row in model.objects.filter(employee_id__in=employees, period=month, **{f"{target_field}__in": targets})
+            }
+            problems: list[CellProblem] = []
+            changes: list[ValueChange] = []
+            to_create, to_update, to_delete = [], [], []
+            for (employee_id, target_id), text in cells.items():
+                target = targets.get(target_id)
+                if employee_id not in employees or target is None:
+                    problems.append(CellProblem(employee_id, target_id, UNKNOWN_CELL, f"no such employee or {spec.code_label} in {company}"))
+                    continue
+                current = existing.get((employee_id, target_id))
+                text = (text or "").strip()
+                if not text:
+                    if current is not None:
+                        to_delete.append(current)
+                        changes.append(ValueChange(employee_id, target_id, current.value, None))
+                    continue
+                try:
+                    value = field_decimal(value_field, text)
+                except NumberError as error:
+                    problems.append(CellProblem(employee_id, target_id, error.code, error.message))
+                    continue
+                found = [CellProblem(employee_id, target_id, p.code, p.message) for p in spec.value_problems(target, value)]
+                try:
+                    value_field.run_validators(value)
+                except ValidationError as error:
+                    found += [CellProblem(employee_id, target_id, imports.VALUE_OUT_OF_RANGE, m) for m in error.messages]
+                if found:
+                    problems.extend(found)
+                elif current is None:
+                    to_create.append(model(employee_id=employee_id, period=month, value=value, **{target_field: target_id}))
+                    changes.append(ValueChange(employee_id, target_id, None, value))
+                elif current.value != value:
+                    changes.append(ValueChange(employee_id, target_id, current.value, value))
+                    current.value = value
+                    to_update.append(current)
+            if problems:
+                raise ValuesRefused(problems)
+            user = changed_by if getattr(changed_by, "pk", None) else None
+            if to_create:
+                bulk_create_with_history(to_create, model, default_user=user, default_change_reason=reason)
+            if to_update:
+                bulk_update_with_history(to_update, model, ["value"], default_user=user, default_change_reason=reason)
+            for row in to_delete:
+                row._change_reason = reason
+                if user is not None:
+                    row._history_user = user
+                row.delete()
+    except IntegrityError:  # a row written meanwhile by a path that does not lock the people (the admin)
+        raise ValuesRefused(
+            [CellProblem(0, 0, imports.CONCURRENT_CHANGE, "the same values were changed by someone else meanwhile; nothing was saved, try again")]
+        ) from None
     return ValuesSaved(len(to_create), len(to_update), len(to_delete), tuple(changes))
 
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compensation.selectors import employees_in_period, kpis_in_use, measures_in_use
 from core import periods
@@ -82,8 +82,11 @@ def cell_text(value: Decimal | None) -> str:
     return format_number(normal, places, grouping=False)
 
 
-def _month(request, value: str | None) -> Period | HttpResponse:
+def _month(request, value: str | None, *, required: bool = False) -> Period | HttpResponse:
+    """The month asked for (none in the address: this month; a form always names it)."""
     try:
+        if required and not value:
+            raise ValueError("no month")
         return _period(value)
     except ValueError:
         return bad_request(request, _("Write the month as YYYY-MM, for example 2026-11."))
@@ -215,7 +218,7 @@ def _back(grid: Grid, period: Period):
 def _grid_save(request, grid: Grid):
     """Every cell of the form at once: all saved, or nothing and the page again with what
     was typed and each bad cell named by person and KPI."""
-    period = _month(request, request.POST.get("period"))
+    period = _month(request, request.POST.get("period"), required=True)
     if isinstance(period, HttpResponse):
         return period
     company = _company(request)
@@ -237,7 +240,9 @@ def _grid_save(request, grid: Grid):
         context = _grid_context(request, grid, period, typed=typed, errors=errors)
         shown = {key for row in context["rows"] for key in row["keys"]}
         listed = [f"{cell['label']}: {cell['error']}" for row in context["rows"] for cell in row["cells"] if cell["error"]]
-        if any(key not in shown for key in errors):  # a forged or stale cell: named by no one
+        if any(p.code == imports.CONCURRENT_CHANGE for p in refused.problems):
+            listed.append(_("Someone else changed these values meanwhile; nothing was saved, try again."))
+        elif any(key not in shown for key in errors):  # a forged or stale cell: named by no one
             listed.append(_("A value for a person or a column not on this page was refused."))
         context["save_errors"] = listed
         return render(request, "portal/hr/plans.html", context, status=400)
@@ -271,11 +276,13 @@ def _changes_said(grid: Grid, changes) -> str:
     return "; ".join(said)
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def plans(request):
     return _grid_page(request, GRIDS[ImportLog.Kind.PLANS])
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def actuals(request):
     return _grid_page(request, GRIDS[ImportLog.Kind.MEASURES])
@@ -286,7 +293,7 @@ def actuals(request):
 def plans_copy(request):
     """The previous month's plans into this month, never over a plan already set."""
     grid = GRIDS[ImportLog.Kind.PLANS]
-    period = _month(request, request.POST.get("period"))
+    period = _month(request, request.POST.get("period"), required=True)
     if isinstance(period, HttpResponse):
         return period
     try:
@@ -303,7 +310,7 @@ def plans_copy(request):
 
 
 def _grid_import(request, grid: Grid):
-    period = _month(request, request.POST.get("period"))
+    period = _month(request, request.POST.get("period"), required=True)
     if isinstance(period, HttpResponse):
         return period
     upload = request.FILES.get("file")

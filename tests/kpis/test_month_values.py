@@ -142,3 +142,20 @@ def test_a_closed_month_takes_no_values(company):
         period_values_save(kind="plans", company=company, period=NOVEMBER, cells={(employee.pk, catalogue_kpi("leads").pk): "5"})
 
     assert not Plan.objects.exists()
+
+
+def test_a_row_written_meanwhile_is_refused_as_a_concurrent_change(company, monkeypatch):
+    from django.db import IntegrityError
+
+    from kpis import imports, services
+
+    def clash(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "bulk_create_with_history", clash)
+    employee = EmployeeFactory(company=company)
+
+    with pytest.raises(ValuesRefused) as refused:
+        period_values_save(kind="plans", company=company, period=NOVEMBER, cells={(employee.pk, catalogue_kpi("leads").pk): "5"})
+
+    assert [p.code for p in refused.value.problems] == [imports.CONCURRENT_CHANGE]

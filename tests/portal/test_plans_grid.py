@@ -155,10 +155,13 @@ def test_the_grid_reads_in_russian_and_uzbek(demo):
     assert "Kim nimani oʻzgartirdi" in uzbek and "Lid narxi" in uzbek
 
 
-def test_a_month_with_a_bad_period_is_a_friendly_400(demo):
+def test_a_month_with_a_bad_period_is_a_friendly_400_and_a_form_must_name_its_month(demo):
     response = signed_in("hr").get(PLANS, {"period": "2026-13"})
 
     assert response.status_code == 400 and "YYYY-MM" in response.content.decode()
+    demo_a = person("DEMO-A")
+    unnamed = signed_in("hr").post(PLANS, {cell(demo_a, catalogue_kpi("leads")): "5"})
+    assert unnamed.status_code == 400 and plan(demo_a, "leads") == Decimal(200)
 
 
 # --- a closed month ------------------------------------------------------------------------
