@@ -1,5 +1,6 @@
-"""HR's plans grid in a real browser (issue 14, items 1 and 5): two cells edited in place and
-saved in one go, then December filled by copying November's plans."""
+"""HR's plans grid in a real browser (issue 14, items 1 and 5): a bad value refused with its
+cell named, two cells edited in place and saved in one go, then December filled by copying
+November's plans."""
 
 from decimal import Decimal
 
@@ -35,6 +36,12 @@ def test_hr_edits_two_cells_saves_them_and_copies_last_months_plans(page: Page, 
     leads = page.get_by_label("Alexei Seedov — Leads", exact=True)
     cpl = page.get_by_label("Alexei Seedov — Cost per lead", exact=True)
     expect(leads).to_have_value("200")
+    # a bad value first: nothing saved, the cell named, what was typed kept
+    cpl.fill("5OO")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("save-errors")).to_contain_text("Alexei Seedov — Cost per lead: '5OO' is not a number")
+    expect(cpl).to_have_value("5OO")
+    shots(page, screenshot, "hr-plans-refused")
     leads.fill("212,5")
     cpl.fill("1 500")
     expect(leads).to_have_class("plans-grid__cell is-changed")  # plans.js marks what is not saved yet
