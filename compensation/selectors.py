@@ -18,16 +18,16 @@ import engine
 from compensation.models import BandPoint, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
 from engine import Period, RuleViolation
 from kpis.selectors import catalogue_and_own
+from organizations import selectors as organization_selectors
 from organizations.models import CalendarDay, Company, CompanyStage, Employee
 
 _UNUSABLE_TABLE = engine.BandTable.build("(unusable)", [(Decimal(0), Decimal(0))])
 
 
 def employees_in_period(*, company: Company, period: Period) -> QuerySet[Employee]:
-    """Employees employed on at least one day of the period."""
-    return Employee.objects.filter(company=company, hire_date__lte=period.last_day).filter(
-        Q(termination_date__isnull=True) | Q(termination_date__gte=period.first_day)
-    )
+    """Employees employed on at least one day of the period (`organizations.selectors`'s
+    rule, which the kpis app's services share)."""
+    return organization_selectors.employees_in_period(company=company, period=period)
 
 
 def work_calendar(*, company: Company, period: Period) -> engine.WorkCalendar:
@@ -381,3 +381,57 @@ def payout_inputs(
             )
         )
     return inputs
+
+
+# --- what HR's month grid shows (the portal's plans and actuals) -------------------------
+
+
+def kpis_in_use(*, company: Company, period: Period) -> list:
+    """The KPIs a month's payouts read, by name: those of the company's schemes (a factor's
+    KPI, its KPI set's, and the set active for the company's stage in the month), and any
+    other KPI that has a plan in the month for one of the company's employees."""
+    from kpis.models import Kpi, KpiSetItem, Plan
+
+    factors = SchemeFactor.objects.filter(scheme__company=company).values_list("input_kind", "kpi_id", "kpi_set_id")
+    ids, set_ids, wants_stage = set(), set(), False
+    for input_kind, kpi_id, kpi_set_id in factors:
+        if input_kind == SchemeFactor.Input.KPI and kpi_id:
+            ids.add(kpi_id)
+        elif input_kind == SchemeFactor.Input.KPI_SET and kpi_set_id:
+            set_ids.add(kpi_set_id)
+        elif input_kind == SchemeFactor.Input.STAGE_KPI_SET:
+            wants_stage = True
+    stage = company_stage(company=company, period=period) if wants_stage else None
+    in_sets = Q(kpi_set_id__in=set_ids)
+    if stage is not None:
+        in_sets |= Q(kpi_set__company=company, kpi_set__stage=stage, kpi_set__is_active=True)
+    if set_ids or stage is not None:
+        ids.update(KpiSetItem.objects.filter(in_sets).values_list("kpi_id", flat=True))
+    planned = Plan.objects.filter(employee__company=company, period=str(period)).values("kpi_id")
+    return list(
+        catalogue_and_own(Kpi, company=company)
+        .filter(Q(pk__in=ids) | Q(pk__in=planned))
+        .select_related("measure")
+        .order_by("name", "code")
+    )
+
+
+def measures_in_use(*, company: Company, period: Period, kpis: Iterable | None = None) -> list:
+    """The measures `kpis` (default: `kpis_in_use`) read in the month — each KPI's measure or
+    the codes its formula reads, the company's own measure winning over the catalogue's — and
+    any other measure recorded in the month for one of the company's employees; by name."""
+    from kpis.models import Measure, MeasureValue
+
+    kpis = kpis_in_use(company=company, period=period) if kpis is None else kpis
+    codes: set[str] = set()
+    for kpi in kpis:
+        try:
+            codes.update(_parsed(kpi.expression).measures)
+        except engine.FormulaError:
+            continue
+    by_code = {measure.code: measure for measure in catalogue_and_own(Measure, company=company).filter(code__in=codes)}
+    recorded = MeasureValue.objects.filter(employee__company=company, period=str(period)).values("measure_id")
+    ids = {measure.pk for measure in by_code.values()}
+    return list(
+        catalogue_and_own(Measure, company=company).filter(Q(pk__in=ids) | Q(pk__in=recorded)).order_by("name", "code")
+    )

@@ -125,7 +125,6 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Failed logins (admin, portal, API token) lock out that user name from that address.
 # Invitations (a set-password link for a new login) are also shown to the HR user who made
 # them; mail is sent only where EMAIL_URL names a server (smtp+tls://user:pass@host:587), and
 # otherwise printed to the console.
@@ -133,6 +132,7 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 PASSWORD_RESET_TIMEOUT = env.int("INVITATION_TIMEOUT_SECONDS", default=7 * 24 * 3600)
 
+# Failed logins (admin, portal, API token) lock out that user name from that address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -273,3 +273,6 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "core.parsers.MultiPartParser",
 ]
+# HR's plans grid (portal.plans) posts one field per cell, without JavaScript every cell:
+# 1,000 people × 10 KPIs fit (Django's default, 1,000 fields, is 140 people × 7 KPIs).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=10_000)

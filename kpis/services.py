@@ -1,19 +1,25 @@
 """Writes for KPIs, KPI sets, plans and measure values. Each validates through the engine's
 rules, so the admin, the API and imports refuse exactly the same things."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from simple_history.utils import bulk_create_with_history
+from django.db import IntegrityError, transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import periods
-from core.domain import raise_problems
+from core.domain import field_decimal, raise_problems
+from core.numbers import NumberError
 from core.periods import Reach, Span
-from engine import kpi_set_problems
+from engine import Period, kpi_set_problems
+from kpis import imports
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
+from kpis.selectors import catalogue_and_own
 from organizations.models import Company, Employee
+from organizations.selectors import employees_in_period
 
 
 def kpi_set_validate(*, cap_pct: Decimal | None, items: Sequence[tuple[Kpi | None, Decimal | None]]) -> None:
@@ -85,6 +91,164 @@ def measure_value_upsert(*, employee: Employee, period: str, measure: Measure, v
 def _value_upsert(model, value: Decimal, **key):
     """Create or change the one row of `key`, validated by the model's rules."""
     return periods.upsert(model, key=key, values={"value": value})
+
+
+# --- a month of plans or measure values at once (HR's grid in the portal) ----------------
+
+UNKNOWN_CELL = "unknown_cell"
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """What is wrong with one cell: the employee's and the KPI's (or measure's) ids."""
+
+    employee_id: int
+    target_id: int
+    code: str
+    message: str
+
+
+class ValuesRefused(Exception):
+    """Nothing was written; `problems` names every bad cell."""
+
+    def __init__(self, problems: Sequence[CellProblem]):
+        self.problems = tuple(problems)
+        super().__init__(f"{len(self.problems)} cell(s) refused")
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    employee_id: int
+    target_id: int
+    old: Decimal | None  # None: there was no row
+    new: Decimal | None  # None: the row is removed
+
+
+@dataclass(frozen=True)
+class ValuesSaved:
+    created: int
+    updated: int
+    deleted: int
+    changes: tuple[ValueChange, ...] = ()
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.deleted
+
+
+def period_values_save(
+    *, kind: str, company: Company, period: Period | str, cells: Mapping[tuple[int, int], str], changed_by=None
+) -> ValuesSaved:
+    """Set a month's plans (`kind` "plans": targets are KPIs) or measure values ("measures")
+    from typed text, `(employee id, target id) → "1 500,5"`; an empty text removes the row.
+    All or nothing: every cell is read (`core.numbers`) and checked by the same rules as an
+    import, and one bad cell — or an employee or target not the company's — writes nothing
+    (`ValuesRefused`); a closed month raises `PeriodClosedError`. Only what changed is written,
+    with history."""
+    spec = imports.KINDS[kind]
+    month = str(period if isinstance(period, Period) else Period.parse(period))
+    periods.ensure_period_open(company.pk, month)
+    model: Any = spec.model
+    target_field = f"{spec.target}_id"
+    value_field: Any = model._meta.get_field("value")
+    reason = f"{kind} of {month} in the portal"
+    try:
+        with transaction.atomic():
+            # the people locked, as an import locks them: two saves for them run one after the other
+            employees = set(
+                Employee.objects.select_for_update()
+                .filter(company=company, pk__in={employee_id for employee_id, _ in cells})
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            targets = {
+                target.pk: target
+                for target in catalogue_and_own(spec.target_model, company=company).filter(pk__in={t for _, t in cells})
+            }
+            existing = {
+                (row.employee_id, getattr(row, target_field)): row
+                for row in model.objects.filter(employee_id__in=employees, period=month, **{f"{target_field}__in": targets})
+            }
+            problems: list[CellProblem] = []
+            changes: list[ValueChange] = []
+            to_create, to_update, to_delete = [], [], []
+            for (employee_id, target_id), text in cells.items():
+                target = targets.get(target_id)
+                if employee_id not in employees or target is None:
+                    problems.append(CellProblem(employee_id, target_id, UNKNOWN_CELL, f"no such employee or {spec.code_label} in {company}"))
+                    continue
+                current = existing.get((employee_id, target_id))
+                text = (text or "").strip()
+                if not text:
+                    if current is not None:
+                        to_delete.append(current)
+                        changes.append(ValueChange(employee_id, target_id, current.value, None))
+                    continue
+                try:
+                    value = field_decimal(value_field, text)
+                except NumberError as error:
+                    problems.append(CellProblem(employee_id, target_id, error.code, error.message))
+                    continue
+                found = [CellProblem(employee_id, target_id, p.code, p.message) for p in spec.value_problems(target, value)]
+                try:
+                    value_field.run_validators(value)
+                except ValidationError as error:
+                    found += [CellProblem(employee_id, target_id, imports.VALUE_OUT_OF_RANGE, m) for m in error.messages]
+                if found:
+                    problems.extend(found)
+                elif current is None:
+                    to_create.append(model(employee_id=employee_id, period=month, value=value, **{target_field: target_id}))
+                    changes.append(ValueChange(employee_id, target_id, None, value))
+                elif current.value != value:
+                    changes.append(ValueChange(employee_id, target_id, current.value, value))
+                    current.value = value
+                    to_update.append(current)
+            if problems:
+                raise ValuesRefused(problems)
+            user = changed_by if getattr(changed_by, "pk", None) else None
+            if to_create:
+                bulk_create_with_history(to_create, model, default_user=user, default_change_reason=reason)
+            if to_update:
+                bulk_update_with_history(to_update, model, ["value"], default_user=user, default_change_reason=reason)
+            for row in to_delete:
+                row._change_reason = reason
+                if user is not None:
+                    row._history_user = user
+                row.delete()
+    except IntegrityError:  # a row written meanwhile by a path that does not lock the people (the admin)
+        raise ValuesRefused(
+            [CellProblem(0, 0, imports.CONCURRENT_CHANGE, "the same values were changed by someone else meanwhile; nothing was saved, try again")]
+        ) from None
+    return ValuesSaved(len(to_create), len(to_update), len(to_delete), tuple(changes))
+
+
+@dataclass(frozen=True)
+class PlansCopied:
+    copied: int  # plans created in the month
+    kept: int  # the month already had a plan for that employee and KPI: left as it was
+
+
+@transaction.atomic
+def plans_copy_from_previous(*, company: Company, period: Period | str, copied_by=None) -> PlansCopied:
+    """Copy the previous month's plans into `period` for the employees employed in it,
+    never overwriting a plan the month already has. A closed month raises `PeriodClosedError`."""
+    month = period if isinstance(period, Period) else Period.parse(period)
+    periods.ensure_period_open(company.pk, month)
+    employees = list(
+        employees_in_period(company=company, period=month).select_for_update().order_by("pk").values_list("pk", flat=True)
+    )
+    existing = set(Plan.objects.filter(employee_id__in=employees, period=str(month)).values_list("employee_id", "kpi_id"))
+    previous = list(Plan.objects.filter(employee_id__in=employees, period=str(month.previous)).order_by("employee_id", "kpi_id"))
+    copies = [
+        Plan(employee_id=plan.employee_id, period=str(month), kpi_id=plan.kpi_id, value=plan.value)
+        for plan in previous
+        if (plan.employee_id, plan.kpi_id) not in existing
+    ]
+    kept = len(previous) - len(copies)
+    if copies:
+        user = copied_by if getattr(copied_by, "pk", None) else None
+        bulk_create_with_history(copies, Plan, default_user=user, default_change_reason=f"copied from {month.previous}")
+    return PlansCopied(len(copies), kept)
 
 
 # --- what a write of a plan or a measure value reaches (core.periods) ---------------------

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, kpi_sets, people, run_guards, statements, team, views
+from portal import corrections, kpi_sets, people, plans, run_guards, statements, team, views
 
 app_name = "portal"
 urlpatterns = [
@@ -43,4 +43,12 @@ urlpatterns = [
     path("hr/kpi-sets/<int:pk>/", kpi_sets.kpi_set_edit, name="kpi_set"),
     path("hr/kpi-sets/<int:pk>/activate/", kpi_sets.kpi_set_make_active, name="kpi_set_activate"),
     path("hr/kpi-sets/presets/<int:pk>/copy/", kpi_sets.kpi_set_copy, name="kpi_set_copy"),
+    # Plans and actuals: HR's month grids (portal.plans)
+    path("hr/plans/", plans.plans, name="plans"),
+    path("hr/plans/copy/", plans.plans_copy, name="plans_copy"),
+    path("hr/plans/import/", plans.plans_import, name="plans_import"),
+    path("hr/plans/template.<str:file_format>", plans.plans_template, name="plans_template"),
+    path("hr/actuals/", plans.actuals, name="actuals"),
+    path("hr/actuals/import/", plans.actuals_import, name="actuals_import"),
+    path("hr/actuals/template.<str:file_format>", plans.actuals_template, name="actuals_template"),
 ]

@@ -8,12 +8,14 @@ from portal import formatting, labels
 
 register = template.Library()
 
-#: HR's workspace in the order of the main navigation: (URL name, label).
+#: HR's workspace in the order of the main navigation: (URL name, label, the other pages
+#: that mark it current).
 HR_PAGES = [
-    ("runs", gettext_lazy("Payroll runs")),
-    ("people", gettext_lazy("People")),
-    ("team", gettext_lazy("Team")),
-    ("kpi_sets", gettext_lazy("KPI sets")),
+    ("runs", gettext_lazy("Payroll runs"), ()),
+    ("people", gettext_lazy("People"), ()),
+    ("team", gettext_lazy("Team"), ()),
+    ("kpi_sets", gettext_lazy("KPI sets"), ()),
+    ("plans", gettext_lazy("Plans"), ("actuals",)),
 ]
 
 
@@ -21,7 +23,10 @@ HR_PAGES = [
 def hr_navigation(context) -> list[dict]:
     match = getattr(context.get("request"), "resolver_match", None)
     current = match.url_name if match else None
-    return [{"url": reverse(f"portal:{name}"), "label": label, "current": name == current} for name, label in HR_PAGES]
+    return [
+        {"url": reverse(f"portal:{name}"), "label": label, "current": current == name or current in also}
+        for name, label, also in HR_PAGES
+    ]
 
 
 @register.filter
