@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, people, run_guards, statements, views
+from portal import corrections, matrix, people, run_guards, statements, views
 
 app_name = "portal"
 urlpatterns = [
@@ -32,4 +32,7 @@ urlpatterns = [
     path("hr/corrections/new/", corrections.correction_create, name="correction_create"),
     path("hr/corrections/<int:pk>/", corrections.correction_detail, name="correction"),
     path("hr/corrections/<int:pk>/<slug:action>/", corrections.correction_action, name="correction_action"),
+    # KPI matrix
+    path("hr/matrix/", matrix.kpi_matrix_page, name="kpi_matrix"),
+    path("hr/matrix/export.xlsx", matrix.kpi_matrix_export, name="kpi_matrix_export"),
 ]
