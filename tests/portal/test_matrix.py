@@ -407,3 +407,15 @@ def test_an_approved_month_costs_the_same_queries_for_more_people(demo, django_c
     client = client_for("hr")
 
     assert queries_of(client, url, "2026-10") == queries_of(client, url, NOVEMBER)
+
+
+@pytest.mark.parametrize(("language", "title"), [("ru", "Матрица KPI"), ("uz", "KPI matritsasi")])
+def test_the_page_and_its_export_speak_the_users_language(demo, settings, language, title):
+    client = client_for("hr")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    html = client.get(PAGE, {"period": NOVEMBER}).content.decode()
+
+    assert f"<h1>{title}</h1>" in html and "top band" not in html
+    sheet = load_workbook(io.BytesIO(exported(client, period=NOVEMBER))).active
+    assert sheet["A1"].value == f"{title} — Demo Marketing LLC"
