@@ -9,9 +9,11 @@ import io
 
 from django.http import FileResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -19,6 +21,7 @@ from core.formats import XLSX_CONTENT_TYPE
 from organizations import access
 from payroll.matrix import KpiMatrix, kpi_matrix
 from portal.errors import bad_request
+from portal.formatting import format_coefficient, format_money, format_percent
 from portal.labels import catalogue_name
 from portal.matrix_export import band_legend, band_words, write_kpi_matrix
 from portal.views import _company, _period, role_required
@@ -53,6 +56,10 @@ def _columns(matrix: KpiMatrix, period: str) -> list[dict]:
 
 
 def _rows(matrix: KpiMatrix) -> list[dict]:
+    """Each row's cells with their words and figures written out here, once, for the active
+    language (a few hundred rows render in a template loop without filters or tags)."""
+    currency = matrix.currency
+    words = {"no_plan": _("no plan"), "undefined": _("not calculated"), "unresolved": _("input not found")}
     rows = []
     for row in matrix.rows:
         cells = []
@@ -62,33 +69,51 @@ def _rows(matrix: KpiMatrix) -> list[dict]:
                 cells.append({"code": code, "absent": True})
                 continue
             band = cell.factor.band if cell.factor else None
+            if cell.factor is not None and band is not None:
+                note = f"{band_words(band)} · {cell.factor.name}"
+            elif cell.in_set:
+                note = _("in %(factor)s, weight %(weight)s") % {
+                    "factor": cell.in_set,
+                    "weight": format_coefficient(cell.weight),
+                }
+            else:
+                note = ""
             cells.append(
                 {
                     "code": code,
                     "absent": False,
-                    "fulfillment": cell.fulfillment,
+                    "pct": format_percent(cell.fulfillment),
                     "rank": band.rank if band else None,
-                    "band": band_words(band),
-                    "factor": cell.factor.name if cell.factor else "",
-                    "in_set": cell.in_set,
-                    "weight": cell.weight,
-                    "no_plan": cell.no_plan,
-                    "undefined": cell.undefined,
+                    "in_set": bool(cell.in_set),
+                    "note": note,
+                    "warn": words["no_plan"] if cell.no_plan else words["undefined"] if cell.undefined else "",
                 }
             )
-        factors: list[dict | None] = [
-            {
-                "name": factor.name,
-                "coefficient": factor.coefficient,
-                "percentage": factor.percentage,
-                "rank": factor.band.rank if factor.band else None,
-                "band": band_words(factor.band),
-                "unresolved": factor.unresolved,
-            }
-            for factor in row.factors
-        ]
+        factors: list[dict | None] = []
+        for factor in row.factors:
+            note = f"{factor.name}: {format_percent(factor.percentage)}"
+            factors.append(
+                {
+                    "k": f"×{format_coefficient(factor.coefficient)}",
+                    "rank": factor.band.rank if factor.band else None,
+                    "note": f"{note} · {band_words(factor.band)}" if factor.band else note,
+                    "warn": words["unresolved"] if factor.unresolved else "",
+                }
+            )
         factors.extend([None] * (matrix.factor_count - len(factors)))
-        rows.append({"row": row, "cells": cells, "factors": factors})
+        rows.append(
+            {
+                "row": row,
+                "cells": cells,
+                "factors": factors,
+                "warnings": ngettext("%(warnings)s warning", "%(warnings)s warnings", row.warnings)
+                % {"warnings": row.warnings}
+                if row.warnings
+                else "",
+                "bonus": format_money(row.bonus, currency),
+                "total": format_money(row.total, currency),
+            }
+        )
     return rows
 
 
@@ -112,6 +137,11 @@ def kpi_matrix_page(request):
         "rows": _rows(matrix),
         "legend": band_legend(),
         "export_url": "?" + urlencode({"period": str(period), "sort": matrix.sort}),
+        # Written once, not per row: the links' stems and the words of an empty cell.
+        "statement_url": reverse("portal:payout_statement", args=[0]).removesuffix("0/statement/"),
+        "person_url": reverse("portal:person", args=[0]).removesuffix("0/"),
+        "absent_kpi": _("not this person's KPI"),
+        "absent_factor": _("no such coefficient in this person's scheme"),
     }
     return render(request, "portal/hr/matrix.html", context)
 
