@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.formats import XLSX_CONTENT_TYPE
+from engine.projection import run_rate
 from organizations import access
 from payroll.matrix import KpiMatrix, kpi_matrix
 from portal.errors import bad_request
@@ -125,10 +126,14 @@ def kpi_matrix_page(request):
         period = _period(request.GET.get("period"))
     except ValueError:
         return bad_request(request, _("Write the month as YYYY-MM, for example 2026-11."))
-    matrix = kpi_matrix(
-        company=_company(request), period=period, today=timezone.localdate(), sort=request.GET.get("sort", "")
-    )
+    today = timezone.localdate()
+    matrix = kpi_matrix(company=_company(request), period=period, today=today, sort=request.GET.get("sort", ""))
+    rate = run_rate(period, today)
     context = {
+        "run_rate": rate,
+        "in_progress": not matrix.closed and rate != 1,
+        "days_elapsed": today.day,
+        "days": period.days,
         "matrix": matrix,
         "period": str(period),
         "previous_period": str(period.previous),

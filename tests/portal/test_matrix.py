@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 
 from compensation.models import BonusScheme, SalaryAgreement, SchemeAssignment
 from engine import Period
+from engine.projection import exact_run_rate
 from kpis.models import MeasureValue, Plan
 from organizations.models import CompanyMembership, Employee
 from payroll.matrix import kpi_matrix
@@ -121,6 +122,10 @@ def test_the_current_month_is_projected_at_the_run_rate(demo):
     row = row_html(html, "DEMO-A")
     assert f"{Decimal(leads['fulfillment_pct']):.2f}%" in cell_html(row, 'data-kpi="leads"')
     assert format_money(projected["bonus"], "RUB", "en") in cell_html(row, 'data-amount="bonus"')
+    if exact_run_rate(period, today) != 1:  # not on the month's last day
+        assert "running totals are multiplied by" in html
+    else:
+        assert "Figures as recorded for the month (no projection)" in html
 
 
 # --- closed month: the approved payouts ---------------------------------------------------
