@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, kpi_sets, people, plans, run_guards, statements, team, views
+from portal import corrections, kpi_sets, matrix, people, plans, run_guards, statements, team, views
 
 app_name = "portal"
 urlpatterns = [
@@ -51,4 +51,7 @@ urlpatterns = [
     path("hr/actuals/", plans.actuals, name="actuals"),
     path("hr/actuals/import/", plans.actuals_import, name="actuals_import"),
     path("hr/actuals/template.<str:file_format>", plans.actuals_template, name="actuals_template"),
+    # KPI matrix
+    path("hr/matrix/", matrix.kpi_matrix_page, name="kpi_matrix"),
+    path("hr/matrix/export.xlsx", matrix.kpi_matrix_export, name="kpi_matrix_export"),
 ]

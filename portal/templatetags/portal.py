@@ -16,6 +16,7 @@ HR_PAGES = [
     ("team", gettext_lazy("Team"), ()),
     ("kpi_sets", gettext_lazy("KPI sets"), ()),
     ("plans", gettext_lazy("Plans"), ("actuals",)),
+    ("kpi_matrix", gettext_lazy("KPI matrix"), ()),
 ]
 
 
