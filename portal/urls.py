@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, people, run_guards, statements, views
+from portal import corrections, people, run_guards, scenarios, statements, views
 
 app_name = "portal"
 urlpatterns = [
@@ -32,4 +32,7 @@ urlpatterns = [
     path("hr/corrections/new/", corrections.correction_create, name="correction_create"),
     path("hr/corrections/<int:pk>/", corrections.correction_detail, name="correction"),
     path("hr/corrections/<int:pk>/<slug:action>/", corrections.correction_action, name="correction_action"),
+    # Test a scheme and Scenarios (issue 14, item 1)
+    path("hr/test-scheme/", scenarios.test_scheme, name="test_scheme"),
+    path("hr/scenarios/", scenarios.scenarios, name="scenarios"),
 ]
