@@ -79,8 +79,8 @@ def _trial_statement(*, employee: Employee, period: Period, scheme: BonusScheme)
     return selectors.payout_statement(payout)
 
 
+@role_required(access.HR)  # before the method: a POST from anyone else is refused as a GET is
 @require_GET
-@role_required(access.HR)
 def test_scheme(request):
     """Pick an employee of the company, a month and one of the company's schemes (default:
     the employee's own in that month); see the statement it would produce."""
@@ -171,8 +171,8 @@ def _compute(company, typed: dict):
         return None, _errors(error)
 
 
-@require_http_methods(["GET", "POST"])
 @role_required(access.HR)
+@require_http_methods(["GET", "POST"])
 def scenarios(request):
     """GET: the form, the saved scenarios and, once asked (`run`) or a saved one opened
     (`open`), the scenario computed now; POST: compute and save it under a name."""
