@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from compensation.models import BandTable, BonusScheme
 from engine import Period
@@ -245,3 +246,24 @@ def test_the_hr_navigation_links_both_pages(demo):
     nav = html[html.index('<nav class="nav"') : html.index("</nav>")]
     assert f'href="{TEST_SCHEME}"' in nav and f'href="{SCENARIOS}"' in nav
     assert nav.index("Test a scheme") < nav.index("Scenarios")
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ru", ["Сценарии", "Её строки: нижняя граница, %; коэффициент", "Сравнено выплат", "Пробный расчёт — "]),
+        ("uz", ["Ssenariylar", "Uning qatorlari: quyi chegara, %; koeffitsiyent", "Solishtirilgan toʻlovlar", "Sinov hisobi"]),
+    ],
+)
+def test_both_pages_read_in_russian_and_uzbek(approved, settings, language, words):
+    hr = signed_in("hr")
+    hr.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    try:
+        scenario = hr.get(SCENARIOS, {"run": "1", "months": "2"}).content.decode()
+        tested = hr.get(TEST_SCHEME, {"employee": demo_a().pk, "period": "2026-11", "scheme": scheme(SCORECARD).pk})
+        refused = hr.get(SCENARIOS, {"run": "1", "months": "0"}).content.decode()
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)  # the pages leave theirs active in this thread
+    for word in words:
+        assert word in scenario + tested.content.decode(), word
+    assert "Choose from 1 to 12 months." not in refused and 'id="sc-months-error"' in refused
