@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from compensation.models import BandPoint, BandTable, BonusScheme
@@ -79,6 +80,7 @@ def _trial_statement(*, employee: Employee, period: Period, scheme: BonusScheme)
     return selectors.payout_statement(payout)
 
 
+@never_cache  # pay figures of a person: no browser or proxy cache keeps them
 @role_required(access.HR)  # before the method: a POST from anyone else is refused as a GET is
 @require_GET
 def test_scheme(request):
@@ -171,6 +173,7 @@ def _compute(company, typed: dict):
         return None, _errors(error)
 
 
+@never_cache  # pay figures of people
 @role_required(access.HR)
 @require_http_methods(["GET", "POST"])
 def scenarios(request):

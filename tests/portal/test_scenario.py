@@ -88,6 +88,7 @@ def test_hr_tests_the_employees_own_scheme_and_sees_the_previews_statement(demo)
     assert 'data-testid="statement-total">₽45,000.00<' in html  # example A of the spec
     assert 'data-statement-factor="k1"' in html and "Leads" in html
     assert 'data-testid="test-compare"' not in html  # it is their own scheme
+    assert "no-store" in page["Cache-Control"]  # a person's pay: no cache keeps it
     assert counts() == before
 
 
@@ -147,6 +148,7 @@ def test_hr_runs_a_scenario_and_sees_paid_the_scenario_the_difference_and_the_ch
     assert 'data-testid="scenario-chart"' in html and html.count('class="scenario-chart__paid"') == 2
     assert html.count("<tr data-scenario-person=") == len({p.employee_id for p in on_it})
     assert 'data-scenario-month="2026-10"' in html and 'data-scenario-month="2026-11"' in html
+    assert "no-store" in page["Cache-Control"]
     assert counts() == before
 
 
