@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,6 +28,20 @@ def employees_in_period(*, company: Company, period: Period) -> QuerySet[Employe
     """Employees employed on at least one day of the period (`organizations.selectors`'s
     rule, which the kpis app's services share)."""
     return organization_selectors.employees_in_period(company=company, period=period)
+
+
+def assigned_schemes(*, employee_ids: Iterable[int], period: Period) -> dict[int, int]:
+    """The id of the bonus scheme assigned to each of these employees on the period's last
+    day, as the run reads it (employees with none are left out). One query."""
+    assigned: dict[int, int] = {}
+    rows = (
+        SchemeAssignment.objects.filter(employee_id__in=list(employee_ids), effective_from__lte=period.last_day)
+        .order_by("employee_id", "effective_from")
+        .values_list("employee_id", "scheme_id")
+    )
+    for employee_id, scheme_id in rows:
+        assigned[employee_id] = scheme_id  # ordered by date: the last one is in effect
+    return assigned
 
 
 def work_calendar(*, company: Company, period: Period) -> engine.WorkCalendar:
@@ -92,8 +106,9 @@ def _kpi_set(kpi_set) -> engine.KpiSet:
     return engine.KpiSet.build(kpi_set.name, items, kpi_set.cap_pct)
 
 
-def _band_table(table, warnings: list[dict[str, str]]) -> engine.BandTable:
-    points = [(point.lower_bound_pct, point.coefficient) for point in table.points.all()]
+def _band_table(table, warnings: list[dict[str, str]], points=None) -> engine.BandTable:
+    if points is None:
+        points = [(point.lower_bound_pct, point.coefficient) for point in table.points.all()]
     try:
         return engine.BandTable.build(table.name, points, table.mode)
     except RuleViolation as violation:
@@ -142,28 +157,40 @@ class CompanyConfiguration:
         ids = set(ids)
         missing = ids - self._schemes.keys()
         if missing:
-            # Explicit orderings within each parent: the models' default orderings go through
-            # their parents' (scheme → company → name) and cost a join per query.
-            schemes = (
-                BonusScheme.objects.filter(pk__in=missing, company=self.company)
-                .order_by("pk")
-                .prefetch_related(
-                    Prefetch(
-                        "factors",
-                        queryset=SchemeFactor.objects.select_related("kpi", "band_table", "kpi_set")
-                        .order_by("position", "id")
-                        .prefetch_related(
-                            Prefetch("band_table__points", queryset=BandPoint.objects.order_by("lower_bound_pct")),
-                            Prefetch("kpi_set__items", queryset=_set_items()),
-                        ),
-                    )
+            self._schemes.update(self._compiled(missing))
+        return {pk: self._schemes[pk] for pk in ids if pk in self._schemes}
+
+    def schemes_with_points(
+        self, ids: Iterable[int], band_points: Mapping[int, Sequence[tuple[Decimal, Decimal]]]
+    ) -> dict[int, tuple[engine.Scheme, tuple[dict[str, str], ...]]]:
+        """`schemes(ids)` with the rows of some band tables (by id) replaced by `band_points`:
+        a draft, compiled in memory for this call and kept nowhere (one query)."""
+        return self._compiled(set(ids), band_points)
+
+    def _compiled(self, ids: set[int], band_points=None) -> dict[int, tuple[engine.Scheme, tuple[dict[str, str], ...]]]:
+        # Explicit orderings within each parent: the models' default orderings go through
+        # their parents' (scheme → company → name) and cost a join per query.
+        schemes = (
+            BonusScheme.objects.filter(pk__in=ids, company=self.company)
+            .order_by("pk")
+            .prefetch_related(
+                Prefetch(
+                    "factors",
+                    queryset=SchemeFactor.objects.select_related("kpi", "band_table", "kpi_set")
+                    .order_by("position", "id")
+                    .prefetch_related(
+                        Prefetch("band_table__points", queryset=BandPoint.objects.order_by("lower_bound_pct")),
+                        Prefetch("kpi_set__items", queryset=_set_items()),
+                    ),
                 )
             )
-            for scheme in schemes:
-                warnings: list[dict[str, str]] = []
-                compiled = _engine_scheme(scheme, self, warnings)
-                self._schemes[scheme.pk] = (compiled, tuple(warnings))
-        return {pk: self._schemes[pk] for pk in ids if pk in self._schemes}
+        )
+        compiled = {}
+        for scheme in schemes:
+            warnings: list[dict[str, str]] = []
+            engine_scheme = _engine_scheme(scheme, self, warnings, band_points or {})
+            compiled[scheme.pk] = (engine_scheme, tuple(warnings))
+        return compiled
 
 
 _CONFIGURATIONS: OrderedDict[tuple[int, str], CompanyConfiguration] = OrderedDict()
@@ -205,10 +232,12 @@ def forget_compiled_configurations() -> None:
         _CONFIGURATIONS.clear()
 
 
-def _engine_scheme(scheme: BonusScheme, context: CompanyConfiguration, warnings: list[dict[str, str]]) -> engine.Scheme:
+def _engine_scheme(
+    scheme: BonusScheme, context: CompanyConfiguration, warnings: list[dict[str, str]], band_points=None
+) -> engine.Scheme:
     factors = []
     for factor in scheme.factors.all():
-        table = _band_table(factor.band_table, warnings)
+        table = _band_table(factor.band_table, warnings, (band_points or {}).get(factor.band_table_id))
         name = factor.name
         if factor.input_kind == SchemeFactor.Input.KPI:
             factors.append(engine.Factor(name, table, kpi_code=factor.kpi.code))

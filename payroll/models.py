@@ -352,3 +352,23 @@ class PreviousPayout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee} {self.run.period} (calculated {self.calculated_at:%Y-%m-%d %H:%M}): {self.total}"
+
+
+class Scenario(models.Model):
+    """A named what-would-it-have-paid over past approved months (issue 14): the draft change
+    as HR set it and the totals it came to when saved. Opening it computes it again from the
+    inputs as they are then (`payroll.scenarios`); nothing else is stored."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="scenarios")
+    name = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    parameters = models.JSONField(default=dict, help_text="the draft change: schemes, band rows, months")
+    totals = models.JSONField(default=dict, help_text="paid, scenario and difference when saved (money as strings)")
+
+    class Meta:
+        ordering = ["company", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="unique_scenario_name")]
+
+    def __str__(self) -> str:
+        return f"{self.company}: {self.name}"

@@ -4,6 +4,7 @@ inputs as the run (`payroll_inputs`, adjustments included), so their totals are 
 (spec §9)."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
+from compensation.models import BonusScheme
 from compensation.selectors import company_configuration
 from core import numbers
 from core.domain import field_decimal, problem_message
@@ -72,6 +74,17 @@ def payout_preview(*, employee: Employee, period: Period) -> PayoutResult:
 
 def payout_projection(*, employee: Employee, period: Period, today) -> dict:
     return PayoutOutlook(employee=employee, period=period).projection(today)
+
+
+def payout_with_scheme(*, employee: Employee, period: Period, scheme: BonusScheme) -> PayoutResult:
+    """The employee's payout for the period as the run would compute it (the same plans,
+    measures, salary, calendar and adjustments) with `scheme`, one of the company's, in place
+    of the one assigned; computed now and stored nowhere."""
+    if scheme.company_id != employee.company_id:
+        raise ValueError("the scheme belongs to another company")
+    outlook = PayoutOutlook(employee=employee, period=period)
+    compiled, warnings = outlook.configuration.schemes([scheme.pk])[scheme.pk]
+    return calculate_payout(replace(outlook.data, scheme=compiled, warnings=warnings))
 
 
 # The what-if's refusals, by code. The portal's catalogue translates them (portal/locale, where

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, kpi_sets, matrix, people, plans, run_guards, statements, team, views
+from portal import corrections, kpi_sets, matrix, people, plans, run_guards, scenarios, statements, team, views
 
 app_name = "portal"
 urlpatterns = [
@@ -54,4 +54,7 @@ urlpatterns = [
     # KPI matrix
     path("hr/matrix/", matrix.kpi_matrix_page, name="kpi_matrix"),
     path("hr/matrix/export.xlsx", matrix.kpi_matrix_export, name="kpi_matrix_export"),
+    # Test a scheme and Scenarios (issue 14, item 1)
+    path("hr/test-scheme/", scenarios.test_scheme, name="test_scheme"),
+    path("hr/scenarios/", scenarios.scenarios, name="scenarios"),
 ]

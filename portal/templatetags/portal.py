@@ -17,6 +17,8 @@ HR_PAGES = [
     ("kpi_sets", gettext_lazy("KPI sets"), ()),
     ("plans", gettext_lazy("Plans"), ("actuals",)),
     ("kpi_matrix", gettext_lazy("KPI matrix"), ()),
+    ("test_scheme", gettext_lazy("Test a scheme"), ()),
+    ("scenarios", gettext_lazy("Scenarios"), ()),
 ]
 
 

@@ -37,7 +37,10 @@ INLINE_ONLY = {
 #: Kept out of the admin on purpose (nothing there to leak across companies): corrections are
 #: recorded, calculated and approved in the portal and the API (four-eyes, like a run); the
 #: previous calculation's figures are shown on the run's review page.
-NOT_IN_ADMIN = {"payroll.Correction", "payroll.CorrectionChange", "payroll.CorrectionResult", "payroll.PreviousPayout"}
+NOT_IN_ADMIN = {
+    "payroll.Correction", "payroll.CorrectionChange", "payroll.CorrectionResult", "payroll.PreviousPayout",
+    "payroll.Scenario",  # HR's, in the portal (issue 14)
+}
 
 
 def admin_url(label: str, view: str, *args) -> str:
