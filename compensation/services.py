@@ -32,6 +32,32 @@ def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> 
 
 # Spec §6: a scheme has one or more factors (the admin's factor formset checks the same rule).
 SCHEME_NO_FACTORS = Problem("scheme_no_factors", "a bonus scheme needs at least one factor", "factors")
+FACTOR_POSITION_TAKEN = "factor_position_taken"
+
+
+def scheme_factor_problems(positions: Sequence[int | None]) -> list[Problem]:
+    """The rules of a scheme's factors as a set, by row (1-based, in the order given): at least
+    one, and each at its own position (k1 and k2 both at position 1 leave their order to
+    chance). The service, the admin's factor rows and the portal check this one list."""
+    if not positions:
+        return [SCHEME_NO_FACTORS]
+    problems = []
+    first_row: dict[int, int] = {}
+    for row, position in enumerate(positions, start=1):
+        if position is None:
+            continue
+        if position in first_row:
+            problems.append(
+                Problem(
+                    FACTOR_POSITION_TAKEN,
+                    f"the position {position} is already that of row {first_row[position]}; give each factor its own",
+                    "position",
+                    row,
+                )
+            )
+        else:
+            first_row[position] = row
+    return problems
 
 
 def band_table_problems(points: Sequence[tuple[Decimal | None, Decimal | None]]) -> list[Problem]:
@@ -52,8 +78,13 @@ def _plain(value: Decimal) -> Decimal:
 def band_table_warnings(table: BandTable) -> list[str]:
     """What looks wrong in a saved table (it pays, but probably not as meant), one sentence
     a row: shown by the admin after a save and given by the API with the table."""
-    points = [(_plain(point.lower_bound_pct), _plain(point.coefficient)) for point in table.points.all()]
-    return [str(problem) for problem in band_points_warnings(points)]
+    return band_rows_warnings(points=[(point.lower_bound_pct, point.coefficient) for point in table.points.all()])
+
+
+def band_rows_warnings(*, points: Sequence[tuple[Decimal, Decimal]]) -> list[str]:
+    """`band_table_warnings` of rows not saved yet (valid ones: `band_table_validate` passed),
+    for a preview before the save."""
+    return [str(problem) for problem in band_points_warnings([(_plain(lower), _plain(c)) for lower, c in points])]
 
 
 def band_table_validate(*, points: Sequence[tuple[Decimal | None, Decimal | None]]) -> None:
@@ -87,11 +118,13 @@ def band_table_save(*, table: BandTable, points: Sequence[tuple[Decimal, Decimal
 
 @transaction.atomic
 def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -> BonusScheme:
-    """Save a scheme with exactly these factors (at least one), or nothing at all. Errors of
+    """Save a scheme with exactly these factors (at least one, each at its own position: they
+    are stored and applied in the order of their positions), or nothing at all. Errors of
     every factor are reported together, keyed `factors[i].field` (0-based)."""
     errors: dict[str, list] = {}
-    if not factors:
-        errors["__all__"] = [ValidationError(SCHEME_NO_FACTORS.message, code=SCHEME_NO_FACTORS.code)]
+    for problem in scheme_factor_problems([factor.position for factor in factors]):
+        key = "__all__" if problem.row is None else f"factors[{problem.row - 1}].{problem.field}"
+        errors.setdefault(key, []).append(ValidationError(str(problem), code=problem.code))
     try:
         scheme.full_clean()
     except ValidationError as error:
@@ -99,7 +132,7 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
     for index, factor in enumerate(factors):
         factor.scheme = scheme
         try:
-            factor.full_clean(exclude=["scheme", "position"])
+            factor.full_clean(exclude=["scheme"])
         except ValidationError as error:
             for field, messages in error.error_dict.items():
                 errors.setdefault(f"factors[{index}].{field}", []).extend(messages)
@@ -107,10 +140,9 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
         raise ValidationError(errors)
     scheme.save()
     scheme.factors.all().delete()
-    for position, factor in enumerate(factors, start=1):
+    for factor in sorted(factors, key=lambda factor: factor.position):
         factor.pk = None
         factor.scheme = scheme
-        factor.position = position
         factor.save()
     return scheme
 
