@@ -116,11 +116,10 @@ def band_table_save(*, table: BandTable, points: Sequence[tuple[Decimal, Decimal
     return table
 
 
-@transaction.atomic
-def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -> BonusScheme:
-    """Save a scheme with exactly these factors (at least one, each at its own position: they
-    are stored and applied in the order of their positions), or nothing at all. Errors of
-    every factor are reported together, keyed `factors[i].field` (0-based)."""
+def bonus_scheme_validate(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -> None:
+    """Every rule a scheme with these factors breaks, as one `ValidationError`: the scheme's
+    fields, at least one factor, each at its own position, and each factor's own rules, keyed
+    `factors[i].field` (0-based). Nothing is saved (a preview calls it alone)."""
     errors: dict[str, list] = {}
     for problem in scheme_factor_problems([factor.position for factor in factors]):
         key = "__all__" if problem.row is None else f"factors[{problem.row - 1}].{problem.field}"
@@ -138,6 +137,14 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
                 errors.setdefault(f"factors[{index}].{field}", []).extend(messages)
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -> BonusScheme:
+    """Save a scheme with exactly these factors (at least one, each at its own position: they
+    are stored and applied in the order of their positions), or nothing at all. Errors of
+    every factor are reported together (`bonus_scheme_validate`)."""
+    bonus_scheme_validate(scheme=scheme, factors=factors)
     scheme.save()
     scheme.factors.all().delete()
     for factor in sorted(factors, key=lambda factor: factor.position):

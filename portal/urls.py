@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, people, run_guards, statements, views
+from portal import builder, corrections, people, run_guards, statements, views
 
 app_name = "portal"
 urlpatterns = [
@@ -32,4 +32,10 @@ urlpatterns = [
     path("hr/corrections/new/", corrections.correction_create, name="correction_create"),
     path("hr/corrections/<int:pk>/", corrections.correction_detail, name="correction"),
     path("hr/corrections/<int:pk>/<slug:action>/", corrections.correction_action, name="correction_action"),
+    # The plan builder: schemes and band tables (portal/builder.py)
+    path("hr/schemes/", builder.schemes, name="schemes"),
+    path("hr/schemes/new/", builder.scheme_create, name="scheme_create"),
+    path("hr/schemes/<int:pk>/", builder.scheme, name="scheme"),
+    path("hr/band-tables/new/", builder.band_table_create, name="band_table_create"),
+    path("hr/band-tables/<int:pk>/", builder.band_table, name="band_table"),
 ]
