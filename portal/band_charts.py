@@ -102,7 +102,7 @@ class BandChart:
         ticks: list[dict] = []
         for pct in sorted({dot["pct"] for dot in self.markers} | {self.reach}):
             x = self.x(pct)
-            if ticks and x - ticks[-1]["x_value"] < 34:
+            if ticks and x - ticks[-1]["x_value"] < 48:
                 continue
             ticks.append({"value": pct, "x": _svg(x), "x_value": x})
         return ticks

@@ -38,7 +38,7 @@ from kpis.models import Kpi, KpiSet
 from kpis.selectors import catalogue_and_own
 from organizations import access
 from portal.band_charts import band_chart, bonus_heatmap
-from portal.formatting import format_coefficient, format_number
+from portal.formatting import format_number
 from portal.labels import catalogue_name
 from portal.views import _company, role_required
 
@@ -267,7 +267,7 @@ def _band_table_page(request, table: BandTable):
             errors = [error.message]
         else:
             if action != "preview":
-                understood = ", ".join(f"{format_number(lower, 2)} % → {format_coefficient(c)}" for lower, c in points)
+                understood = ", ".join(f"{_plain(lower)} % → {_plain(c)}" for lower, c in points)
                 messages.success(request, _("%(name)s is saved: %(bands)s.") % {"name": table.name, "bands": understood})
                 for warning in band_table_warnings(table):
                     messages.warning(request, f"{table.name}: {warning}")
@@ -447,7 +447,7 @@ def _scheme_page(request, scheme: BonusScheme):
                     *errors,
                     *(f"{name}: {problem}" for name, problems in field_errors.items() for problem in problems),
                     *(
-                        f"{_('factor')} {number} ({row.name}) — {problem}"
+                        _("factor %(number)s (%(name)s) — %(problem)s") % {"number": number, "name": row.name, "problem": problem}
                         for number, row in enumerate(rows, start=1)
                         for problem in row.all_errors
                     ),

@@ -84,7 +84,7 @@ def test_hr_creates_a_band_table_typing_decimal_commas_and_sees_what_was_underst
     assert [(p.lower_bound_pct, p.coefficient) for p in table.points.all()] == [(D(0), D(0)), (D(80), D("0.5")), (D(100), D(1))]
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("portal:band_table", args=[table.pk])
-    assert "Half at 80 is saved: 0.00 % → 0.0, 80.00 % → 0.5, 100.00 % → 1.0." in html
+    assert "Half at 80 is saved: 0 % → 0, 80 % → 0.5, 100 % → 1." in html
     assert 'data-testid="band-chart"' in html
 
 
@@ -355,3 +355,17 @@ def test_the_hr_nav_links_the_schemes(demo):
     nav = html.split('aria-label="Main"')[1].split("</nav>")[0]
     assert f'href="{reverse("portal:schemes")}" aria-current="page">Schemes<' in nav
     assert "Schemes" not in signed_in("marketer").get(reverse("portal:dashboard")).content.decode().split("</nav>")[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("ru", ["Схемы премирования", "Новая шкала коэффициентов", "Добавить фактор", "Позиция"]),
+     ("uz", ["Mukofotlash sxemalari", "Yangi koeffitsiyentlar shkalasi", "Omil qoʻshish", "Oʻrin"])],
+)
+def test_the_builder_reads_in_russian_and_uzbek(demo, language, said):
+    hr = signed_in("hr")
+    html = hr.get(reverse("portal:schemes"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    html += hr.get(reverse("portal:scheme_create"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    for words in said:
+        assert words in html
+    assert "Должность" not in html and "Lavozim" not in html  # a factor's position is no job title
