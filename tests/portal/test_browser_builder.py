@@ -95,6 +95,11 @@ def test_hr_builds_the_seeds_scheme_with_the_keyboard_only(page: Page, live_serv
         page.keyboard.type(kpi)  # a focused list picks the option its typing starts
         tab_to(page, id=f"factor-{index}-band_table")
         page.keyboard.type(TABLE)
+    tab_to(page, text="Add a factor")  # in place, after k1 and k2, the keyboard in its name
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED)[0] == "factor-2-name"
+    expect(page.locator("#factor-2-name")).to_have_value("k3")
+    expect(page.locator("#factor-2-position")).to_have_value("3")
     expect(page.locator("#factor-0-input option:checked")).to_have_text("Leads (leads)")
     expect(page.locator("#factor-1-input option:checked")).to_have_text("Cost per lead (cpl)")
     tab_to(page, text="Save the scheme")
