@@ -46,3 +46,22 @@ def test_factors_are_stored_in_the_order_of_their_positions():
         ],
     )
     assert [(f.position, f.name) for f in scheme.factors.all()] == [(1, "k1"), (2, "k2")]
+
+
+def test_the_admin_refuses_two_factors_at_one_position_on_the_second_row(admin_client):
+    from django.urls import reverse
+
+    from tests.admin.conftest import inline, inline_errors
+
+    company = CompanyFactory()
+    bands = band_table(company, [(0, 1)])
+    rows = [
+        {"position": 1, "name": "k1", "input_kind": "kpi", "kpi": catalogue_kpi("leads").pk, "band_table": bands.pk},
+        {"position": 1, "name": "k2", "input_kind": "kpi", "kpi": catalogue_kpi("cpl").pk, "band_table": bands.pk},
+    ]
+    data = {"company": company.pk, "name": "Twice", "base_kind": "share", "base_share": "1", "base_amount": "", "cap": "", **inline("factors", rows)}
+
+    response = admin_client.post(reverse("admin:compensation_bonusscheme_add"), data)
+
+    assert response.status_code == 200 and not BonusScheme.objects.filter(name="Twice").exists()
+    assert inline_errors(response)[1] == {"position": ["row 2: the position 1 is already that of row 1; give each factor its own"]}
