@@ -17,6 +17,7 @@ from statistics import median
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -55,7 +56,6 @@ BLANK_BAND_ROWS = 3  # rows to type into without the script
 BLANK_FACTOR_ROWS = 1
 DEFAULT_CHART_PAY = Decimal(100000)
 
-_BAND_KEY = re.compile(r"^row-(\d{1,4})-(lower|coefficient)$")
 _FACTOR_KEY = re.compile(r"^factor-(\d{1,4})-(name|position|input|band_table)$")
 _ROW_ERROR = re.compile(r"^(?:points|factors)\[(\d+)\]\.(\w+)$")
 
@@ -169,13 +169,16 @@ class BandRow:
         return _understood(self.coefficient, self.coefficient_value)
 
 
-def _posted_band_rows(post) -> list[BandRow]:
-    """The typed rows in the order shown, without blank or removed ones, each parsed."""
-    indices = sorted({int(m.group(1)) for key in post if (m := _BAND_KEY.match(key))})
-    removed = set(post.getlist("remove"))
+def _posted_band_rows(post, prefix: str = "row", remove: str = "remove") -> list[BandRow]:
+    """The typed rows in the order shown (`<prefix>-<i>-lower`, `-coefficient`), without
+    blank or removed ones, each parsed."""
+    key = re.compile(rf"^{re.escape(prefix)}-(\d{{1,4}})-(lower|coefficient)$")
+    indices = sorted({int(m.group(1)) for name in post if (m := key.match(name))})
+    removed = set(post.getlist(remove))
     rows = []
     for index in indices:
-        lower, coefficient = post.get(f"row-{index}-lower", "").strip(), post.get(f"row-{index}-coefficient", "").strip()
+        lower = post.get(f"{prefix}-{index}-lower", "").strip()
+        coefficient = post.get(f"{prefix}-{index}-coefficient", "").strip()
         if str(index) in removed or not (lower or coefficient):
             continue
         row = BandRow(lower=lower, coefficient=coefficient)
@@ -195,8 +198,19 @@ def _posted_band_rows(post) -> list[BandRow]:
     return rows
 
 
+def _points(rows: list[BandRow]) -> list[tuple[Decimal | None, Decimal | None]]:
+    return [(row.lower_value, row.coefficient_value) for row in rows]
+
+
+def _attach(rows: list[BandRow], by_row: dict[tuple[int, str], list[str]]) -> None:
+    """A service's row errors onto the rows they name."""
+    for (index, name), problems in by_row.items():
+        if index < len(rows):
+            rows[index].errors.setdefault(name, []).extend(problems)
+
+
 def _band_context(request, table: BandTable, rows: list[BandRow], *, mode: str, errors: list[str], warnings, preview: bool):
-    points = [(row.lower_value, row.coefficient_value) for row in rows]
+    points = _points(rows)
     valid = not errors and all(lower is not None and c is not None and not row.errors for row, (lower, c) in zip(rows, points, strict=True))
     chart = band_chart(points, mode) if valid and rows else None  # type: ignore[arg-type]
     shown = [*rows, *(BandRow(blank=True) for _ in range(BLANK_BAND_ROWS))]
@@ -249,7 +263,7 @@ def _band_table_page(request, table: BandTable):
         added = BandRow(blank=True, autofocus=True)  # where the keyboard goes on
         context["rows"] = [*rows, added, *(BandRow(blank=True) for _ in range(BLANK_BAND_ROWS))]
         return render(request, "portal/hr/band_table.html", context)
-    points = [(row.lower_value, row.coefficient_value) for row in rows]
+    points = _points(rows)
     if not any(row.errors for row in rows):
         try:
             if action == "preview":
@@ -260,9 +274,7 @@ def _band_table_page(request, table: BandTable):
         except ValidationError as error:
             by_row, other = _problems(error)
             errors = _lines(other)
-            for (index, name), problems in by_row.items():
-                if index < len(rows):
-                    rows[index].errors.setdefault(name, []).extend(problems)
+            _attach(rows, by_row)
         except PeriodClosedError as error:
             errors = [error.message]
         else:
@@ -285,6 +297,71 @@ def _band_table_page(request, table: BandTable):
 
 
 @dataclass
+class TableEdit:
+    """A band table edited in place on the scheme page (`table-<pk>-…` fields): its mode and
+    rows as typed; saved with the scheme when they differ from the stored ones."""
+
+    table: BandTable
+    mode: str
+    rows: list[BandRow]
+    errors: list[str] = field(default_factory=list)
+    open: bool = False  # shown unfolded: it was changed or refused
+
+    @property
+    def prefix(self) -> str:
+        return f"table-{self.table.pk}-row"
+
+    @property
+    def remove_name(self) -> str:
+        return f"table-{self.table.pk}-remove"
+
+    @property
+    def shown_rows(self) -> list[BandRow]:
+        return [*self.rows, *(BandRow(blank=True) for _ in range(2))]
+
+    @property
+    def changed(self) -> bool:
+        stored = [(p.lower_bound_pct, p.coefficient) for p in self.table.points.all()]
+        return self.mode != self.table.mode or _points(self.rows) != stored
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors and not any(row.errors for row in self.rows)
+
+    def points(self) -> list[tuple[Decimal, Decimal]]:
+        """What the factor's table pays: as typed when it is a valid edit, else as stored."""
+        if self.valid and self.rows:
+            return _points(self.rows)  # type: ignore[return-value]
+        return [(p.lower_bound_pct, p.coefficient) for p in self.table.points.all()]
+
+    @classmethod
+    def stored(cls, table: BandTable) -> TableEdit:
+        return cls(table, table.mode, _band_rows_of(table))
+
+    @classmethod
+    def posted(cls, table: BandTable, post) -> TableEdit:
+        edit = cls(table, post.get(f"table-{table.pk}-mode", table.mode), [])
+        edit.rows = _posted_band_rows(post, edit.prefix, edit.remove_name)
+        return edit
+
+    def validate(self) -> None:
+        """The domain's rules of a table (`band_table_validate`), onto the rows they name."""
+        if not self.valid:
+            return
+        try:
+            band_table_validate(points=_points(self.rows))
+            BandTable(company=self.table.company, name=self.table.name, mode=self.mode).clean_fields(exclude=["company", "name"])
+        except ValidationError as error:
+            by_row, other = _problems(error)
+            _attach(self.rows, by_row)
+            self.errors = _lines(other)
+
+    def problems(self) -> list[str]:
+        rows = [problem for row in self.rows for problems in row.errors.values() for problem in problems]
+        return [f"{self.table.name}: {problem}" for problem in [*self.errors, *rows]]
+
+
+@dataclass
 class FactorRow:
     name: str = ""
     position: str = ""
@@ -294,7 +371,10 @@ class FactorRow:
     blank: bool = False
     chart: object = None
     table: BandTable | None = None
+    edit: TableEdit | None = None  # the table's editor, on the first factor that uses it
+    shared_with: int | None = None  # else the number of the factor whose editor it is
     warnings: list[str] = field(default_factory=list)
+    autofocus: bool = False
 
     @property
     def input_errors(self) -> list[str]:
@@ -341,8 +421,8 @@ def _factor_value(factor: SchemeFactor) -> str:
     return STAGE_INPUT
 
 
-def _blank_factor(number: int) -> FactorRow:
-    return FactorRow(name=f"k{number}", position=str(number), blank=True)
+def _blank_factor(number: int, *, autofocus: bool = False) -> FactorRow:
+    return FactorRow(name=f"k{number}", position=str(number), blank=True, autofocus=autofocus)
 
 
 def _posted_factor_rows(post) -> list[FactorRow]:
@@ -379,107 +459,181 @@ def scheme(request, pk: int):
     return _scheme_page(request, get_object_or_404(BonusScheme, pk=pk, company=_company(request)))
 
 
-def _scheme_page(request, scheme: BonusScheme):
-    """A scheme's name, base and cap and its factors, each with its band table's curve; the
-    bonus over the first two factors' inputs. POST: preview, add a factor, or save."""
-    company = scheme.company
-    choices = SchemeChoices.of(company)
-    fields = {"base_share": "", "base_amount": "", "cap": ""}
-    errors: list[str] = []
-    field_errors: dict[str, list[str]] = {}
-    status = 200
-    add = False
-    if request.method != "POST":
+@dataclass
+class SchemeForm:
+    """The scheme page's state: the scheme's fields as typed, its factor rows, the tables
+    edited in place, and every refusal, each where it belongs."""
+
+    scheme: BonusScheme
+    choices: SchemeChoices
+    fields: dict[str, str]
+    rows: list[FactorRow]
+    edits: dict[str, TableEdit]
+    field_errors: dict[str, list[str]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def stored(cls, scheme: BonusScheme, choices: SchemeChoices) -> SchemeForm:
         rows = [
             FactorRow(f.name, str(f.position), _factor_value(f), str(f.band_table_id))
             for f in (scheme.factors.order_by("position", "id") if scheme.pk else [])
         ]
-        fields = {name: _plain(getattr(scheme, name)) for name in fields}
+        fields = {name: _plain(getattr(scheme, name)) for name in SCHEME_NUMBERS}
         if not scheme.pk:
             fields["base_share"] = _plain(Decimal(1))
-        chart_pay, chart_pay_error = _scheme_chart_pay(company, request.GET.get("chart_pay", ""))
-    else:
-        action = request.POST.get("action", "save")
-        add = action == "add"
-        scheme.name = request.POST.get("name", "").strip()
-        scheme.base_kind = request.POST.get("base_kind", "")
-        fields = {name: request.POST.get(name, "").strip() for name in fields}
-        rows = _posted_factor_rows(request.POST)
-        chart_pay, chart_pay_error = _scheme_chart_pay(company, request.POST.get("chart_pay", ""))
-        for name, text in fields.items():
+        return cls(scheme, choices, fields, rows, {})
+
+    @classmethod
+    def posted(cls, scheme: BonusScheme, choices: SchemeChoices, post) -> SchemeForm:
+        scheme.name = post.get("name", "").strip()
+        scheme.base_kind = post.get("base_kind", "")
+        form = cls(scheme, choices, {name: post.get(name, "").strip() for name in SCHEME_NUMBERS}, _posted_factor_rows(post), {})
+        for name, text in form.fields.items():
             value = None
             if text:
                 try:
                     value = _number(text, _field(BonusScheme, name))
                 except NumberError as error:
-                    field_errors.setdefault(name, []).append(error.message)
-            if name == "base_share" and value is None and not text:
-                value = Decimal(1)
-            setattr(scheme, name, value)
-        factors = [_factor_of(row, choices) for row in rows]
-        if not add:
-            parse_failed = bool(field_errors) or any(row.errors for row in rows)
-            if not parse_failed:
-                try:
-                    if action == "preview":
-                        bonus_scheme_validate(scheme=scheme, factors=factors)
-                    else:
-                        bonus_scheme_save(scheme=scheme, factors=factors)
-                except ValidationError as error:
-                    by_row, other = _problems(error)
-                    for (index, name), problems in by_row.items():
-                        if index < len(rows):
-                            rows[index].errors.setdefault(name, []).extend(problems)
-                    for key, problems in other.items():
-                        if key == "__all__":
-                            errors.extend(problems)
-                        else:
-                            field_errors.setdefault(key, []).extend(problems)
-                except PeriodClosedError as error:
-                    errors = [error.message]
-                else:
-                    if action != "preview":
-                        messages.success(request, _("%(name)s is saved with %(count)s factors.") % {"name": scheme.name, "count": len(factors)})
-                        return redirect("portal:scheme", pk=scheme.pk)
-            if field_errors or errors or any(row.errors for row in rows):
-                status = 400
-                errors = [
-                    *errors,
-                    *(f"{name}: {problem}" for name, problems in field_errors.items() for problem in problems),
-                    *(
-                        _("factor %(number)s (%(name)s) — %(problem)s") % {"number": number, "name": row.name, "problem": problem}
-                        for number, row in enumerate(rows, start=1)
-                        for problem in row.all_errors
-                    ),
-                ]
-    for row in rows:
-        table = choices.tables.get(row.band_table)
-        if table is not None:
+                    form.field_errors.setdefault(name, []).append(error.message)
+            setattr(scheme, name, Decimal(1) if name == "base_share" and not text else value)
+        for pk in post.getlist("edit_table"):
+            if pk in choices.tables:  # another company's table is not one to edit
+                form.edits[pk] = TableEdit.posted(choices.tables[pk], post)
+        return form
+
+    def factors(self) -> list[SchemeFactor]:
+        return [_factor_of(row, self.choices) for row in self.rows]
+
+    def refused(self) -> bool:
+        return bool(self.field_errors or self.errors or any(row.errors for row in self.rows)) or any(
+            not edit.valid for edit in self.edits.values()
+        )
+
+    def take(self, error: ValidationError) -> None:
+        """A refusal of the scheme service, onto the fields and factor rows it names."""
+        by_row, other = _problems(error)
+        for (index, name), problems in by_row.items():
+            if index < len(self.rows):
+                self.rows[index].errors.setdefault(name, []).extend(problems)
+        for key, problems in other.items():
+            (self.errors if key == "__all__" else self.field_errors.setdefault(key, [])).extend(problems)
+
+    def summary(self) -> list[str]:
+        """Every refusal in one list, each naming its field, factor or table row."""
+        return [
+            *self.errors,
+            *(f"{name}: {problem}" for name, problems in self.field_errors.items() for problem in problems),
+            *(
+                _("factor %(number)s (%(name)s) — %(problem)s") % {"number": number, "name": row.name, "problem": problem}
+                for number, row in enumerate(self.rows, start=1)
+                for problem in row.all_errors
+            ),
+            *(problem for edit in self.edits.values() for problem in edit.problems()),
+        ]
+
+    def draw(self) -> None:
+        """Each factor's table, its editor (on the first factor using it), curve and warnings,
+        from the rows edited in place when they are valid."""
+        editors: dict[str, int] = {}
+        for number, row in enumerate(self.rows, start=1):
+            table = self.choices.tables.get(row.band_table)
+            if table is None:
+                continue
             row.table = table
-            row.chart = band_chart([(p.lower_bound_pct, p.coefficient) for p in table.points.all()], table.mode)
-            row.warnings = band_table_warnings(table)
-    blanks = [_blank_factor(len(rows) + n) for n in range(1, BLANK_FACTOR_ROWS + (2 if add else 1))]
-    if not scheme.pk and not rows:
-        blanks = [_blank_factor(n) for n in (1, 2)]
-    heatmap = _heatmap(scheme, rows, chart_pay) if not field_errors else None
+            edit = self.edits.get(row.band_table) or TableEdit.stored(table)
+            self.edits.setdefault(row.band_table, edit)
+            if row.band_table in editors:
+                row.shared_with = editors[row.band_table]
+            else:
+                editors[row.band_table] = number
+                row.edit = edit
+            points = edit.points()
+            row.chart = band_chart(points, edit.mode if edit.valid else table.mode)
+            row.warnings = band_rows_warnings(points=points)
+
+
+SCHEME_NUMBERS = ("base_share", "base_amount", "cap")
+
+
+def _scheme_page(request, scheme: BonusScheme):
+    """A scheme's name, base and cap and its factors, each with its band table's curve (and
+    the table to edit in place); the bonus over the first two factors' inputs. POST:
+    preview, add a factor, or save the scheme with the tables changed in place."""
+    company = scheme.company
+    choices = SchemeChoices.of(company)
+    action = request.POST.get("action", "save") if request.method == "POST" else "show"
+    if action == "show":
+        form = SchemeForm.stored(scheme, choices)
+        chart_pay, chart_pay_error = _scheme_chart_pay(company, request.GET.get("chart_pay", ""))
+    else:
+        form = SchemeForm.posted(scheme, choices, request.POST)
+        chart_pay, chart_pay_error = _scheme_chart_pay(company, request.POST.get("chart_pay", ""))
+    if action in ("save", "preview"):
+        factors = form.factors()
+        for edit in form.edits.values():
+            edit.validate()
+        if not form.refused():
+            try:
+                bonus_scheme_validate(scheme=scheme, factors=factors)
+            except ValidationError as error:
+                form.take(error)
+        if not form.refused() and action == "save":
+            try:
+                saved = _scheme_save(request, form, factors)
+            except ValidationError as error:  # a rule the checks above did not know
+                form.errors.extend(_lines(_problems(error)[1]))
+            except PeriodClosedError as error:
+                form.errors.append(error.message)
+            else:
+                return redirect("portal:scheme", pk=saved.pk)
+    form.draw()
+    for edit in form.edits.values():
+        edit.open = edit.open or (action != "show" and (edit.changed or not edit.valid))
+    rows = form.rows
+    if action == "add":
+        blanks = [_blank_factor(len(rows) + 1, autofocus=True), _blank_factor(len(rows) + 2)]
+    elif not scheme.pk and not rows:
+        blanks = [_blank_factor(1), _blank_factor(2)]
+    else:
+        blanks = [_blank_factor(len(rows) + n) for n in range(1, BLANK_FACTOR_ROWS + 1)]
+    refused = action in ("save", "preview") and form.refused()
     context = {
         "company": company,
         "scheme": scheme,
-        "fields": fields,
-        "field_errors": field_errors,
+        "fields": form.fields,
+        "field_errors": form.field_errors,
         "base_kinds": list(BASE_KINDS.items()),
+        "modes": list(MODES.items()),
         "rows": [*rows, *blanks],
         "choices": choices,
         "stage_input": STAGE_INPUT,
         "template_row": FactorRow(name="k__number__", position="__number__"),  # builder.js numbers it
-        "errors": errors,
-        "heatmap": heatmap,
+        "errors": form.summary() if refused else [],
+        "heatmap": None if form.field_errors else _heatmap(scheme, form, chart_pay),
         "chart_pay": _plain(chart_pay),
         "chart_pay_error": chart_pay_error,
         "share_base": scheme.base_kind == BonusScheme.BaseKind.SHARE,
-        "preview": request.method == "POST" and status == 200 and not add,
+        "preview": action == "preview" and not refused,
     }
-    return render(request, "portal/hr/scheme.html", context, status=status)
+    return render(request, "portal/hr/scheme.html", context, status=400 if refused else 200)
+
+
+def _scheme_save(request, form: SchemeForm, factors: list[SchemeFactor]) -> BonusScheme:
+    """The tables changed in place, then the scheme: all of it or nothing; then what was
+    saved is said."""
+    notes = []
+    with transaction.atomic():
+        for edit in form.edits.values():
+            if edit.changed:
+                edit.table.mode = edit.mode
+                table = band_table_save(table=edit.table, points=_points(edit.rows))  # type: ignore[arg-type]
+                understood = ", ".join(f"{_plain(lower)} % → {_plain(c)}" for lower, c in _points(edit.rows))
+                notes.append(_("%(name)s is saved: %(bands)s.") % {"name": table.name, "bands": understood})
+        scheme = bonus_scheme_save(scheme=form.scheme, factors=factors)
+    notes.append(_("%(name)s is saved with %(count)s factors.") % {"name": scheme.name, "count": len(factors)})
+    for note in notes:
+        messages.success(request, note)
+    return scheme
 
 
 def _factor_of(row: FactorRow, choices: SchemeChoices) -> SchemeFactor:
@@ -506,15 +660,15 @@ def _factor_of(row: FactorRow, choices: SchemeChoices) -> SchemeFactor:
     return factor
 
 
-def _heatmap(scheme: BonusScheme, rows: list[FactorRow], chart_pay: Decimal) -> dict | None:
-    """The bonus over the first two factors' inputs, with the tables the rows name."""
+def _heatmap(scheme: BonusScheme, form: SchemeForm, chart_pay: Decimal) -> dict | None:
+    """The bonus over the first two factors' inputs, through the tables as drawn."""
     tables = []
-    for row in rows:
-        if row.table is None:
+    for row in form.rows:
+        edit = form.edits.get(row.band_table)
+        if row.table is None or edit is None:
             return None
-        points = [(p.lower_bound_pct, p.coefficient) for p in row.table.points.all()]
         try:
-            tables.append((row.name or "k", engine.BandTable.build(row.table.name, points, row.table.mode)))
+            tables.append((row.name or "k", engine.BandTable.build(row.table.name, edit.points(), edit.mode if edit.valid else row.table.mode)))
         except engine.RuleViolation:
             return None
     if len(tables) < 2 or scheme.base_kind not in BASE_KINDS:

@@ -369,3 +369,88 @@ def test_the_builder_reads_in_russian_and_uzbek(demo, language, said):
     for words in said:
         assert words in html
     assert "Должность" not in html and "Lavozim" not in html  # a factor's position is no job title
+
+
+# --- a band table edited in place on the scheme page ------------------------------------
+
+
+def seeds_scheme_post(demo, table, rows=None, mode=None, **fields) -> dict:
+    data = scheme_post(
+        "Leads × cost per lead",
+        [("k1", 1, f"kpi:{catalogue_kpi('leads').pk}", table.pk), ("k2", 2, f"kpi:{catalogue_kpi('cpl').pk}", table.pk)],
+        **fields,
+    )
+    data["edit_table"] = [str(table.pk)]
+    data[f"table-{table.pk}-mode"] = mode or table.mode
+    stored = [(f"{p.lower_bound_pct.normalize():f}", f"{p.coefficient.normalize():f}") for p in table.points.all()]
+    for index, (lower, coefficient) in enumerate(rows or stored):
+        data[f"table-{table.pk}-row-{index}-lower"] = lower
+        data[f"table-{table.pk}-row-{index}-coefficient"] = coefficient
+    return data
+
+
+def test_the_scheme_page_edits_its_table_in_place_and_saves_both(demo):
+    scheme = BonusScheme.objects.get(company=demo, name="Leads × cost per lead")
+    table = BandTable.objects.get(company=demo, name=SEED_BANDS)
+    hr = signed_in("hr")
+    page = hr.get(reverse("portal:scheme", args=[scheme.pk])).content.decode()
+    assert page.count('data-testid="edit-in-place"') == 1 and "The table is edited with factor 1." in page
+
+    response = hr.post(
+        reverse("portal:scheme", args=[scheme.pk]),
+        seeds_scheme_post(demo, table, [("0", "0"), ("80", "0,6"), ("100", "1")], mode="linear", cap="2"),
+        follow=True,
+    )
+
+    html = response.content.decode()
+    table.refresh_from_db()
+    scheme.refresh_from_db()
+    assert table.mode == "linear" and [p.coefficient for p in table.points.all()] == [D(0), D("0.6"), D(1)]
+    assert scheme.cap == D(2)
+    assert f"{SEED_BANDS} is saved: 0 % → 0, 80 % → 0.6, 100 % → 1." in html and "is saved with 2 factors" in html
+
+
+def test_an_unchanged_table_is_not_saved_again(demo):
+    scheme = BonusScheme.objects.get(company=demo, name="Leads × cost per lead")
+    table = BandTable.objects.get(company=demo, name=SEED_BANDS)
+    history = (table.history.count(), table.points.first().history.count())
+    signed_in("hr").post(reverse("portal:scheme", args=[scheme.pk]), seeds_scheme_post(demo, table, cap="2"))
+    scheme.refresh_from_db()
+    assert scheme.cap == D(2)
+    assert (table.history.count(), table.points.first().history.count()) == history
+
+
+def test_a_refused_table_edit_saves_neither_and_names_the_tables_row(demo):
+    scheme = BonusScheme.objects.get(company=demo, name="Leads × cost per lead")
+    table = BandTable.objects.get(company=demo, name=SEED_BANDS)
+    response = signed_in("hr").post(
+        reverse("portal:scheme", args=[scheme.pk]), seeds_scheme_post(demo, table, [("0", "0"), ("80", "0,5"), ("70", "1")], cap="2")
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"{SEED_BANDS}: row 3: the lower bound 70 must be greater than the row above (80)" in html
+    assert 'id="table-' + str(table.pk) + '-row-2-lower-error"' in html and "<details" in html and " open>" in html
+    scheme.refresh_from_db()
+    assert scheme.cap is None and [p.lower_bound_pct for p in table.points.all()] == [D(0), D(80), D(100)]
+
+
+def test_a_previewed_table_edit_draws_the_new_curve_and_saves_nothing(demo):
+    scheme = BonusScheme.objects.get(company=demo, name="Leads × cost per lead")
+    table = BandTable.objects.get(company=demo, name=SEED_BANDS)
+    data = seeds_scheme_post(demo, table, [("0", "0"), ("80", "0,5"), ("100", "2")], action="preview", chart_pay="10 000")
+    html = signed_in("hr").post(reverse("portal:scheme", args=[scheme.pk]), data).content.decode()
+    assert "Preview: nothing is saved yet." in html
+    # 10 000 × 2 × 2 through the table as typed (as stored: 10 000 × 1 × 1)
+    assert 'data-first="100" data-second="100" data-bonus="40000.00"' in html
+    assert [p.coefficient for p in table.points.all()] == [D(0), D("0.5"), D(1)]
+
+
+def test_another_companys_table_is_never_edited_through_a_scheme(demo, other_company):
+    scheme = BonusScheme.objects.get(company=demo, name="Leads × cost per lead")
+    table = BandTable.objects.get(company=demo, name=SEED_BANDS)
+    theirs = other_company["table"]
+    data = seeds_scheme_post(demo, table)
+    data["edit_table"] = [str(table.pk), str(theirs.pk)]
+    data[f"table-{theirs.pk}-row-0-lower"], data[f"table-{theirs.pk}-row-0-coefficient"] = "0", "9"
+    signed_in("hr").post(reverse("portal:scheme", args=[scheme.pk]), data)
+    assert [p.coefficient for p in theirs.points.all()] == [D(1)]
