@@ -1,6 +1,7 @@
 """The plan builder in a real browser with the keyboard only (issue 14, item 5): HR builds the
 seeds' band table (0 / 80 / 100 → 0 / 0,5 / 1) and the two-factor leads × cost-per-lead
-scheme over it with Tab, typing and Enter, and both are stored as typed."""
+scheme over it with Tab, typing and Enter, and both are stored as typed; then a row is added
+to the table in place on the scheme page."""
 
 from decimal import Decimal
 
@@ -25,7 +26,7 @@ def tab_to(page: Page, *, id: str = "", text: str = "", limit: int = 80) -> None
     this text); fail if it never gets there."""
     for _ in range(limit):
         focused_id, tag, content = page.evaluate(FOCUSED)
-        if (id and focused_id == id) or (text and tag in ("A", "BUTTON") and content == text):
+        if (id and focused_id == id) or (text and tag in ("A", "BUTTON", "SUMMARY") and content == text):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached {id or text!r}")
@@ -115,3 +116,18 @@ def test_hr_builds_the_seeds_scheme_with_the_keyboard_only(page: Page, live_serv
         (2, "k2", "kpi", "cpl", table),
     ]
     shots(page, screenshot, "hr-scheme")
+
+    # the table edited in place on the scheme page: a fourth row, 120 % → 1,2, saved with it
+    tab_to(page, text=f"Edit “{TABLE}” here")
+    page.keyboard.press("Enter")
+    tab_to(page, text="Add a row")
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED)[0] == f"table-{table.pk}-row-5-lower"
+    page.keyboard.type("120")
+    page.keyboard.press("Tab")
+    page.keyboard.type("1,2")
+    shots(page, screenshot, "hr-scheme-edit-in-place")
+    tab_to(page, text="Save the scheme")
+    enter_to_next_page(page)
+    expect(page.locator(".messages")).to_contain_text(f"{TABLE} is saved: 0 % → 0, 80 % → 0.5, 100 % → 1, 120 % → 1.2.")
+    assert [(p.lower_bound_pct, p.coefficient) for p in table.points.all()][-1] == (Decimal(120), Decimal("1.2"))
