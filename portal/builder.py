@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 import engine
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeFactor
@@ -115,6 +116,7 @@ def _lines(problems: dict[str, list[str]]) -> list[str]:
 # --- the list --------------------------------------------------------------------------
 
 
+@require_GET
 @role_required(access.HR)
 def schemes(request):
     """The company's bonus schemes and band tables, with what each pays in a line."""
@@ -175,7 +177,7 @@ def _posted_band_rows(post, prefix: str = "row", remove: str = "remove") -> list
     key = re.compile(rf"^{re.escape(prefix)}-(\d{{1,4}})-(lower|coefficient)$")
     indices = sorted({int(m.group(1)) for name in post if (m := key.match(name))})
     removed = set(post.getlist(remove))
-    rows = []
+    rows: list[BandRow] = []
     for index in indices:
         lower = post.get(f"{prefix}-{index}-lower", "").strip()
         coefficient = post.get(f"{prefix}-{index}-coefficient", "").strip()
@@ -191,7 +193,8 @@ def _posted_band_rows(post, prefix: str = "row", remove: str = "remove") -> list
             try:
                 value = _number(text, model_field)
             except NumberError as error:
-                row.errors.setdefault(name, []).append(error.message)
+                label = _("row %(number)s") % {"number": len(rows) + 1}  # as the domain names rows
+                row.errors.setdefault(name, []).append(f"{label}: {error.message}")
                 continue
             setattr(row, "lower_value" if name == "lower_bound_pct" else "coefficient_value", value)
         rows.append(row)
@@ -236,11 +239,13 @@ def _band_rows_of(table: BandTable) -> list[BandRow]:
     ]
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def band_table_create(request):
     return _band_table_page(request, BandTable(company=_company(request), mode=BandTable.Mode.STEP))
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def band_table(request, pk: int):
     return _band_table_page(request, get_object_or_404(BandTable, pk=pk, company=_company(request)))
@@ -449,11 +454,13 @@ def _scheme_chart_pay(company, text: str) -> tuple[Decimal, str]:
     return (Decimal(median(amounts)).quantize(Decimal("0.01")) if amounts else DEFAULT_CHART_PAY), ""
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def scheme_create(request):
     return _scheme_page(request, BonusScheme(company=_company(request)))
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def scheme(request, pk: int):
     return _scheme_page(request, get_object_or_404(BonusScheme, pk=pk, company=_company(request)))
