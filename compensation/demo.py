@@ -145,7 +145,7 @@ def seed_demo() -> Company:
     }
     roles = {"hr": "hr", "hr2": "hr", "finance": "finance", "marketer": "marketer"}
     for username, user in people.items():
-        _sync(CompanyMembership, {"user": user}, {"company": company, "role": roles[username]})
+        _sync(CompanyMembership, {"user": user}, {"company": company, "role": roles[username], "is_lead": username == "hr"})
 
     preset = KpiSet.objects.get(company=None, name__startswith="Stage 2 · variant 1")
     stage_set = KpiSet.objects.filter(company=company, stage=2, name=preset.name).first()

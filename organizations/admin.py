@@ -40,7 +40,7 @@ class CompanyAdmin(HistoryAdmin):
 
 @admin.register(CompanyMembership)
 class CompanyMembershipAdmin(CompanyScopedAdmin, admin.ModelAdmin):
-    list_display = ["user", "company", "role"]
-    list_filter = ["company", "role"]
+    list_display = ["user", "company", "role", "is_lead"]
+    list_filter = ["company", "role", "is_lead"]
     list_select_related = ["user", "company"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]

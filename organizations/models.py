@@ -66,6 +66,7 @@ class CompanyMembership(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices)
+    is_lead = models.BooleanField(default=False, help_text="HR lead: adds and removes HR and finance colleagues.")
 
     class Meta:
         db_table = "compensation_companymembership"  # created as compensation's (migration organizations 0001)

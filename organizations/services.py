@@ -8,8 +8,12 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from core import periods
 from core.periods import Reach, Span
@@ -85,17 +89,12 @@ def register_reaches() -> None:
 # --- logins -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def marketer_login_create(*, employee: Employee, username: str, password: str) -> User:
-    """A login for the employee, as a marketer of the employee's company: the username free
-    (whatever its case), the password through the site's validators. Raises a
-    `ValidationError` keyed by field; creates nothing then."""
-    username = (username or "").strip()
+def _login_errors(*, username: str, password: str | None, full_name: str) -> dict[str, list[str]]:
+    """What is wrong with a new login's username (free whatever its case) and password (the
+    site's validators; None: none is set, the person sets it from an invitation link)."""
     errors: dict[str, list[str]] = {}
-    if employee.user is not None:
-        errors["__all__"] = [f"{employee.personnel_number} already signs in as {employee.user.get_username()}"]
     if not username:
-        errors["username"] = ["the username is missing"]
+        errors["username"] = [_("the username is missing")]
     else:
         try:
             User.username_validator(username)
@@ -103,19 +102,102 @@ def marketer_login_create(*, employee: Employee, username: str, password: str) -
             errors["username"] = list(error.messages)
         else:
             if User.objects.filter(username__iexact=username).exists():
-                errors["username"] = [f"the username {username} is taken"]
-    try:
-        validate_password(password or "", user=User(username=username, first_name=employee.full_name))
-    except ValidationError as error:
-        errors["password"] = list(error.messages)
+                errors["username"] = [_("the username %(username)s is taken") % {"username": username}]
+    if password is not None:
+        try:
+            validate_password(password, user=User(username=username, first_name=full_name))
+        except ValidationError as error:
+            errors["password"] = list(error.messages)
+    return errors
+
+
+def _user_create(*, username: str, password: str | None, full_name: str, email: str) -> User:
+    first, _space, last = full_name.partition(" ")
+    user = User.objects.create_user(username=username, email=email, first_name=first[:150], last_name=last[:150])
+    if password is None:
+        user.set_unusable_password()  # set by the person from the invitation link
+    else:
+        user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def marketer_login_create(*, employee: Employee, username: str, password: str | None, email: str = "") -> User:
+    """A login for the employee, as a marketer of the employee's company. `password` None:
+    the login has no password until the marketer sets one from an invitation link
+    (`invitation_token`). Raises a `ValidationError` keyed by field; creates nothing then."""
+    username = (username or "").strip()
+    errors = _login_errors(username=username, password=password, full_name=employee.full_name)
+    if employee.user is not None:
+        errors["__all__"] = [
+            _("%(number)s already signs in as %(username)s")
+            % {"number": employee.personnel_number, "username": employee.user.get_username()}
+        ]
     if errors:
         raise ValidationError(errors)
-    first, _, last = employee.full_name.partition(" ")
-    user = User.objects.create_user(username=username, password=password, first_name=first[:150], last_name=last[:150])
+    user = _user_create(username=username, password=password, full_name=employee.full_name, email=(email or "").strip())
     CompanyMembership.objects.create(user=user, company_id=employee.company_id, role=CompanyMembership.Role.MARKETER)
     employee.user = user
     employee.save(update_fields=["user"])
     return user
+
+
+def may_manage_colleagues(user, company) -> bool:
+    """A superuser, or an HR lead of `company`, adds and removes HR and finance colleagues."""
+    if getattr(user, "is_superuser", False):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    membership = CompanyMembership.objects.filter(user_id=user.pk, company=company).first()
+    return bool(membership and membership.role == CompanyMembership.Role.HR and membership.is_lead)
+
+
+COLLEAGUE_ROLES = (CompanyMembership.Role.HR, CompanyMembership.Role.FINANCE)
+
+
+@transaction.atomic
+def colleague_login_create(
+    *, by, company, role: str, username: str, full_name: str, email: str = "", password: str | None = None, lead: bool = False
+) -> User:
+    """An HR or finance login of `company`, made by a superuser or one of its HR leads
+    (`PermissionDenied` otherwise). `password` None: set from an invitation link."""
+    if not may_manage_colleagues(by, company):
+        raise PermissionDenied(_("only an HR lead adds HR and finance colleagues"))
+    username, full_name = (username or "").strip(), (full_name or "").strip()
+    errors = _login_errors(username=username, password=password, full_name=full_name)
+    if role not in COLLEAGUE_ROLES:
+        errors["role"] = [_("choose HR or finance")]
+    if not full_name:
+        errors["full_name"] = [_("the name is missing")]
+    if lead and role != CompanyMembership.Role.HR:
+        errors["lead"] = [_("only an HR colleague can be an HR lead")]
+    if errors:
+        raise ValidationError(errors)
+    user = _user_create(username=username, password=password, full_name=full_name, email=(email or "").strip())
+    CompanyMembership.objects.create(user=user, company=company, role=role, is_lead=lead)
+    return user
+
+
+@transaction.atomic
+def colleague_login_deactivate(*, by, user: User) -> User:
+    """The colleague no longer signs in (the login and its history are kept). Nobody
+    deactivates themselves, so a company keeps at least the lead who does it."""
+    membership = CompanyMembership.objects.select_related("company").filter(user=user).first()
+    if membership is None or membership.role not in COLLEAGUE_ROLES or not may_manage_colleagues(by, membership.company):
+        raise PermissionDenied(_("only an HR lead removes HR and finance colleagues"))
+    if user.pk == getattr(by, "pk", None):
+        raise ValidationError({"__all__": [_("you cannot remove your own login")]})
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def invitation_token(user: User) -> tuple[str, str]:
+    """(uidb64, token) of the link by which `user` sets a password: Django's password-reset
+    token, so it is single-use (it changes with the password) and expires after
+    PASSWORD_RESET_TIMEOUT."""
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
 
 
 def employee_terminate(*, employee: Employee, day: date | None) -> Employee:

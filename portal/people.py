@@ -20,7 +20,9 @@ from core.periods import PeriodClosedError
 from organizations import access
 from organizations.models import Employee
 from organizations.services import employee_create, employee_terminate, marketer_login_create
+from portal.feedback import refusal_messages
 from portal.formatting import format_money
+from portal.team import announce_login, password_or_invitation
 from portal.views import _company, role_required
 
 
@@ -63,23 +65,18 @@ def people(request):
 @require_POST
 @role_required(access.HR)
 def person_login_create(request, pk: int):
-    """A marketer's login for an employee of the company (others' do not exist for HR)."""
+    """A marketer's login for an employee of the company (others' do not exist for HR), with
+    the temporary password typed or a set-password link."""
     employee = _employee(request, pk)
+    password = password_or_invitation(request)
     try:
         user = marketer_login_create(
-            employee=employee, username=request.POST.get("username", ""), password=request.POST.get("password", "")
+            employee=employee, username=request.POST.get("username", ""), password=password, email=request.POST.get("email", "")
         )
     except ValidationError as error:
-        for field, problems in error.message_dict.items():
-            for problem in problems:
-                prefix = "" if field == "__all__" else f"{field}: "
-                messages.error(request, f"{employee.personnel_number} — {prefix}{problem}")
+        refusal_messages(request, error, f"{employee.personnel_number} — ")
     else:
-        messages.success(
-            request,
-            _("%(name)s signs in as %(username)s with the password you set; ask them to change it.")
-            % {"name": employee.full_name, "username": user.get_username()},
-        )
+        announce_login(request, user, password=password)
     return redirect("portal:person", pk=employee.pk)
 
 
@@ -101,12 +98,8 @@ def person_terminate(request, pk: int):
         return redirect("portal:person", pk=employee.pk)
     try:
         employee_terminate(employee=employee, day=day)
-    except ValidationError as error:
-        for problems in error.message_dict.values():
-            for problem in problems:
-                messages.error(request, f"{employee.personnel_number} — {problem}")
-    except PeriodClosedError as error:
-        messages.error(request, f"{employee.personnel_number} — {error.message}")
+    except (ValidationError, PeriodClosedError) as error:
+        refusal_messages(request, error, f"{employee.personnel_number} — ")
     else:
         if day is None:
             messages.success(request, _("%(name)s is employed again, with no last day.") % {"name": employee.full_name})
@@ -120,16 +113,6 @@ def person_terminate(request, pk: int):
 def _employee(request, pk: int) -> Employee:
     """An employee of the HR user's company; others' do not exist for them."""
     return get_object_or_404(Employee.objects.select_related("user", "company"), pk=pk, company=_company(request))
-
-
-def _errors(request, employee_label: str, error: ValidationError | PeriodClosedError) -> None:
-    if isinstance(error, PeriodClosedError):
-        messages.error(request, f"{employee_label}{error.message}")
-        return
-    for field, problems in error.message_dict.items():
-        prefix = "" if field == "__all__" else f"{field}: "
-        for problem in problems:
-            messages.error(request, f"{employee_label}{prefix}{problem}")
 
 
 @require_GET
@@ -166,7 +149,7 @@ def person_salary(request, pk: int):
     except NumberError as error:
         messages.error(request, label + f"monthly_amount: {error.message}")
     except (ValidationError, PeriodClosedError) as error:
-        _errors(request, label, error)
+        refusal_messages(request, error, label)
     else:
         messages.success(
             request,
@@ -191,7 +174,7 @@ def person_scheme(request, pk: int):
     try:
         scheme_assignment_set(employee=employee, effective_from=day, scheme=scheme)
     except (ValidationError, PeriodClosedError) as error:
-        _errors(request, label, error)
+        refusal_messages(request, error, label)
     else:
         messages.success(
             request, _("%(name)s is paid under %(scheme)s from %(day)s.") % {"name": employee.full_name, "scheme": scheme.name, "day": day.isoformat()}
@@ -223,7 +206,7 @@ def person_create(request):
             hire_date=day,
         )
     except (ValidationError, PeriodClosedError) as error:
-        _errors(request, "", error)
+        refusal_messages(request, error, "")
         return redirect("portal:people")
     messages.success(request, _("%(name)s is added; set the salary, the bonus scheme and the login.") % {"name": employee.full_name})
     return redirect("portal:person", pk=employee.pk)

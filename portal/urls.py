@@ -1,13 +1,14 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import builder, corrections, people, run_guards, statements, views
+from portal import builder, corrections, people, run_guards, statements, team, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("welcome/<uidb64>/<token>/", team.WelcomeView.as_view(), name="welcome"),
     path("language/", set_language, name="set_language"),
     path("me/", views.dashboard, name="dashboard"),
     path("me/what-if.json", views.what_if, name="what_if"),
@@ -28,6 +29,9 @@ urlpatterns = [
     path("hr/people/<int:pk>/scheme/", people.person_scheme, name="person_scheme"),
     path("hr/people/<int:pk>/login/", people.person_login_create, name="person_login"),
     path("hr/people/<int:pk>/terminate/", people.person_terminate, name="person_terminate"),
+    path("hr/team/", team.team, name="team"),
+    path("hr/team/new/", team.colleague_create, name="colleague_create"),
+    path("hr/team/<int:pk>/remove/", team.colleague_deactivate, name="colleague_deactivate"),
     path("hr/corrections/", corrections.corrections, name="corrections"),
     path("hr/corrections/new/", corrections.correction_create, name="correction_create"),
     path("hr/corrections/<int:pk>/", corrections.correction_detail, name="correction"),
