@@ -2,11 +2,12 @@
 edited on one page over the domain services (`band_table_save`, `bonus_scheme_save`), with
 the charts of what they pay (`portal.band_charts`).
 
-The forms are plain POSTs of numbered rows (`row-3-lower`, `factor-2-band_table`): a row left
-blank is not sent to the service, a ticked "remove" drops it, "Add a row" comes back with one
-more (portal/builder.js adds it in place). Every refusal re-renders the page with what was
-typed, each message on the row it names; "Preview" shows what was understood, the chart and
-the warnings without saving."""
+The forms are plain POSTs of numbered rows (`row-3-lower`, `factor-2-band_table`,
+`table-7-row-0-coefficient` for a table edited in place on the scheme page): a row left blank
+is not sent to the service, a ticked "remove" drops it, "Add a row" / "Add a factor" come back
+with one more (portal/builder.js adds it in place). Every refusal re-renders the page with
+what was typed, each message on the row it names; "Preview" shows what was understood, the
+charts and the warnings without saving."""
 
 from __future__ import annotations
 
