@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
-from compensation.services import SCHEME_NO_FACTORS, band_table_problems, band_table_warnings
+from compensation.services import band_table_problems, band_table_warnings, scheme_factor_problems
 from engine import Problem
 from organizations.admin_base import EngineRulesFormSet, HistoryAdmin, RowsInline
 from organizations.models import Employee
@@ -22,10 +22,11 @@ class BandPointFormSet(EngineRulesFormSet):
 
 
 class SchemeFactorFormSet(EngineRulesFormSet):
-    """Spec §6: a scheme has one or more factors (the rule `bonus_scheme_save` enforces)."""
+    """Spec §6: a scheme has one or more factors, each at its own position (the rules
+    `bonus_scheme_save` enforces)."""
 
     def rule_problems(self, rows: Sequence[forms.ModelForm]) -> list[Problem]:
-        return [] if rows else [SCHEME_NO_FACTORS]
+        return scheme_factor_problems([form.cleaned_data.get("position") for form in rows])
 
 
 # --- employees and their pay ------------------------------------------------------------

@@ -181,7 +181,11 @@ class BonusSchemeSerializer(CompanyOwnedSerializer):
         return {"factors"}
 
     def _save(self, scheme, validated):
-        factors = [SchemeFactor(**factor) for factor in validated.pop("factors", [])]
+        # The API's factors carry no position: they apply in the order sent.
+        factors = [
+            SchemeFactor(**factor, position=position)
+            for position, factor in enumerate(validated.pop("factors", []), start=1)
+        ]
         for name, value in validated.items():
             setattr(scheme, name, value)
         return bonus_scheme_save(scheme=scheme, factors=factors)

@@ -165,8 +165,8 @@ def seed_demo() -> Company:
         "Leads × cost per lead",
         "1",
         [
-            SchemeFactor(name="k1", input_kind="kpi", kpi=kpis["leads"], band_table=seed_bands),
-            SchemeFactor(name="k2", input_kind="kpi", kpi=kpis["cpl"], band_table=seed_bands),
+            SchemeFactor(name="k1", position=1, input_kind="kpi", kpi=kpis["leads"], band_table=seed_bands),
+            SchemeFactor(name="k2", position=2, input_kind="kpi", kpi=kpis["cpl"], band_table=seed_bands),
         ],
     )
     scorecard = _scheme(

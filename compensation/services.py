@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
 from core import periods
-from core.domain import largest_value, problem_message, problem_text, raise_problems
+from core.domain import largest_value, problem_text, raise_problems
 from core.periods import Reach
 from engine import Problem, band_points_problems, band_points_warnings
 from engine.problems import gettext_noop
@@ -33,6 +33,33 @@ def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> 
 
 # Spec §6: a scheme has one or more factors (the admin's factor formset checks the same rule).
 SCHEME_NO_FACTORS = Problem("scheme_no_factors", gettext_noop("a bonus scheme needs at least one factor"), "factors")
+FACTOR_POSITION_TAKEN = "factor_position_taken"
+
+
+def scheme_factor_problems(positions: Sequence[int | None]) -> list[Problem]:
+    """The rules of a scheme's factors as a set, by row (1-based, in the order given): at least
+    one, and each at its own position (k1 and k2 both at position 1 leave their order to
+    chance). The service, the admin's factor rows and the portal check this one list."""
+    if not positions:
+        return [SCHEME_NO_FACTORS]
+    problems: list[Problem] = []
+    first_row: dict[int, int] = {}
+    for row, position in enumerate(positions, start=1):
+        if position is None:
+            continue
+        if position in first_row:
+            problems.append(
+                Problem(
+                    FACTOR_POSITION_TAKEN,
+                    gettext_noop("the position {position} is already that of row {first}; give each factor its own"),
+                    "position",
+                    row,
+                    (("position", position), ("first", first_row[position])),
+                )
+            )
+        else:
+            first_row[position] = row
+    return problems
 
 
 def band_table_problems(points: Sequence[tuple[Decimal | None, Decimal | None]]) -> list[Problem]:
@@ -53,8 +80,13 @@ def _plain(value: Decimal) -> Decimal:
 def band_table_warnings(table: BandTable) -> list[str]:
     """What looks wrong in a saved table (it pays, but probably not as meant), one sentence
     a row: shown by the admin after a save and given by the API with the table."""
-    points = [(_plain(point.lower_bound_pct), _plain(point.coefficient)) for point in table.points.all()]
-    return [problem_text(problem) for problem in band_points_warnings(points)]
+    return band_rows_warnings(points=[(point.lower_bound_pct, point.coefficient) for point in table.points.all()])
+
+
+def band_rows_warnings(*, points: Sequence[tuple[Decimal, Decimal]]) -> list[str]:
+    """`band_table_warnings` of rows not saved yet (valid ones: `band_table_validate` passed),
+    for a preview before the save."""
+    return [problem_text(problem) for problem in band_points_warnings([(_plain(lower), _plain(c)) for lower, c in points])]
 
 
 def band_table_validate(*, points: Sequence[tuple[Decimal | None, Decimal | None]]) -> None:
@@ -86,13 +118,14 @@ def band_table_save(*, table: BandTable, points: Sequence[tuple[Decimal, Decimal
     return table
 
 
-@transaction.atomic
-def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -> BonusScheme:
-    """Save a scheme with exactly these factors (at least one), or nothing at all. Errors of
-    every factor are reported together, keyed `factors[i].field` (0-based)."""
+def bonus_scheme_validate(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -> None:
+    """Every rule a scheme with these factors breaks, as one `ValidationError`: the scheme's
+    fields, at least one factor, each at its own position, and each factor's own rules, keyed
+    `factors[i].field` (0-based). Nothing is saved (a preview calls it alone)."""
     errors: dict[str, list] = {}
-    if not factors:
-        errors["__all__"] = [ValidationError(problem_message(SCHEME_NO_FACTORS), code=SCHEME_NO_FACTORS.code)]
+    for problem in scheme_factor_problems([factor.position for factor in factors]):
+        key = "__all__" if problem.row is None else f"factors[{problem.row - 1}].{problem.field}"
+        errors.setdefault(key, []).append(ValidationError(problem_text(problem), code=problem.code))
     try:
         scheme.full_clean()
     except ValidationError as error:
@@ -100,18 +133,25 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
     for index, factor in enumerate(factors):
         factor.scheme = scheme
         try:
-            factor.full_clean(exclude=["scheme", "position"])
+            factor.full_clean(exclude=["scheme"])
         except ValidationError as error:
             for field, messages in error.error_dict.items():
                 errors.setdefault(f"factors[{index}].{field}", []).extend(messages)
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -> BonusScheme:
+    """Save a scheme with exactly these factors (at least one, each at its own position: they
+    are stored and applied in the order of their positions), or nothing at all. Errors of
+    every factor are reported together (`bonus_scheme_validate`)."""
+    bonus_scheme_validate(scheme=scheme, factors=factors)
     scheme.save()
     scheme.factors.all().delete()
-    for position, factor in enumerate(factors, start=1):
+    for factor in sorted(factors, key=lambda factor: factor.position):
         factor.pk = None
         factor.scheme = scheme
-        factor.position = position
         factor.save()
     return scheme
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import corrections, kpi_sets, matrix, people, plans, run_guards, scenarios, statements, team, views
+from portal import builder, corrections, kpi_sets, matrix, people, plans, run_guards, scenarios, statements, team, views
 
 app_name = "portal"
 urlpatterns = [
@@ -57,4 +57,10 @@ urlpatterns = [
     # Test a scheme and Scenarios (issue 14, item 1)
     path("hr/test-scheme/", scenarios.test_scheme, name="test_scheme"),
     path("hr/scenarios/", scenarios.scenarios, name="scenarios"),
+    # The plan builder: schemes and band tables (portal/builder.py)
+    path("hr/schemes/", builder.schemes, name="schemes"),
+    path("hr/schemes/new/", builder.scheme_create, name="scheme_create"),
+    path("hr/schemes/<int:pk>/", builder.scheme, name="scheme"),
+    path("hr/band-tables/new/", builder.band_table_create, name="band_table_create"),
+    path("hr/band-tables/<int:pk>/", builder.band_table, name="band_table"),
 ]

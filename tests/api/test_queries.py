@@ -34,7 +34,7 @@ def thirty_of_each(world):
             scheme=BonusScheme(company=company, name=f"Scheme {n}"),
             factors=[
                 SchemeFactor(name="k1", input_kind="kpi", kpi=leads, band_table=table),
-                SchemeFactor(name="k2", input_kind="kpi", kpi=cpl, band_table=table),
+                SchemeFactor(name="k2", position=2, input_kind="kpi", kpi=cpl, band_table=table),
             ],
         )
         kpi_set_save(

@@ -29,8 +29,8 @@ def test_the_columns_are_the_schemes_kpis_the_stage_set_of_the_month_and_any_pla
     bonus_scheme_save(
         scheme=BonusScheme(company=company, name="Leads", base_share=Decimal(1)),
         factors=[
-            SchemeFactor(name="k1", input_kind="kpi", kpi=catalogue_kpi("leads"), band_table=bands),
-            SchemeFactor(name="k2", input_kind="stage_kpi_set", band_table=bands),
+            SchemeFactor(name="k1", position=1, input_kind="kpi", kpi=catalogue_kpi("leads"), band_table=bands),
+            SchemeFactor(name="k2", position=2, input_kind="stage_kpi_set", band_table=bands),
         ],
     )
     kpi_set_save(

@@ -69,7 +69,7 @@ def test_example_d_zero_actual_and_undefined_kpi():
         scheme=BonusScheme(company=employee.company, name="D"),
         factors=[
             SchemeFactor(name="k1", input_kind="kpi", kpi=catalogue_kpi("cpl"), band_table=bands),
-            SchemeFactor(name="k2", input_kind="kpi", kpi=catalogue_kpi("traffic"), band_table=bands),
+            SchemeFactor(name="k2", position=2, input_kind="kpi", kpi=catalogue_kpi("traffic"), band_table=bands),
         ],
     )
     SchemeAssignment.objects.create(employee=employee, scheme=scheme, effective_from=employee.hire_date)
