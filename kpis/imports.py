@@ -62,6 +62,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext, gettext_noop
 from openpyxl import Workbook, load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -104,10 +105,10 @@ BATCH_SIZE = 1_000
 
 PERSONNEL_NUMBER, PERIOD, CODE, VALUE = COLUMNS = ("personnel_number", "period", "code", "value")
 HEADER_NAMES = {
-    PERSONNEL_NUMBER: ("personnel number", "табельный номер"),
-    PERIOD: ("period", "период"),
-    CODE: ("code", "код"),
-    VALUE: ("value", "значение"),
+    PERSONNEL_NUMBER: ("personnel number", "табельный номер", "tabel raqami"),
+    PERIOD: ("period", "период", "davr"),
+    CODE: ("code", "код", "kod"),
+    VALUE: ("value", "значение", "qiymat"),
 }
 EXPECTED_HEADER = ", ".join(COLUMNS)
 
@@ -231,9 +232,9 @@ def _parse(file_name: str, content: bytes) -> ParsedFile:
         hint = " (an Excel 97-2003 .xls: save it as .xlsx)" if extension == "xls" else ""
         raise _FileRejected(UNKNOWN_EXTENSION, f"{file_name!r} is not an .xlsx or .csv file{hint}")
     if len(content) > MAX_BYTES:
-        raise _FileRejected(FILE_TOO_LARGE, f"the file is larger than {_size(MAX_BYTES)}; split it into smaller files")
+        raise _FileRejected(FILE_TOO_LARGE, gettext("the file is larger than %(size)s; split it into smaller files") % {"size": _size(MAX_BYTES)})
     if not content:
-        raise _FileRejected(FILE_EMPTY, "the file is empty")
+        raise _FileRejected(FILE_EMPTY, gettext("the file is empty"))
     deadline = clock.monotonic() + MAX_SECONDS
     rows = _xlsx_rows(content) if extension == "xlsx" else _csv_rows(content)
     try:
@@ -248,11 +249,11 @@ def _size(count: int) -> str:
 
 def _xlsx_rows(content: bytes) -> Generator[tuple[int, tuple]]:
     if content.startswith(OLE_MAGIC):
-        raise _FileRejected(NOT_XLSX, "this is an Excel 97-2003 (.xls) workbook, not .xlsx; save it as .xlsx")
+        raise _FileRejected(NOT_XLSX, gettext("this is an Excel 97-2003 (.xls) workbook, not .xlsx; save it as .xlsx"))
     try:
         members = zipfile.ZipFile(io.BytesIO(content)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise _FileRejected(NOT_XLSX, "this is not an .xlsx workbook (it is not a zip archive)") from error
+        raise _FileRejected(NOT_XLSX, gettext("this is not an .xlsx workbook (it is not a zip archive)")) from error
     _check_workbook(members)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -260,7 +261,7 @@ def _xlsx_rows(content: bytes) -> Generator[tuple[int, tuple]]:
         raise _FileRejected(NOT_XLSX, f"this .xlsx workbook is damaged and cannot be read ({_brief(error)})") from error
     try:
         if not workbook.worksheets:
-            raise _FileRejected(NO_SHEET, "the workbook has no sheet")
+            raise _FileRejected(NO_SHEET, gettext("the workbook has no sheet"))
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store a wrong size; read what is there
         # one column past the limit, to see a file too wide; none further (openpyxl pads
@@ -315,13 +316,13 @@ def _check_workbook(members: list[zipfile.ZipInfo]) -> None:
 
 def _csv_rows(content: bytes) -> Generator[tuple[int, tuple]]:
     if content.startswith((ZIP_MAGIC, OLE_MAGIC)):
-        raise _FileRejected(NOT_CSV, "this is an Excel workbook, not a CSV; name it .xlsx (or save it as CSV)")
+        raise _FileRejected(NOT_CSV, gettext("this is an Excel workbook, not a CSV; name it .xlsx (or save it as CSV)"))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = _windows_1251(content)
     if "\x00" in text:
-        raise _FileRejected(CSV_NOT_UTF8, "the CSV is not UTF-8 text (UTF-16?); save it as “CSV UTF-8”")
+        raise _FileRejected(CSV_NOT_UTF8, gettext("the CSV is not UTF-8 text (UTF-16?); save it as “CSV UTF-8”"))
     delimiter = _delimiter(text)
     reader = csv.reader(_csv_lines(text), delimiter=delimiter)
     try:
@@ -351,13 +352,13 @@ def _windows_1251(content: bytes) -> str:
     try:
         text = content.decode("cp1251")
     except UnicodeDecodeError as error:
-        raise _FileRejected(CSV_NOT_UTF8, "the CSV is not UTF-8 text; save it as “CSV UTF-8”") from error
+        raise _FileRejected(CSV_NOT_UTF8, gettext("the CSV is not UTF-8 text; save it as “CSV UTF-8”")) from error
     try:
         header = next(csv.reader(_csv_lines(text), delimiter=_delimiter(text)), [])
     except (csv.Error, _FileRejected):
         header = []
     if not header or _columns(tuple(header))[1]:
-        raise _FileRejected(CSV_NOT_UTF8, "the CSV is not UTF-8 text; save it as “CSV UTF-8”")
+        raise _FileRejected(CSV_NOT_UTF8, gettext("the CSV is not UTF-8 text; save it as “CSV UTF-8”"))
     return text
 
 
@@ -380,15 +381,17 @@ def _columns(header: tuple) -> tuple[dict[str, tuple[int, str]], list[str]]:
         column = _HEADER_LOOKUP.get(_header_key(written))
         if column is None:
             wrong.append(
-                f"column {index + 1} is {quote(written)}, not one of ours" if written else f"column {index + 1} has no name"
+                gettext("column %(number)s is %(name)s, not one of ours") % {"number": index + 1, "name": quote(written)}
+                if written
+                else gettext("column %(number)s has no name") % {"number": index + 1}
             )
         elif column in found:
-            wrong.append(f"{quote(written)} appears twice")
+            wrong.append(gettext("%(name)s appears twice") % {"name": quote(written)})
         else:
             found[column] = (index, written)
     missing = [column for column in COLUMNS if column not in found]
     if missing:
-        wrong.append(f"missing: {', '.join(missing)}")
+        wrong.append(gettext("missing: %(columns)s") % {"columns": ", ".join(missing)})
     return found, wrong
 
 
@@ -423,12 +426,15 @@ def _table(rows: Iterator[tuple[int, tuple]], deadline: float | None = None) -> 
     first = next(rows, None)
     if first is None or all(_blank(cell) for cell in first[1]):
         if not any(not all(_blank(cell) for cell in values) for _, values in rows):
-            raise _FileRejected(FILE_EMPTY, "the file is empty" if first is None else "the file has no rows with data")
-        raise _FileRejected(HEADER_WRONG, f"row 1 must be the header: {EXPECTED_HEADER}", row=1)
+            raise _FileRejected(FILE_EMPTY, gettext("the file is empty") if first is None else gettext("the file has no rows with data"))
+        raise _FileRejected(HEADER_WRONG, gettext("row 1 must be the header: %(header)s") % {"header": EXPECTED_HEADER}, row=1)
     found, wrong = _columns(first[1])
     if wrong:
         raise _FileRejected(
-            HEADER_WRONG, f"the header must be {EXPECTED_HEADER} (or in Russian): {'; '.join(wrong)}", row=1
+            HEADER_WRONG,
+            gettext("the header must be %(header)s (or in Russian or Uzbek): %(problems)s")
+            % {"header": EXPECTED_HEADER, "problems": "; ".join(wrong)},
+            row=1,
         )
     parsed = ParsedFile(columns={column: written for column, (_, written) in found.items()})
     width = max(index for index, _ in found.values()) + 1
@@ -440,15 +446,15 @@ def _table(rows: Iterator[tuple[int, tuple]], deadline: float | None = None) -> 
             parsed.problems.append(
                 ImportProblem(
                     EXTRA_CELLS,
-                    "this row has more cells than the header has columns (a comma inside an unquoted value?)",
+                    gettext("this row has more cells than the header has columns (a comma inside an unquoted value?)"),
                     row=number,
-                    column=f"column {extra[0] + 1}",
+                    column=gettext("column %(number)s") % {"number": extra[0] + 1},
                 )
             )
         cells = {column: (values[index] if index < len(values) else None) for column, (index, _) in found.items()}
         parsed.rows.append(RawRow(number, cells))
     if not parsed.rows and not parsed.problems:
-        raise _FileRejected(NO_DATA_ROWS, "the file has a header but no data rows")
+        raise _FileRejected(NO_DATA_ROWS, gettext("the file has a header but no data rows"))
     return parsed
 
 
@@ -464,7 +470,7 @@ class ImportKind:
     model: type[models.Model]
     target: str  # "kpi" or "measure"
     target_model: type[models.Model]
-    code_label: str
+    unknown_code: str  # the message for a code neither in the catalogue nor the company's (gettext_noop)
     value_problems: Callable[[Any, Decimal], list[Problem]]  # (the KPI or measure, or None; value)
     example: tuple[str, str, str, str]
 
@@ -474,7 +480,7 @@ PLANS = ImportKind(
     model=Plan,
     target="kpi",
     target_model=Kpi,
-    code_label="KPI code",
+    unknown_code=gettext_noop("no KPI code %(code)s in the catalogue or in %(company)s"),
     value_problems=lambda _kpi, value: plan_value_problems(value),
     example=("E-00001", "2026-11", "leads", "200"),
 )
@@ -483,7 +489,7 @@ MEASURES = ImportKind(
     model=MeasureValue,
     target="measure",
     target_model=Measure,
-    code_label="measure code",
+    unknown_code=gettext_noop("no measure code %(code)s in the catalogue or in %(company)s"),
     # a count's sign can only be judged once the code is known
     value_problems=lambda measure, value: measure_value_problems(measure.unit, value) if measure else [],
     example=("E-00001", "2026-11", "leads", "180"),
@@ -522,20 +528,27 @@ def validate_rows(
 
         for column in COLUMNS:
             if _blank(row.cells[column]):
-                report(column, CELL_EMPTY, "the cell is empty")
+                report(column, CELL_EMPTY, gettext("the cell is empty"))
             elif _too_long(row.cells[column]):
                 report(
-                    column, CELL_TOO_LONG, f"the cell is longer than {MAX_CELL_CHARS} characters: {quote(row.cells[column])}"
+                    column,
+                    CELL_TOO_LONG,
+                    gettext("the cell is longer than %(limit)s characters: %(text)s")
+                    % {"limit": MAX_CELL_CHARS, "text": quote(row.cells[column])},
                 )
             elif _unstorable(row.cells[column]):
-                report(column, BAD_CHARACTER, "the cell holds a control character that cannot be stored")
+                report(column, BAD_CHARACTER, gettext("the cell holds a control character that cannot be stored"))
         number, code = texts[row.number]
         employee_id = employees.get(number) if number else None
         if number and employee_id is None:
-            report(PERSONNEL_NUMBER, UNKNOWN_EMPLOYEE, f"no employee with personnel number {quote(number)} in {company}")
+            report(
+                PERSONNEL_NUMBER,
+                UNKNOWN_EMPLOYEE,
+                gettext("no employee with personnel number %(number)s in %(company)s") % {"number": quote(number), "company": company},
+            )
         target = targets.get(code) if code else None
         if code and target is None:
-            report(CODE, UNKNOWN_CODE, f"no {kind.code_label} {quote(code)} in the catalogue or in {company}")
+            report(CODE, UNKNOWN_CODE, gettext(kind.unknown_code) % {"code": quote(code), "company": company})
         period = None
         if not _blank(row.cells[PERIOD]) and not _too_long(row.cells[PERIOD]):
             period, message = _period(row.cells[PERIOD])
@@ -566,11 +579,15 @@ def validate_rows(
     for (number, period, code), rows in keys.items():
         for row_number in rows if len(rows) > 1 else ():
             others = [str(other) for other in rows if other != row_number]
-            where = f"row {others[0]}" if len(others) == 1 else f"rows {', '.join(others)}"
+            where = (
+                gettext("row %(row)s") % {"row": others[0]}
+                if len(others) == 1
+                else gettext("rows %(rows)s") % {"rows": ", ".join(others)}
+            )
             problems.append(
                 ImportProblem(
                     DUPLICATE_ROW,
-                    f"{number} / {period} / {code} appears more than once: also on {where}",
+                    gettext("%(key)s appears more than once: also on %(where)s") % {"key": f"{number} / {period} / {code}", "where": where},
                     row=row_number,
                     column=columns[CODE],
                 )
@@ -690,10 +707,10 @@ def items_import(*, kind: str, company: Company, items: list[dict[str, Any]], so
         parsed.rows.append(RawRow(index, cells))
         for key in sorted(set(item) - set(COLUMNS)):
             parsed.problems.append(
-                ImportProblem(EXTRA_CELLS, f"unknown field {quote(key)}", row=index, column=key[:QUOTE_CHARS])
+                ImportProblem(EXTRA_CELLS, gettext("unknown field %(name)s") % {"name": quote(key)}, row=index, column=key[:QUOTE_CHARS])
             )
     if not items:
-        parsed.problems.append(ImportProblem(NO_DATA_ROWS, "the list is empty"))
+        parsed.problems.append(ImportProblem(NO_DATA_ROWS, gettext("the list is empty")))
     return _import_parsed(KINDS[kind], company=company, file_name=source, parsed=parsed, uploaded_by=uploaded_by)
 
 
@@ -758,21 +775,30 @@ def _log(
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
-def import_template(*, kind: str, file_format: str) -> tuple[bytes, str, str]:
-    """A file to fill in: the header and one example row. (content, content type, name)"""
+#: The template's header in each language the portal speaks (every one is read back).
+TEMPLATE_HEADERS = {
+    "ru": tuple(HEADER_NAMES[column][1] for column in COLUMNS),
+    "uz": tuple(HEADER_NAMES[column][2] for column in COLUMNS),
+}
+
+
+def import_template(*, kind: str, file_format: str, language: str = "en") -> tuple[bytes, str, str]:
+    """A file to fill in: the header (in `language`: en, ru or uz) and one example row.
+    (content, content type, name)"""
     spec = KINDS[kind]
+    header = TEMPLATE_HEADERS.get(language, COLUMNS)
     name = f"{kind}-import-template.{file_format}"
     if file_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerows([COLUMNS, spec.example])
+        writer.writerows([header, spec.example])
         return buffer.getvalue().encode("utf-8"), CSV_CONTENT_TYPE, name
     if file_format != "xlsx":
         raise ValueError(f"no template as {file_format!r}; xlsx or csv")
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = kind
-    sheet.append(COLUMNS)
+    sheet.append(header)
     sheet.append([*spec.example[:3], Decimal(spec.example[3])])
     for column, width in zip("ABCD", (18, 10, 24, 14), strict=True):
         sheet.column_dimensions[column].width = width

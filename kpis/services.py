@@ -8,10 +8,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import periods
-from core.domain import field_decimal, raise_problems
+from core.domain import field_decimal, problem_message, raise_problems
 from core.numbers import NumberError
 from core.periods import Reach, Span
 from engine import Period, kpi_set_problems
@@ -175,7 +176,7 @@ def period_values_save(
             for (employee_id, target_id), text in cells.items():
                 target = targets.get(target_id)
                 if employee_id not in employees or target is None:
-                    problems.append(CellProblem(employee_id, target_id, UNKNOWN_CELL, f"no such employee or {spec.code_label} in {company}"))
+                    problems.append(CellProblem(employee_id, target_id, UNKNOWN_CELL, gettext("no such employee, KPI or measure in %(company)s") % {"company": company}))
                     continue
                 current = existing.get((employee_id, target_id))
                 text = (text or "").strip()
@@ -189,7 +190,7 @@ def period_values_save(
                 except NumberError as error:
                     problems.append(CellProblem(employee_id, target_id, error.code, error.message))
                     continue
-                found = [CellProblem(employee_id, target_id, p.code, p.message) for p in spec.value_problems(target, value)]
+                found = [CellProblem(employee_id, target_id, p.code, problem_message(p)) for p in spec.value_problems(target, value)]
                 try:
                     value_field.run_validators(value)
                 except ValidationError as error:

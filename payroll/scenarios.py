@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from compensation.models import BandPoint, BandTable, BonusScheme
 from compensation.selectors import assigned_schemes, company_configuration
 from compensation.services import band_table_problems
+from core.domain import problem_text
 from core.numbers import NumberError, parse_decimal
 from engine import Period, calculate_payout
 from organizations.models import Company, Employee
@@ -103,7 +104,7 @@ def _band_points(text: str) -> tuple[tuple[Decimal, Decimal], ...]:
         raise ValidationError([_refusal("band_rows_missing")])
     problems = band_table_problems(points)
     if problems:
-        raise ValidationError([ValidationError(str(problem), code=problem.code) for problem in problems])
+        raise ValidationError([ValidationError(problem_text(problem), code=problem.code) for problem in problems])
     return tuple(points)
 
 

@@ -16,8 +16,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compensation.selectors import employees_in_period, kpis_in_use, measures_in_use
@@ -357,7 +357,7 @@ def actuals_import(request):
 def _template(kind: str, file_format: str) -> HttpResponse:
     if file_format not in ("xlsx", "csv"):
         raise Http404("no such template")
-    content, content_type, name = imports.import_template(kind=kind, file_format=file_format)
+    content, content_type, name = imports.import_template(kind=kind, file_format=file_format, language=get_language())
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
