@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
@@ -195,11 +196,15 @@ def in_force_reach(
         if (worked := governed.within(employed_span(row.employee))) is not None:
             spans.append(worked)
     last = after or before
-    kind = "salary agreement" if isinstance(last, SalaryAgreement) else "scheme assignment"
+    what = (
+        gettext("the salary agreement of %(number)s from %(day)s")
+        if isinstance(last, SalaryAgreement)
+        else gettext("the scheme assignment of %(number)s from %(day)s")
+    )
     return Reach(
         last.employee.company_id,  # type: ignore[union-attr]
         tuple(spans),
-        f"the {kind} of {last.employee.personnel_number} from {last.effective_from}",  # type: ignore[union-attr]
+        what % {"number": last.employee.personnel_number, "day": last.effective_from},  # type: ignore[union-attr]
     )
 
 

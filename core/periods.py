@@ -30,12 +30,14 @@ from typing import Any, TypeVar
 
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
 
 from core.errors import DomainError
 from engine import Period
 
 PERIOD_CLOSED = "period_closed"
-CORRECTION_HINT = "record a correction"
+CORRECTION_HINT = gettext_noop("record a correction")
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,17 @@ class ClosedPeriod:
     approved_at: datetime | None
 
     def sentence(self) -> str:
-        """"November 2026 was approved by Anna Petrova on 2 Dec 2026"."""
-        month = self.period.first_day.strftime("%B %Y")
-        who = f" by {self.approved_by}" if self.approved_by else ""
-        when = ""
+        """"November 2026 was approved by Anna Petrova on 2 Dec 2026", in the active language."""
+        values = {"month": date_format(self.period.first_day, "YEAR_MONTH_FORMAT"), "who": self.approved_by}
         if self.approved_at is not None:
-            day = timezone.localtime(self.approved_at).date()
-            when = f" on {day.day} {day.strftime('%b %Y')}"
-        return f"{month} was approved{who}{when}"
+            values["day"] = date_format(timezone.localtime(self.approved_at).date(), "j M Y")
+        if self.approved_by and "day" in values:
+            return gettext("%(month)s was approved by %(who)s on %(day)s") % values
+        if self.approved_by:
+            return gettext("%(month)s was approved by %(who)s") % values
+        if "day" in values:
+            return gettext("%(month)s was approved on %(day)s") % values
+        return gettext("%(month)s was approved") % values
 
 
 @dataclass(frozen=True)
@@ -109,11 +114,13 @@ class PeriodClosedError(DomainError):
         """"the plan of DEMO-A for 2026-11 reaches a closed period: November 2026 was approved by
         Anna Petrova on 2 Dec 2026; record a correction"."""
         reason = refusal_reason(closed)
-        return cls(f"{what} reaches a closed period: {reason}" if what else reason, closed=closed)
+        if not what:
+            return cls(reason, closed=closed)
+        return cls(gettext("%(what)s reaches a closed period: %(reason)s") % {"what": what, "reason": reason}, closed=closed)
 
 
 def refusal_reason(closed: ClosedPeriod) -> str:
-    return f"{closed.sentence()}; {CORRECTION_HINT}"
+    return f"{closed.sentence()}; {gettext(CORRECTION_HINT)}"
 
 
 # --- what the higher apps tell at start-up -----------------------------------------------

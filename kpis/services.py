@@ -261,8 +261,12 @@ def period_row_reach(before: Plan | MeasureValue | None, after: Plan | MeasureVa
     rows = [row for row in (before, after) if row is not None]
     spans = tuple(Span.month(row.period) for row in rows)
     last = rows[-1]
-    kind = "plan" if isinstance(last, Plan) else "measure value"
-    return Reach(last.employee.company_id, spans, f"the {kind} of {last.employee.personnel_number} for {last.period}")
+    what = (
+        gettext("the plan of %(number)s for %(period)s")
+        if isinstance(last, Plan)
+        else gettext("the measure value of %(number)s for %(period)s")
+    )
+    return Reach(last.employee.company_id, spans, what % {"number": last.employee.personnel_number, "period": last.period})
 
 
 def register_reaches() -> None:

@@ -33,14 +33,14 @@ def stage_reach(before: CompanyStage | None, after: CompanyStage | None) -> Reac
             start = Period.of(span.start).first_day
             spans.append(Span(start, None if span.end is None else Period.of(span.end).first_day))
     company_id = (after or before).company_id  # type: ignore[union-attr]
-    return Reach(company_id, tuple(spans), "the company's stage")
+    return Reach(company_id, tuple(spans), _("the company's stage"))
 
 
 def calendar_day_reach(before: CalendarDay | None, after: CalendarDay | None) -> Reach:
     """A holiday or transferred working day changes its month's working days (and so every
     prorated salary of that month)."""
     spans = tuple(Span.month(Period.of(row.date)) for row in (before, after) if row is not None)
-    return Reach((after or before).company_id, spans, "the calendar day")  # type: ignore[union-attr]
+    return Reach((after or before).company_id, spans, _("the calendar day"))  # type: ignore[union-attr]
 
 
 def _between(first: date | None, second: date | None, *, inclusive_end: bool) -> Span | None:
@@ -71,7 +71,7 @@ def employee_reach(before: Employee | None, after: Employee | None) -> Reach | N
         )
         if span is not None
     ]
-    return Reach(after.company_id, tuple(spans), f"the employment dates of {after.personnel_number}")
+    return Reach(after.company_id, tuple(spans), _("the employment dates of %(number)s") % {"number": after.personnel_number})
 
 
 def employed_span(employee: Employee) -> Span:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core import periods
 from core.periods import Reach, Span
@@ -229,13 +230,13 @@ def payroll_run_cancel(*, run: PayrollRun, by=None, note: str = "cancelled") -> 
 def adjustment_period_ensure_open(employee: Employee, period: str) -> None:
     """Refuse an adjustment for a closed period (one whose payroll is approved or paid):
     the rule of every input, `core.periods`."""
-    periods.ensure_period_open(employee.company_id, period, f"an adjustment of {employee.personnel_number} for {period}")
+    periods.ensure_period_open(employee.company_id, period, gettext("an adjustment of %(number)s for %(period)s") % {"number": employee.personnel_number, "period": period})
 
 
 def adjustment_reach(before: Adjustment | None, after: Adjustment | None) -> Reach:
     """An adjustment counts in its own period's run."""
     rows = [row for row in (before, after) if row is not None]
-    return Reach(rows[-1].employee.company_id, tuple(Span.month(row.period) for row in rows), "the adjustment")
+    return Reach(rows[-1].employee.company_id, tuple(Span.month(row.period) for row in rows), gettext("the adjustment"))
 
 
 def adjustment_create(*, employee: Employee, period: str, amount, reason: str, created_by=None) -> Adjustment:

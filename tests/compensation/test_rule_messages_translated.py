@@ -69,3 +69,22 @@ def test_an_import_names_the_row_and_says_the_value_rule_in_uzbek():
     with translation.override("uz"):
         result = plans_import(company=company, file_name="plans.csv", content=content)
     assert [(p.row, p.column, p.message) for p in result.errors] == [(2, "value", "reja -5, u 0 dan katta boʻlishi kerak")]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "the plan of DEMO-A for 2026-11 reaches a closed period: November 2026 was approved by Anna Petrova on 2 Dec 2026; record a correction"),
+        ("ru", "план DEMO-A на 2026-11 затрагивает закрытый период: Ноябрь 2026 г.: утверждено, Anna Petrova, 2 Дек 2026; оформите исправление"),
+    ],
+)
+def test_the_closed_period_refusal_reads_in_the_active_language(language, expected):
+    from datetime import UTC, datetime
+
+    from core.periods import ClosedPeriod, PeriodClosedError
+    from engine import Period
+
+    closed = ClosedPeriod(Period(2026, 11), "Anna Petrova", datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    with translation.override(language):
+        what = translation.gettext("the plan of %(number)s for %(period)s") % {"number": "DEMO-A", "period": "2026-11"}
+        assert PeriodClosedError.of(closed, what).message == expected
