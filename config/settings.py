@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "organizations",
     "compensation",
     "kpis",
+    "events",
     "payroll",
     "portal",
 ]
