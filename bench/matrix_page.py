@@ -26,41 +26,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from run_page import SEEDED, calculate_november, counting, drop_database, hr_client, versions  # noqa: E402
+from run_page import (  # noqa: E402
+    SEEDED,
+    arguments,
+    calculate_november,
+    checked,
+    counting,
+    drop_database,
+    hr_client,
+    start_django,
+    versions,
+)
 
 LIMIT_MS = 1000
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--employees", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=5, help="timed requests per case")
-    parser.add_argument("--keep", action="store_true", help="keep the bench database")
-    args = parser.parse_args()
-    if args.employees < SEEDED:
-        parser.error(f"--employees must be at least {SEEDED}")
-    return args
+    return checked(arguments(__doc__, employees=500, repeat=5))
 
 
 def main() -> None:
     args = parse_args()
-    database = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/marketer_bonus_matrix_bench")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database, CELERY_TASK_ALWAYS_EAGER="true",
-        LOG_LEVEL="WARNING", DJANGO_DEBUG="false", DJANGO_SECRET_KEY="bench-" + "x" * 60,
-    )  # fmt: skip
-    drop_database(database, create=True)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    from django.core.management import call_command
+    database = start_django("matrix")
     from django.db import connection
     from django.urls import reverse
 
@@ -88,7 +75,6 @@ def main() -> None:
 
     try:
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
         from tests.payroll.worker import demo_company_with
 
         company = demo_company_with(args.employees - SEEDED)

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_page import counting, drop_database, hr_client, versions  # noqa: E402
+from bench.run_page import arguments, checked, counting, drop_database, hr_client, start_django, versions  # noqa: E402
 
 SEEDED = 39  # employees of seed_demo() in 2026-11
 LIMIT_MS = 1000
@@ -35,14 +35,7 @@ NOVEMBER = "2026-11"
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--employees", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=9, help="timed requests per case")
-    parser.add_argument("--keep", action="store_true", help="keep the bench database")
-    args = parser.parse_args()
-    if args.employees < SEEDED:
-        parser.error(f"--employees must be at least {SEEDED}")
-    return args
+    return checked(arguments(__doc__, employees=500, repeat=9))
 
 
 def fill_every_cell(company) -> tuple[int, int]:
@@ -97,29 +90,12 @@ def timed(client, method: str, url: str, data, repeat: int, vary=None) -> tuple[
 
 def main() -> None:
     args = parse_args()
-    database = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/marketer_bonus_plans_grid_bench")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database, CELERY_TASK_ALWAYS_EAGER="true",
-        LOG_LEVEL="WARNING", DJANGO_DEBUG="false", DJANGO_SECRET_KEY="bench-" + "x" * 60,
-    )  # fmt: skip
-    drop_database(database, create=True)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    from django.core.management import call_command
+    database = start_django("plans_grid")
     from django.db import connection, transaction
     from django.urls import reverse
 
     try:
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
         from tests.payroll.worker import demo_company_with
 
         company = demo_company_with(args.employees - SEEDED)

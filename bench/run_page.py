@@ -29,29 +29,57 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.payroll import drop_database  # noqa: E402
+
 SEEDED = 39  # employees of seed_demo() in 2026-11
 LIMIT_MS = 300
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--employees", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=7, help="timed requests per page")
+def arguments(doc: str, *, employees: int, repeat: int) -> argparse.ArgumentParser:
+    """The options every page bench takes (the first paragraph of its docstring as help)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--employees", type=int, default=employees)
+    parser.add_argument("--repeat", type=int, default=repeat, help="timed requests per case")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    return parser
+
+
+def checked(parser: argparse.ArgumentParser) -> argparse.Namespace:
     args = parser.parse_args()
     if args.employees < SEEDED:
         parser.error(f"--employees must be at least {SEEDED}")
     return args
 
 
-def drop_database(url: str, *, create: bool = False) -> None:
-    import psycopg
+def parse_args() -> argparse.Namespace:
+    return checked(arguments(__doc__, employees=10_000, repeat=7))
 
-    server, name = url.replace("postgres://", "postgresql://", 1).rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            connection.execute(f'CREATE DATABASE "{name}"')
+
+def start_django(name: str) -> str:
+    """A new database for the bench `name` (BENCH_DATABASE_URL, default
+    `marketer_bonus_<name>_bench` on the local server), the production settings with DEBUG
+    off, Django set up and migrated; the database's URL."""
+    database = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/marketer_bonus_{name}_bench")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database, CELERY_TASK_ALWAYS_EAGER="true",
+        LOG_LEVEL="WARNING", DJANGO_DEBUG="false", DJANGO_SECRET_KEY="bench-" + "x" * 60,
+    )  # fmt: skip
+    drop_database(database, create=True)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    # the pages' static files by name: no collectstatic manifest is needed to render them
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    call_command("migrate", verbosity=0)
+    return database
 
 
 def calculate_november(company):
@@ -138,24 +166,7 @@ def versions() -> str:
 
 def main() -> None:
     args = parse_args()
-    database = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/marketer_bonus_run_page_bench")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database, CELERY_TASK_ALWAYS_EAGER="true",
-        LOG_LEVEL="WARNING", DJANGO_DEBUG="false", DJANGO_SECRET_KEY="bench-" + "x" * 60,
-    )  # fmt: skip
-    drop_database(database, create=True)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # the pages' static files by name: no collectstatic manifest is needed to render them
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    from django.core.management import call_command
+    database = start_django("run_page")
     from django.db import connection
     from django.urls import reverse
 
@@ -163,7 +174,6 @@ def main() -> None:
 
     try:
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
         from tests.payroll.worker import demo_company_with
 
         company = demo_company_with(args.employees - SEEDED)

@@ -30,20 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_page import SEEDED, drop_database, hr_client, versions  # noqa: E402
+from bench.run_page import SEEDED, arguments, checked, drop_database, hr_client, start_django, versions  # noqa: E402
 
 LIMIT_S = 5.0
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--employees", type=int, default=1_000)
+    parser = arguments(__doc__, employees=1_000, repeat=5)
     parser.add_argument("--months", type=int, default=6)
-    parser.add_argument("--repeat", type=int, default=5, help="timed scenarios per draft")
-    parser.add_argument("--keep", action="store_true", help="keep the bench database")
-    args = parser.parse_args()
-    if args.employees < SEEDED:
-        parser.error(f"--employees must be at least {SEEDED}")
+    args = checked(parser)
     if not 1 <= args.months <= 12:
         parser.error("--months must be 1 to 12")
     return args
@@ -97,24 +92,7 @@ def timed(repeat: int, work) -> tuple[list[float], object]:
 
 def main() -> None:
     args = parse_args()
-    database = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/marketer_bonus_scenario_bench")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database, CELERY_TASK_ALWAYS_EAGER="true",
-        LOG_LEVEL="WARNING", DJANGO_DEBUG="false", DJANGO_SECRET_KEY="bench-" + "x" * 60,
-    )  # fmt: skip
-    drop_database(database, create=True)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.WHITENOISE_AUTOREFRESH = True  # no collectstatic: no warning about the missing directory
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    from django.core.management import call_command
+    database = start_django("scenario")
     from django.db import connection
     from django.urls import reverse
 
@@ -125,7 +103,6 @@ def main() -> None:
 
     try:
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
         from tests.payroll.worker import demo_company_with
 
         company = demo_company_with(args.employees - SEEDED)

@@ -100,3 +100,15 @@ def parse_decimal(
         raise NumberError(TOO_PRECISE, f"{quote(text)} has too many decimal places: at most {decimal_places}")
     coefficient = tuple(int(digit) for digit in significant) + (0,) * max(scale, 0)
     return Decimal((1 if sign == "-" else 0, coefficient, min(scale, 0)))
+
+
+def nice_ceiling(value: Decimal) -> Decimal:
+    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value` (1 for nothing): a chart's step."""
+    if value <= 0:
+        return Decimal(1)
+    exponent = value.adjusted()
+    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+        candidate = step.scaleb(exponent)
+        if candidate >= value:
+            return candidate
+    return Decimal(10).scaleb(exponent)  # pragma: no cover

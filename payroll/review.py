@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Abs, Coalesce
 
+from core.numbers import nice_ceiling
 from engine.formula import FormulaError, parse_formula
 from kpis.models import Kpi, Measure
 from kpis.selectors import catalogue_and_own
@@ -216,18 +217,6 @@ def run_schemes(run: PayrollRun) -> list[str]:
 # The bonuses' distribution
 
 
-def _nice_step(value: Decimal) -> Decimal:
-    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value` (1 for nothing)."""
-    if value <= 0:
-        return Decimal(1)
-    exponent = value.adjusted()
-    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
-        candidate = step.scaleb(exponent)
-        if candidate >= value:
-            return candidate
-    return Decimal(10).scaleb(exponent)  # pragma: no cover
-
-
 @dataclass(frozen=True)
 class Bucket:
     """Bonuses above `low` up to `high` inclusive; the first bucket holds bonuses of 0 (or less)."""
@@ -243,7 +232,7 @@ def bonus_histogram(run: PayrollRun, buckets: int = HISTOGRAM_BUCKETS) -> list[B
     highest = run.payouts.aggregate(highest=Max("bonus"))["highest"]
     if highest is None:
         return []
-    step = _nice_step(highest / buckets) if highest > 0 else Decimal(1)
+    step = nice_ceiling(highest / buckets) if highest > 0 else Decimal(1)
     edges = [step * i for i in range(buckets + 1)]
     counts = run.payouts.aggregate(
         zero=Count("id", filter=Q(bonus__lte=0)),

@@ -11,6 +11,8 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 import engine
+from core.numbers import nice_ceiling
+from portal.charts import svg_number
 
 WIDTH = 640
 HEIGHT = 260
@@ -21,10 +23,6 @@ BOTTOM = 40  # room for the fulfillment labels
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 STEPS = (Decimal(5), Decimal(10), Decimal(20), Decimal(25), Decimal(50), Decimal(100), Decimal(200), Decimal(250), Decimal(500))
-
-
-def _svg(number: Decimal) -> str:
-    return f"{number.quantize(Decimal('0.1')):f}"
 
 
 def fulfillment_range(last_bound: Decimal) -> Decimal:
@@ -41,18 +39,6 @@ def grid_step(reach: Decimal, most: int = 10) -> Decimal:
         if reach / step <= most and reach % step == 0:
             return step
     return next((step for step in STEPS if reach / step <= most), STEPS[-1])
-
-
-def _nice_ceiling(value: Decimal) -> Decimal:
-    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value`."""
-    if value <= 0:
-        return Decimal(1)
-    exponent = value.adjusted()
-    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
-        candidate = step.scaleb(exponent)
-        if candidate >= value:
-            return candidate
-    return Decimal(10).scaleb(exponent)  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -82,7 +68,7 @@ class BandChart:
     @property
     def polyline(self) -> str:
         """The `points` attribute of the curve's `<polyline>`."""
-        return " ".join(f"{_svg(self.x(pct))},{_svg(self.y(coefficient))}" for pct, coefficient in self.vertices)
+        return " ".join(f"{svg_number(self.x(pct))},{svg_number(self.y(coefficient))}" for pct, coefficient in self.vertices)
 
     @property
     def markers(self) -> list[dict]:
@@ -92,7 +78,7 @@ class BandChart:
             if pct in seen or pct == self.reach:
                 continue
             seen.add(pct)
-            dots.append({"pct": pct, "coefficient": coefficient, "x": _svg(self.x(pct)), "y": _svg(self.y(coefficient))})
+            dots.append({"pct": pct, "coefficient": coefficient, "x": svg_number(self.x(pct)), "y": svg_number(self.y(coefficient))})
         return sorted(dots, key=lambda dot: dot["pct"])
 
     @property
@@ -104,13 +90,13 @@ class BandChart:
             x = self.x(pct)
             if ticks and x - ticks[-1]["x_value"] < 48:
                 continue
-            ticks.append({"value": pct, "x": _svg(x), "x_value": x})
+            ticks.append({"value": pct, "x": svg_number(x), "x_value": x})
         return ticks
 
     @property
     def y_ticks(self) -> list[dict]:
         step = self.top / 4
-        return [{"value": (step * i).normalize(), "y": _svg(self.y(step * i))} for i in range(5)]
+        return [{"value": (step * i).normalize(), "y": svg_number(self.y(step * i))} for i in range(5)]
 
 
 def band_chart(points: Sequence[tuple[Decimal, Decimal]], mode: str) -> BandChart | None:
@@ -131,7 +117,7 @@ def band_chart(points: Sequence[tuple[Decimal, Decimal]], mode: str) -> BandChar
         for lower in [*bounds, reach]:
             vertices.append((lower, table.locate(lower)[1]))
     highest = max(coefficient for _, coefficient in vertices)
-    top = _nice_ceiling(highest * Decimal("1.1")) if highest > 0 else Decimal(1)
+    top = nice_ceiling(highest * Decimal("1.1")) if highest > 0 else Decimal(1)
     return BandChart(mode, tuple(vertices), reach, top)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.numbers import nice_ceiling
+
 WIDTH = 960
 HEIGHT = 300
 LEFT = 124  # room for the axis labels
@@ -23,24 +25,13 @@ class Month:
     total: Decimal | None
 
 
-def _nice_ceiling(value: Decimal) -> Decimal:
-    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value`."""
-    if value <= 0:
-        return Decimal(1)
-    exponent = value.adjusted()
-    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
-        candidate = step.scaleb(exponent)
-        if candidate >= value:
-            return candidate
-    return Decimal(10).scaleb(exponent)  # pragma: no cover
-
-
 def _y(value: Decimal, top_value: Decimal) -> Decimal:
     plot = Decimal(HEIGHT - TOP - BOTTOM)
     return Decimal(HEIGHT - BOTTOM) - plot * value / top_value
 
 
-def _svg(number: Decimal) -> str:
+def svg_number(number: Decimal) -> str:
+    """A coordinate as an SVG attribute: to a tenth of a user unit."""
     return f"{number.quantize(Decimal('0.1')):f}"
 
 
@@ -49,14 +40,14 @@ def pay_history_chart(months: list[Month], ticks: int = 4) -> dict:
     highest = max(
         [max(m.total or ZERO, (m.fixed or ZERO) + max(m.bonus or ZERO, ZERO)) for m in months] or [ZERO]
     )
-    step = _nice_ceiling(highest / ticks) if highest > 0 else Decimal(1)
+    step = nice_ceiling(highest / ticks) if highest > 0 else Decimal(1)
     top_value = (step * ticks) if highest > 0 else Decimal(ticks)
     slot = Decimal(WIDTH - LEFT - RIGHT) / max(len(months), 1)
     bar = (slot * Decimal("0.6")).quantize(Decimal("0.1"))
     bars = []
     for index, month in enumerate(months):
         x = Decimal(LEFT) + slot * index + (slot - bar) / 2
-        item = {"period": month.period, "x": _svg(x), "width": _svg(bar), "label_x": _svg(x + bar / 2), "empty": True,
+        item = {"period": month.period, "x": svg_number(x), "width": svg_number(bar), "label_x": svg_number(x + bar / 2), "empty": True,
                 "year": month.period[:4] if index == 0 or month.period.endswith("-01") else "",
                 # every other month counting back from the last: the labels a phone shows
                 "minor": (len(months) - 1 - index) % 2 == 1}
@@ -68,22 +59,22 @@ def pay_history_chart(months: list[Month], ticks: int = 4) -> dict:
             total_y = _y(max(month.total or ZERO, ZERO), top_value)
             item.update(
                 empty=False,
-                fixed_y=_svg(fixed_top),
-                fixed_height=_svg(Decimal(HEIGHT - BOTTOM) - fixed_top),
-                bonus_y=_svg(bonus_top),
-                bonus_height=_svg(fixed_top - bonus_top),
-                total_y=_svg(total_y),
-                total_x1=_svg(x - bar * Decimal("0.15")),
-                total_x2=_svg(x + bar * Decimal("1.15")),
+                fixed_y=svg_number(fixed_top),
+                fixed_height=svg_number(Decimal(HEIGHT - BOTTOM) - fixed_top),
+                bonus_y=svg_number(bonus_top),
+                bonus_height=svg_number(fixed_top - bonus_top),
+                total_y=svg_number(total_y),
+                total_x1=svg_number(x - bar * Decimal("0.15")),
+                total_x2=svg_number(x + bar * Decimal("1.15")),
                 fixed=month.fixed,
                 bonus=month.bonus,
                 total=month.total,
             )
         bars.append(item)
     axis = [
-        {"value": step * i, "y": _svg(_y(step * i, top_value))}
+        {"value": step * i, "y": svg_number(_y(step * i, top_value))}
         for i in range(ticks + 1)
-    ] if highest > 0 else [{"value": ZERO, "y": _svg(Decimal(HEIGHT - BOTTOM))}]
+    ] if highest > 0 else [{"value": ZERO, "y": svg_number(Decimal(HEIGHT - BOTTOM))}]
     return {
         "width": WIDTH,
         "height": HEIGHT,

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.numbers import nice_ceiling
 from payroll import review
 from payroll.models import PayrollRun
 from portal.labels import catalogue_name, warning_text
@@ -114,7 +115,7 @@ def histogram_chart(buckets: list[review.Bucket]) -> dict:
     if not buckets:
         return {"has_data": False}
     highest = max(bucket.count for bucket in buckets)
-    step = max(1, int(review._nice_step(Decimal(highest) / 4))) if highest else 1
+    step = max(1, int(nice_ceiling(Decimal(highest) / 4))) if highest else 1
     top = step * 4
     plot = Decimal(HEIGHT - TOP - BOTTOM)
     slot = Decimal(WIDTH - LEFT - RIGHT) / len(buckets)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from portal.charts import svg_number
+
 WIDTH = 960
 HEIGHT = 300
 LEFT = 124  # room for the axis labels
@@ -22,10 +24,6 @@ def _ceiling(value: Decimal) -> Decimal:
         if step.scaleb(exponent) >= value:
             return step.scaleb(exponent)
     return Decimal(10).scaleb(exponent)
-
-
-def _svg(number: Decimal) -> str:
-    return f"{number.quantize(TENTH):f}"
 
 
 def scenario_chart(months: list[tuple[str, Decimal, Decimal]], ticks: int = 4) -> dict:
@@ -51,14 +49,14 @@ def scenario_chart(months: list[tuple[str, Decimal, Decimal]], ticks: int = 4) -
                 "period": period,
                 "paid": paid,
                 "scenario": scenario,
-                "paid_x": _svg(middle - bar - 2),
-                "scenario_x": _svg(middle + 2),
-                "width": _svg(bar),
-                "paid_y": _svg(paid_y),
-                "paid_height": _svg(baseline - paid_y),
-                "scenario_y": _svg(scenario_y),
-                "scenario_height": _svg(baseline - scenario_y),
-                "label_x": _svg(middle),
+                "paid_x": svg_number(middle - bar - 2),
+                "scenario_x": svg_number(middle + 2),
+                "width": svg_number(bar),
+                "paid_y": svg_number(paid_y),
+                "paid_height": svg_number(baseline - paid_y),
+                "scenario_y": svg_number(scenario_y),
+                "scenario_height": svg_number(baseline - scenario_y),
+                "label_x": svg_number(middle),
             }
         )
     return {
@@ -69,6 +67,6 @@ def scenario_chart(months: list[tuple[str, Decimal, Decimal]], ticks: int = 4) -
         "baseline": HEIGHT - BOTTOM,
         "label_y": HEIGHT - BOTTOM + 26,
         "bars": bars,
-        "ticks": [{"value": step * i, "y": _svg(y(step * i))} for i in range(ticks + 1)],
+        "ticks": [{"value": step * i, "y": svg_number(y(step * i))} for i in range(ticks + 1)],
         "has_data": bool(months),
     }
