@@ -208,3 +208,16 @@ def test_marketer_and_finance_get_403(demo, username):
 def test_anonymous_is_sent_to_sign_in():
     response = Client().get(URL)
     assert response.status_code == 302 and response["Location"].startswith(reverse("portal:login"))
+
+
+def test_the_page_queries_do_not_grow_with_the_employees(company, hr_of):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert hr_of.get(URL).status_code == 200
+        return len(queries)
+
+    few = count()
+    scheme = BonusScheme.objects.get(company=company)
+    for number in range(10):
+        marketer(company, scheme, f"Y-{number}", login=False)
+    assert count() == few
