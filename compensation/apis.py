@@ -4,12 +4,7 @@ from django.utils.cache import add_never_cache_headers
 from rest_framework import serializers
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
-from compensation.services import (
-    band_table_save,
-    band_table_warnings,
-    bonus_scheme_save,
-    company_changes_ensure_allowed,
-)
+from compensation.services import band_table_save, band_table_warnings, bonus_scheme_save
 from organizations.api_base import (
     CompanyOwnedSerializer,
     DomainSerializer,
@@ -19,6 +14,7 @@ from organizations.api_base import (
     ScopedViewSet,
 )
 from organizations.models import CalendarDay, Company, CompanyStage, Employee
+from organizations.services import company_changes_ensure_allowed
 
 
 class CompanyStageSerializer(DomainSerializer):

@@ -1,11 +1,12 @@
-"""Writes for companies, band tables and bonus schemes. (A payout outside a run — preview,
-projection, what-if — is `payroll.outlook`: it needs the period's adjustments.)"""
+"""Writes for salaries, band tables and bonus schemes (a company's own settings are
+`organizations.services`'). (A payout outside a run — preview, projection, what-if — is
+`payroll.outlook`: it needs the period's adjustments.)"""
 
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
@@ -16,21 +17,8 @@ from core.domain import largest_value, problem_text, raise_problems
 from core.periods import Reach
 from engine import Problem, band_points_problems, band_points_warnings
 from engine.problems import gettext_noop
-from organizations import access
-from organizations.models import Company, Employee
+from organizations.models import Employee
 from organizations.services import employed_span
-
-
-def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> None:
-    """Refuse a change of a superuser-only setting by anyone else (an unchanged value, as in
-    a full update, is no change)."""
-    if getattr(user, "is_superuser", False):
-        return
-    guarded = access.SUPERUSER_ONLY_FIELDS[Company._meta.label_lower]
-    changed = [name for name in guarded if name in changes and changes[name] != getattr(company, name)]
-    if changed:
-        raise PermissionDenied(f"only an administrator may change {' and '.join(changed)}")
-
 
 # Spec §6: a scheme has one or more factors (the admin's factor formset checks the same rule).
 SCHEME_NO_FACTORS = Problem("scheme_no_factors", gettext_noop("a bonus scheme needs at least one factor"), "factors")

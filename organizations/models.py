@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from simple_history.models import HistoricalRecords
 
 STAGE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
@@ -52,7 +53,8 @@ class Company(models.Model):
 
     def clean(self) -> None:
         if self.currency and not (len(self.currency) == 3 and self.currency.isalpha() and self.currency.isupper()):
-            raise ValidationError({"currency": f"{self.currency!r} is not a currency code; write three capitals, e.g. RUB"})
+            message = gettext("“%(code)s” is not a currency code; write three capitals, e.g. RUB")
+            raise ValidationError({"currency": message % {"code": self.currency}})
 
 
 class CompanyMembership(models.Model):

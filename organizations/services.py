@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from core import periods
 from core.periods import Reach, Span
 from engine import Period
+from organizations import access
 from organizations.models import CalendarDay, Company, CompanyMembership, CompanyStage, Employee
 
 
@@ -95,6 +96,81 @@ def company_stage_set(*, company: Company, stage: int, effective_from: date) -> 
     change the stage a closed month was paid at."""
     key = {"company": company, "effective_from": effective_from}
     return periods.upsert(CompanyStage, key=key, values={"stage": stage})
+
+
+# --- the company's settings ----------------------------------------------------------------
+
+#: What HR changes of its company (the slug, which commands and the API name it by, is the
+#: administrator's, as are `access.SUPERUSER_ONLY_FIELDS`, refused to anyone else below).
+COMPANY_SETTINGS = ("name", "currency", "language", "four_eyes_approval", "automatic_runs")
+
+
+def company_changes_ensure_allowed(*, company: Company, changes: dict, user) -> None:
+    """Refuse a change of a superuser-only setting by anyone else (an unchanged value, as in
+    a full update, is no change)."""
+    if getattr(user, "is_superuser", False):
+        return
+    guarded = access.SUPERUSER_ONLY_FIELDS[Company._meta.label_lower]
+    changed = [name for name in guarded if name in changes and changes[name] != getattr(company, name)]
+    if changed:
+        raise PermissionDenied(_("only an administrator may change %(fields)s") % {"fields": " and ".join(changed)})
+
+
+@transaction.atomic
+def company_settings_save(*, company: Company, changes: dict, user) -> Company:
+    """Change the company's own settings (`COMPANY_SETTINGS`; a value equal to the stored one
+    is no change): `PermissionDenied` for a superuser-only one changed by anyone else, a
+    `ValidationError` keyed by field by the model's rules (the currency as three capitals;
+    " uzs " is read as "UZS"). Nothing is saved when anything is refused. Each save is kept
+    in the company's history under `user`."""
+    unknown = sorted(set(changes) - set(COMPANY_SETTINGS))
+    if unknown:
+        raise ValidationError({"__all__": [_("%(fields)s cannot be changed here") % {"fields": ", ".join(unknown)}]})
+    changes = dict(changes)
+    for name in ("name", "currency"):
+        if isinstance(changes.get(name), str):
+            changes[name] = changes[name].strip()
+    if isinstance(changes.get("currency"), str):
+        changes["currency"] = changes["currency"].upper()
+    company_changes_ensure_allowed(company=company, changes=changes, user=user)
+    row = Company.objects.select_for_update().get(pk=company.pk)
+    changed = [name for name, value in changes.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, changes[name])
+    row.full_clean()
+    if changed:
+        row._history_user = user if getattr(user, "is_authenticated", False) else None  # type: ignore[attr-defined]
+        row.save(update_fields=changed)
+    for name in (*COMPANY_SETTINGS, "config_version"):
+        setattr(company, name, getattr(row, name))
+    return company
+
+
+# --- the working calendar --------------------------------------------------------------------
+
+
+def calendar_day_add(*, company: Company, day: date | None, kind: str, name: str = "") -> CalendarDay:
+    """A holiday or a transferred working day of the company (one entry a day): by the
+    model's rules (`ValidationError` keyed by field), then refused (`PeriodClosedError`) in a
+    closed month, whose working days its approved payroll counted."""
+    if day is None:
+        raise ValidationError({"date": [_("the date is missing")]})
+    if kind not in CalendarDay.Kind.values:
+        raise ValidationError({"kind": [_("choose a holiday or a transferred working day")]})
+    if CalendarDay.objects.filter(company=company, date=day).exists():
+        raise ValidationError({"date": [_("%(day)s is already in the calendar") % {"day": day.isoformat()}]})
+    entry = CalendarDay(company=company, date=day, kind=kind, name=(name or "").strip())
+    entry.full_clean(validate_constraints=False)  # the one constraint, one entry a day, is checked above
+    periods.ensure_write_open(entry)
+    entry.save()
+    return entry
+
+
+def calendar_day_remove(*, entry: CalendarDay) -> None:
+    """The day follows the Monday-to-Friday rule again; refused (`PeriodClosedError`) in a
+    closed month."""
+    periods.ensure_write_open(None, delete=entry)
+    entry.delete()
 
 
 # --- logins -------------------------------------------------------------------------------

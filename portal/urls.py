@@ -1,7 +1,21 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from portal import builder, corrections, kpi_sets, matrix, people, plans, run_guards, scenarios, statements, team, views
+from portal import (
+    builder,
+    company,
+    corrections,
+    home,
+    kpi_sets,
+    matrix,
+    people,
+    plans,
+    run_guards,
+    scenarios,
+    statements,
+    team,
+    views,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -63,4 +77,10 @@ urlpatterns = [
     path("hr/schemes/<int:pk>/", builder.scheme, name="scheme"),
     path("hr/band-tables/new/", builder.band_table_create, name="band_table_create"),
     path("hr/band-tables/<int:pk>/", builder.band_table, name="band_table"),
+    # HR's home, the company's settings and its working calendar (portal/home.py, portal/company.py)
+    path("hr/", home.hr_home, name="hr_home"),
+    path("hr/company/", company.company_settings, name="company"),
+    path("hr/calendar/", company.calendar, name="calendar"),
+    path("hr/calendar/add/", company.calendar_add, name="calendar_add"),
+    path("hr/calendar/<int:pk>/remove/", company.calendar_remove, name="calendar_remove"),
 ]

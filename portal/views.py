@@ -41,7 +41,7 @@ RUN_ERRORS = {
     payroll.RUN_NOT_CALCULATED: gettext_lazy("Only a calculated run can be approved."),
     payroll.RUN_NOT_APPROVED: gettext_lazy("Only an approved run can be marked paid."),
 }
-HOMES = {access.MARKETER: "portal:dashboard", access.HR: "portal:runs", access.FINANCE: "portal:finance"}
+HOMES = {access.MARKETER: "portal:dashboard", access.HR: "portal:hr_home", access.FINANCE: "portal:finance"}
 
 
 def role_required(*roles: str):

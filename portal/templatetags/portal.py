@@ -11,6 +11,7 @@ register = template.Library()
 #: HR's workspace in the order of the main navigation: (URL name, label, the other pages
 #: that mark it current).
 HR_PAGES = [
+    ("hr_home", gettext_lazy("Workspace"), ()),
     ("runs", gettext_lazy("Payroll runs"), ()),
     ("people", gettext_lazy("People"), ()),
     ("team", gettext_lazy("Team"), ()),
@@ -20,6 +21,8 @@ HR_PAGES = [
     ("kpi_matrix", gettext_lazy("KPI matrix"), ()),
     ("test_scheme", gettext_lazy("Test a scheme"), ()),
     ("scenarios", gettext_lazy("Scenarios"), ()),
+    ("company", gettext_lazy("Company"), ()),
+    ("calendar", gettext_lazy("Work calendar"), ()),
 ]
 
 

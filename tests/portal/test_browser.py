@@ -98,8 +98,10 @@ def test_a_marketer_sees_the_projection_tries_a_what_if_and_downloads_a_payslip(
 def test_hr_starts_a_run_the_starter_cannot_approve_it_a_second_hr_user_does(
     page: Page, live_server, eager_celery, screenshot
 ):
-    # given: hr signs in and lands on the runs page
+    # given: hr signs in, lands on the workspace and opens the runs page
     sign_in(page, live_server, "hr")
+    expect(page.get_by_role("heading", name="Workspace")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Payroll runs").click()
     expect(page.get_by_role("heading", name="Payroll runs")).to_be_visible()
 
     # when: hr starts November

@@ -63,7 +63,7 @@ def test_the_site_root_leads_to_the_portal(client):
 
 @pytest.mark.parametrize(
     ("username", "home"),
-    [("marketer", "portal:dashboard"), ("hr", "portal:runs"), ("finance", "portal:finance")],
+    [("marketer", "portal:dashboard"), ("hr", "portal:hr_home"), ("finance", "portal:finance")],
     ids=["marketer", "hr", "finance"],
 )
 def test_signing_in_leads_each_role_home(demo, username, home):
