@@ -20,6 +20,8 @@ HR_PAGES = [
     ("kpi_matrix", gettext_lazy("KPI matrix"), ()),
     ("test_scheme", gettext_lazy("Test a scheme"), ()),
     ("scenarios", gettext_lazy("Scenarios"), ()),
+    ("kpis", gettext_lazy("KPIs and measures"), ("kpi_create", "kpi_edit", "measure_create", "measure_edit")),
+    ("adjustments", gettext_lazy("Adjustments"), ()),
 ]
 
 
