@@ -91,7 +91,7 @@ def _amount(text: str) -> tuple[Decimal | None, str]:
     if not text:
         return None, _("write the amount, e.g. 1500.50 or −1 500,50")
     try:
-        amount = field_decimal(AMOUNT, text, thousands_separators=True)
+        amount = field_decimal(AMOUNT, text)
     except numbers.NumberError as error:
         if error.code == numbers.NOT_A_NUMBER:
             return None, _("“%(value)s” is not an amount: write it as 1500.50, 1 500,50 or −1 500,50") % {"value": text}
