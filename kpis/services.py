@@ -346,6 +346,6 @@ def definition_guard(obj) -> list[deletion.Blocker]:
         for kpi in dict.fromkeys(defined):
             found.append(deletion.Blocker(gettext("the KPI “%(name)s” is defined by it") % {"name": kpi.name}, kpi))
         values = MeasureValue.objects.filter(measure=obj)
-        if (first := values.first()) is not None:
-            found.append(deletion.Blocker(gettext("%(count)s recorded value(s) are of it") % {"count": values.count()}, first))
+        if (value := values.first()) is not None:
+            found.append(deletion.Blocker(gettext("%(count)s recorded value(s) are of it") % {"count": values.count()}, value))
     return found

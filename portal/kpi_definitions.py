@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -27,17 +28,17 @@ from organizations.models import Company
 from portal.labels import catalogue_name
 from portal.views import _company, role_required
 
-DIRECTIONS = {
+DIRECTIONS: dict[str, Any] = {
     Kpi.Direction.HIGHER_IS_BETTER: gettext_lazy("Higher is better"),
     Kpi.Direction.LOWER_IS_BETTER: gettext_lazy("Lower is better"),
 }
-UNITS = {
+UNITS: dict[str, Any] = {
     "count": pgettext_lazy("unit", "Count"),
     "money": pgettext_lazy("unit", "Money"),
     "percent": pgettext_lazy("unit", "Percent"),
     "ratio": pgettext_lazy("unit", "Ratio"),
 }
-AGGREGATIONS = {
+AGGREGATIONS: dict[str, Any] = {
     Measure.Aggregation.SUM: gettext_lazy("Sum (adds up over the month)"),
     Measure.Aggregation.LAST: gettext_lazy("Last (the level at the month's end)"),
 }
@@ -64,7 +65,7 @@ def formula_with_names(formula: str, measures: dict[str, Measure]) -> str:
 
 
 def _kpi_row(kpi: Kpi, measures: dict[str, Measure]) -> dict:
-    if kpi.measure_id:
+    if kpi.measure is not None:
         definition = catalogue_name(kpi.measure.name)
     else:
         definition = formula_with_names(kpi.formula, measures)
@@ -75,7 +76,7 @@ def _kpi_row(kpi: Kpi, measures: dict[str, Measure]) -> dict:
         "lower_is_better": kpi.direction == Kpi.Direction.LOWER_IS_BETTER,
         "unit": UNITS.get(kpi.unit, kpi.unit),
         "definition": definition,
-        "formula": "" if kpi.measure_id else kpi.formula,
+        "formula": "" if kpi.measure is not None else kpi.formula,
     }
 
 
@@ -170,14 +171,14 @@ def _render_measure(request, measure: Measure, form: DefinitionForm, *, status: 
     )
 
 
-def _edit_measure(request, measure: Measure):
+def _edit_measure(request, measure: Measure, company: Company):
     if request.method == "GET":
         values = {"code": measure.code, "name": measure.name, "aggregation": measure.aggregation, "unit": measure.unit}
         return _render_measure(request, measure, DefinitionForm(values))
     form = DefinitionForm(_typed(request.POST, MEASURE_FIELDS))
     measure.code, measure.name = form.values["code"], form.values["name"]
     measure.aggregation, measure.unit = form.values["aggregation"], form.values["unit"]
-    if form.values["code"] and _code_taken(Measure, measure.company, measure.code, measure.pk):
+    if form.values["code"] and _code_taken(Measure, company, measure.code, measure.pk):
         form.add("code", _("the company already has a measure with this code"))
     if not form.errors:
         try:
@@ -192,14 +193,14 @@ def _edit_measure(request, measure: Measure):
     return _render_measure(request, measure, form, status=400)
 
 
-def _render_kpi(request, kpi: Kpi, form: DefinitionForm, *, status: int = 200):
-    measures = _measures(kpi.company)
+def _render_kpi(request, kpi: Kpi, company: Company, form: DefinitionForm, *, status: int = 200):
+    measures = _measures(company)
     choices = sorted(measures.values(), key=lambda m: catalogue_name(m.name).casefold())
     return render(
         request,
         "portal/hr/kpi.html",
         {
-            "company": kpi.company,
+            "company": company,
             "kpi": kpi,
             "title": catalogue_name(kpi.name) if kpi.pk else _("New KPI"),
             "form": form,
@@ -214,24 +215,24 @@ def _render_kpi(request, kpi: Kpi, form: DefinitionForm, *, status: int = 200):
     )
 
 
-def _edit_kpi(request, kpi: Kpi):
+def _edit_kpi(request, kpi: Kpi, company: Company):
     if request.method == "GET":
         values = {
             "code": kpi.code, "name": kpi.name, "direction": kpi.direction, "unit": kpi.unit,
             "measure": str(kpi.measure_id or ""), "formula": kpi.formula,
         }  # fmt: skip
-        return _render_kpi(request, kpi, DefinitionForm(values))
+        return _render_kpi(request, kpi, company, DefinitionForm(values))
     form = DefinitionForm(_typed(request.POST, KPI_FIELDS))
     values = form.values
     kpi.code, kpi.name, kpi.direction, kpi.unit = values["code"], values["name"], values["direction"], values["unit"]
     kpi.formula = values["formula"]
     kpi.measure = None
     if values["measure"]:
-        chosen = {str(m.pk): m for m in _measures(kpi.company).values()}.get(values["measure"])
+        chosen = {str(m.pk): m for m in _measures(company).values()}.get(values["measure"])
         if chosen is None:
             form.add("measure", _("choose a measure from the list"))
         kpi.measure = chosen
-    if values["code"] and _code_taken(Kpi, kpi.company, kpi.code, kpi.pk):
+    if values["code"] and _code_taken(Kpi, company, kpi.code, kpi.pk):
         form.add("code", _("the company already has a KPI with this code"))
     if not form.errors:
         try:
@@ -241,33 +242,37 @@ def _edit_kpi(request, kpi: Kpi):
         else:
             messages.success(request, _("The KPI “%(name)s” (%(code)s) is saved.") % {"name": kpi.name, "code": kpi.code})
             return redirect(reverse("portal:kpis") + "#own-kpis")
-    return _render_kpi(request, kpi, form, status=400)
+    return _render_kpi(request, kpi, company, form, status=400)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def measure_create(request):
-    return _edit_measure(request, Measure(company=_company(request)))
+    company = _company(request)
+    return _edit_measure(request, Measure(company=company), company)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def measure_edit(request, pk: int):
     """One of the company's own measures (the catalogue's are not changed here: 404)."""
-    return _edit_measure(request, get_object_or_404(Measure.objects.select_related("company"), pk=pk, company=_company(request)))
+    company = _company(request)
+    return _edit_measure(request, get_object_or_404(Measure, pk=pk, company=company), company)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def kpi_create(request):
-    return _edit_kpi(request, Kpi(company=_company(request)))
+    company = _company(request)
+    return _edit_kpi(request, Kpi(company=company), company)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(access.HR)
 def kpi_edit(request, pk: int):
     """One of the company's own KPIs (the catalogue's are not changed here: 404)."""
-    return _edit_kpi(request, get_object_or_404(Kpi.objects.select_related("company", "measure"), pk=pk, company=_company(request)))
+    company = _company(request)
+    return _edit_kpi(request, get_object_or_404(Kpi.objects.select_related("measure"), pk=pk, company=company), company)
 
 
 def _delete(request, obj, remove, anchor: str):
