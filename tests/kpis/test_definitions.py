@@ -136,3 +136,19 @@ def test_a_catalogue_kpi_used_by_a_company_is_protected_too(company):
     with pytest.raises(ProtectedError, match="Leads only"):
         kpi_delete(kpi=kpi)
     assert Kpi.objects.filter(pk=kpi.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "unknown measure 'calls_made' at position 19"),
+        ("ru", "неизвестный показатель 'calls_made' (позиция 19)"),
+        ("uz", "noma’lum koʻrsatkich 'calls_made' (19-oʻrinda)"),
+    ],
+)
+def test_the_parsers_refusal_reads_in_the_readers_language(company, language, message):
+    from django.utils import translation
+
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        formula_kpi(company, formula="marketing_spend / calls_made")
+    assert refused.value.message_dict["formula"] == [message]

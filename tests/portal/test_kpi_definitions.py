@@ -237,3 +237,5 @@ def test_the_page_speaks_the_language(demo, language, words):
     html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE=language).content.decode()
     for word in words:
         assert word in html, word
+    refused = client.post(reverse("portal:kpi_create"), kpi_form(formula="leads +"), HTTP_ACCEPT_LANGUAGE=language)
+    assert ("формула обрывается раньше времени" if language == "ru" else "formula juda erta tugaydi") in refused.content.decode()
