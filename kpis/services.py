@@ -1,6 +1,7 @@
 """Writes for KPIs, KPI sets, plans and measure values. Each validates through the engine's
 rules, so the admin, the API and imports refuse exactly the same things."""
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -292,6 +293,9 @@ def _formula_users(measure: Measure) -> list[Kpi]:
     return found
 
 
+_FORMULA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a measure code as engine.formula reads one
+
+
 @transaction.atomic
 def measure_save(*, measure: Measure) -> Measure:
     """Create or change a measure by the model's rules. A stored measure whose code a KPI's
@@ -304,6 +308,8 @@ def measure_save(*, measure: Measure) -> Measure:
             raise ValidationError(
                 {"code": gettext("the formulas of %(kpis)s read the code %(code)s: change them first") % {"kpis": names, "code": before.code}}
             )
+    if measure.code and not _FORMULA_NAME.fullmatch(measure.code):
+        raise ValidationError({"code": gettext("formulas read this code: use Latin letters, digits and _, starting with a letter")})
     measure.full_clean()
     measure.save()
     return measure

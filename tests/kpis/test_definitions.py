@@ -152,3 +152,10 @@ def test_the_parsers_refusal_reads_in_the_readers_language(company, language, me
     with translation.override(language), pytest.raises(ValidationError) as refused:
         formula_kpi(company, formula="marketing_spend / calls_made")
     assert refused.value.message_dict["formula"] == [message]
+
+
+def test_a_measure_code_a_formula_could_not_read_is_refused(company):
+    with pytest.raises(ValidationError) as refused:
+        own_measure(company, code="calls-made")
+    assert "Latin letters, digits and _" in refused.value.message_dict["code"][0]
+    assert not Measure.objects.filter(company=company).exists()
