@@ -159,3 +159,16 @@ def test_a_measure_code_a_formula_could_not_read_is_refused(company):
         own_measure(company, code="calls-made")
     assert "Latin letters, digits and _" in refused.value.message_dict["code"][0]
     assert not Measure.objects.filter(company=company).exists()
+
+
+def test_a_measure_a_correction_changes_is_not_deleted(company):
+    from payroll.models import Correction, CorrectionChange
+
+    calls = own_measure(company)
+    correction = Correction.objects.create(company=company, period="2026-10", reason="Late calls")
+    CorrectionChange.objects.create(
+        correction=correction, employee=EmployeeFactory(company=company), kind="measure", measure=calls, value=Decimal(4)
+    )
+    with pytest.raises(ProtectedError, match=rf"the correction of 2026-10 \(#{correction.pk}\) changes a value of it"):
+        measure_delete(measure=calls)
+    assert Measure.objects.filter(pk=calls.pk).exists()
