@@ -9,6 +9,9 @@ class CompensationConfig(AppConfig):
 
         connect_signals()
 
-        from compensation.services import register_reaches
+        from compensation.services import kpi_guard, register_reaches
+        from core import deletion
+
+        deletion.register_guard(kpi_guard)  # a KPI a scheme reads is not deleted
 
         register_reaches()  # which closed periods a salary or scheme write reaches (core.periods)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from compensation.models import BandPoint, BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
-from core import periods
+from core import deletion, periods
 from core.domain import largest_value, problem_text, raise_problems
 from core.periods import Reach
 from engine import Problem, band_points_problems, band_points_warnings
@@ -199,3 +199,19 @@ def in_force_reach(
 def register_reaches() -> None:
     periods.register_reach(SalaryAgreement, in_force_reach)
     periods.register_reach(SchemeAssignment, in_force_reach)
+
+
+def kpi_guard(obj) -> list[deletion.Blocker]:
+    """What `core.deletion` asks of a KPI: the scheme factors that read it."""
+    from kpis.models import Kpi
+
+    if not isinstance(obj, Kpi):
+        return []
+    factors = SchemeFactor.objects.filter(kpi=obj).select_related("scheme").order_by("scheme__name", "position")
+    return [
+        deletion.Blocker(
+            gettext("the scheme “{scheme}” reads it (factor {factor})").format(scheme=factor.scheme.name, factor=factor.name),
+            factor,
+        )
+        for factor in factors
+    ]

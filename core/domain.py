@@ -14,12 +14,20 @@ from django.utils.translation import gettext
 
 from core.numbers import parse_decimal
 from engine import Period, Problem
+from engine.problems import Phrase
+
+
+def _translated(text: str, params: tuple[tuple[str, Any], ...]) -> str:
+    sentence = gettext(text)
+    if not params:
+        return sentence
+    return sentence.format(**{name: _translated(v.text, v.params) if isinstance(v, Phrase) else v for name, v in params})
 
 
 def problem_message(problem: Problem) -> str:
-    """The problem's sentence in the active language (the project's catalogue, `locale/`)."""
-    text = gettext(problem.text)
-    return text.format(**dict(problem.params)) if problem.params else text
+    """The problem's sentence in the active language (the project's catalogue, `locale/`),
+    a `Phrase` among its params translated too."""
+    return _translated(problem.text, problem.params)
 
 
 def problem_text(problem: Problem) -> str:

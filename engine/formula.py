@@ -30,6 +30,7 @@ from decimal import Decimal, localcontext
 from weakref import WeakKeyDictionary
 
 from .exact import COUNTER, EXACT_CONTEXT, NOT_EXACT, Number, Ratio, exact_decimal, ratio_to_fraction, to_ratio
+from .problems import Phrase, gettext_noop
 
 Measures = Mapping[str, Number]
 #: A Decimal closure: the value if every operation is exact in 28 digits; raises `Inexact`
@@ -49,14 +50,19 @@ _CONSTANTS: WeakKeyDictionary[Callable[..., object], Decimal | Ratio] = WeakKeyD
 _MEASURE_READS: WeakKeyDictionary[Callable[..., object], tuple[str, str]] = WeakKeyDictionary()
 
 
+def _phrase(text: str, **params: object) -> Phrase:
+    return Phrase(text, tuple(params.items()))
+
+
 class FormulaError(ValueError):
     """A formula that cannot be accepted; `position` is the 0-based offset of the fault."""
 
-    def __init__(self, message: str, position: int, text: str):
-        self.message = message
+    def __init__(self, message: str | Phrase, position: int, text: str):
+        self.phrase = message if isinstance(message, Phrase) else Phrase(message)  # for a face to translate
+        self.message = str(self.phrase)
         self.position = position
         self.text = text
-        super().__init__(f"{message} at position {position + 1}")
+        super().__init__(f"{self.message} at position {position + 1}")
 
 
 class Undefined(Exception):
@@ -84,7 +90,7 @@ def _tokenize(text: str) -> list[_Token]:
             break
         match = _TOKEN.match(text, position)
         if match is None:
-            raise FormulaError(f"unexpected character {text[position]!r}", position, text)
+            raise FormulaError(_phrase(gettext_noop("unexpected character {found}"), found=repr(text[position])), position, text)
         kind = match.lastgroup or "op"
         tokens.append(_Token(kind, match.group(), position))
         position = match.end()
@@ -168,7 +174,7 @@ class _Parser:
     def token(self) -> _Token:
         return self.tokens[self.index]
 
-    def _fail(self, message: str, token: _Token | None = None) -> FormulaError:
+    def _fail(self, message: str | Phrase, token: _Token | None = None) -> FormulaError:
         token = token or self.token
         return FormulaError(message, token.position, self.text)
 
@@ -176,16 +182,16 @@ class _Parser:
         if self.token.kind == "op" and self.token.text == op:
             self.index += 1
             return
-        found = "the end of the formula" if self.token.kind == "end" else repr(self.token.text)
-        raise self._fail(f"expected {op!r} but found {found}")
+        found = Phrase(gettext_noop("the end of the formula")) if self.token.kind == "end" else repr(self.token.text)
+        raise self._fail(_phrase(gettext_noop("expected {op} but found {found}"), op=repr(op), found=found))
 
     # -- grammar: every node is a pair (Decimal closure, exact ratio closure)
     def parse(self) -> _Node:
         if self.token.kind == "end":
-            raise self._fail("the formula is empty")
+            raise self._fail(Phrase(gettext_noop("the formula is empty")))
         node = self._expr()
         if self.token.kind != "end":
-            raise self._fail(f"unexpected {self.token.text!r}")
+            raise self._fail(_phrase(gettext_noop("unexpected {found}"), found=repr(self.token.text)))
         return node
 
     def _expr(self) -> _Node:
@@ -241,15 +247,15 @@ class _Parser:
             self._expect(")")
             return node
         if token.kind == "end":
-            raise self._fail("the formula ends too early")
-        raise self._fail(f"unexpected {token.text!r}")
+            raise self._fail(Phrase(gettext_noop("the formula ends too early")))
+        raise self._fail(_phrase(gettext_noop("unexpected {found}"), found=repr(token.text)))
 
     def _measure(self, token: _Token, *, previous: bool) -> _Node:
         code = token.text
         if code in FUNCTIONS:
-            raise self._fail(f"{code}() is a function and needs parentheses", token)
+            raise self._fail(_phrase(gettext_noop("{code}() is a function and needs parentheses"), code=code), token)
         if self.known is not None and code not in self.known:
-            raise self._fail(f"unknown measure {code!r}", token)
+            raise self._fail(_phrase(gettext_noop("unknown measure {code}"), code=repr(code)), token)
         (self.previous if previous else self.measures).add(code)
         if previous:
             missing = f"prev({code}) was not recorded"
@@ -290,12 +296,12 @@ class _Parser:
 
     def _call(self, name: _Token) -> _Node:
         if name.text not in FUNCTIONS:
-            raise self._fail(f"unknown function {name.text!r}", name)
+            raise self._fail(_phrase(gettext_noop("unknown function {name}"), name=repr(name.text)), name)
         self._expect("(")
         if name.text == "prev":
             argument = self.token
             if argument.kind != "name" or argument.text in FUNCTIONS:
-                raise self._fail("prev() takes one measure code", argument)
+                raise self._fail(Phrase(gettext_noop("prev() takes one measure code")), argument)
             self.index += 1
             node = self._measure(argument, previous=True)
             self._expect(")")

@@ -15,6 +15,18 @@ def gettext_noop(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Phrase:
+    """A sentence with `{name}` placeholders, as a `Problem`'s param: a face translates it
+    (and the phrases in its params) before filling the sentence around it."""
+
+    text: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def __str__(self) -> str:
+        return self.text.format(**dict(self.params)) if self.params else self.text
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One broken rule. `field` names the attribute, `row` the 1-based row of a list. `text`
     is the English sentence, with `{name}` placeholders filled from `params`, so a face can

@@ -39,5 +39,10 @@ def kpi_definition_problems(has_measure: bool, formula: str, known_measures: set
         try:
             parse_formula(formula, known_measures)
         except FormulaError as error:
-            return [Problem("kpi_formula_invalid", str(error), "formula")]
+            return [
+                problem(
+                    "kpi_formula_invalid", gettext_noop("{fault} at position {position}"), "formula",
+                    fault=error.phrase, position=error.position + 1,
+                )
+            ]
     return []

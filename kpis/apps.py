@@ -5,6 +5,9 @@ class KpisConfig(AppConfig):
     name = "kpis"
 
     def ready(self) -> None:
-        from kpis.services import register_reaches
+        from core import deletion
+        from kpis.services import definition_guard, register_reaches
+
+        deletion.register_guard(definition_guard)  # a KPI or measure in use is not deleted
 
         register_reaches()  # which closed periods a plan or measure value write reaches (core.periods)

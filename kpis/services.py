@@ -1,6 +1,7 @@
 """Writes for KPIs, KPI sets, plans and measure values. Each validates through the engine's
 rules, so the admin, the API and imports refuse exactly the same things."""
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,14 +9,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core import periods
+from core import deletion, periods
 from core.domain import field_decimal, problem_message, raise_problems
 from core.numbers import NumberError
 from core.periods import Reach, Span
 from engine import Period, kpi_set_problems
+from engine.formula import FormulaError, parse_formula
 from kpis import imports
 from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.selectors import catalogue_and_own
@@ -272,3 +275,87 @@ def period_row_reach(before: Plan | MeasureValue | None, after: Plan | MeasureVa
 def register_reaches() -> None:
     periods.register_reach(Plan, period_row_reach)
     periods.register_reach(MeasureValue, period_row_reach)
+
+
+# --- the company's own measures and KPIs (HR's definitions page in the portal) -----------
+
+
+def _formula_users(measure: Measure) -> list[Kpi]:
+    """The KPIs whose formula reads `measure`'s code (those that see it: the catalogue's and,
+    for a company's own measure, that company's; a catalogue measure, every company's)."""
+    kpis = Kpi.objects.exclude(formula="")
+    if measure.company_id is not None:
+        kpis = kpis.filter(Q(company__isnull=True) | Q(company_id=measure.company_id))
+    found = []
+    for kpi in kpis.filter(formula__contains=measure.code):
+        try:
+            parsed = parse_formula(kpi.formula)
+        except FormulaError:
+            continue
+        if measure.code in parsed.measures | parsed.previous_measures:
+            found.append(kpi)
+    return found
+
+
+_FORMULA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a measure code as engine.formula reads one
+
+
+@transaction.atomic
+def measure_save(*, measure: Measure) -> Measure:
+    """Create or change a measure by the model's rules. A stored measure whose code a KPI's
+    formula reads keeps its code (the formula would stop meaning anything)."""
+    before = Measure.objects.select_for_update().filter(pk=measure.pk).first() if measure.pk else None
+    if before is not None and before.code != measure.code:
+        users = _formula_users(before)
+        if users:
+            names = ", ".join(f"“{kpi.name}”" for kpi in users)
+            raise ValidationError(
+                {"code": gettext("the formulas of %(kpis)s read the code %(code)s: change them first") % {"kpis": names, "code": before.code}}
+            )
+    if measure.code and not _FORMULA_NAME.fullmatch(measure.code):
+        raise ValidationError({"code": gettext("formulas read this code: use Latin letters, digits and _, starting with a letter")})
+    measure.full_clean()
+    measure.save()
+    return measure
+
+
+@transaction.atomic
+def kpi_save(*, kpi: Kpi) -> Kpi:
+    """Create or change a KPI by the model's and the engine's rules (one measure or a formula
+    over the measures the company sees, `engine.rules.kpi_definition_problems`); the
+    definition of a KPI in use may change but never be left empty or unparsable."""
+    kpi.formula = kpi.formula.strip()
+    kpi.full_clean()
+    kpi.save()
+    return kpi
+
+
+def kpi_delete(*, kpi: Kpi) -> None:
+    """Delete a KPI nothing uses; else `ProtectedError` naming who uses it (`core.deletion`)."""
+    deletion.delete_unless_in_use(kpi)
+
+
+def measure_delete(*, measure: Measure) -> None:
+    """Delete a measure nothing uses; else `ProtectedError` naming who uses it."""
+    deletion.delete_unless_in_use(measure)
+
+
+def definition_guard(obj) -> list[deletion.Blocker]:
+    """What `core.deletion` asks of a KPI (the KPI sets holding it, its plans) and of a
+    measure (the KPIs it defines or whose formula reads it, its recorded values)."""
+    found: list[deletion.Blocker] = []
+    if isinstance(obj, Kpi):
+        for item in KpiSetItem.objects.filter(kpi=obj).select_related("kpi_set").order_by("kpi_set__name"):
+            found.append(deletion.Blocker(gettext("the KPI set “%(name)s” (stage %(stage)s) holds it") % {
+                "name": item.kpi_set.name, "stage": item.kpi_set.stage}, item.kpi_set))
+        plans = Plan.objects.filter(kpi=obj)
+        if (first := plans.first()) is not None:
+            found.append(deletion.Blocker(gettext("%(count)s plan(s) are set for it") % {"count": plans.count()}, first))
+    elif isinstance(obj, Measure):
+        defined = list(Kpi.objects.filter(measure=obj)) + _formula_users(obj)
+        for kpi in dict.fromkeys(defined):
+            found.append(deletion.Blocker(gettext("the KPI “%(name)s” is defined by it") % {"name": kpi.name}, kpi))
+        values = MeasureValue.objects.filter(measure=obj)
+        if (value := values.first()) is not None:
+            found.append(deletion.Blocker(gettext("%(count)s recorded value(s) are of it") % {"count": values.count()}, value))
+    return found

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 import engine
 from compensation.selectors import CompanyConfiguration, payout_inputs
@@ -179,9 +180,27 @@ def deletion_blockers(obj, runs: list[PayrollRun] | None = None) -> list[str]:
 
 
 def deletion_guard(obj) -> list[Blocker]:
-    """What `core.deletion` asks: the runs that need `obj`, each with its reason."""
+    """What `core.deletion` asks: the runs that need `obj`, each with its reason; for a KPI
+    or a measure, the corrections that change a value of it."""
     runs = runs_using(obj)
-    return [Blocker(reason, run) for run, reason in zip(runs, deletion_blockers(obj, runs), strict=True)]
+    found = [Blocker(reason, run) for run, reason in zip(runs, deletion_blockers(obj, runs), strict=True)]
+    return found + _corrections_changing(obj)
+
+
+def _corrections_changing(obj) -> list[Blocker]:
+    from kpis.models import Kpi, Measure
+    from payroll.models import Correction
+
+    if isinstance(obj, Kpi):
+        corrections = Correction.objects.filter(changes__kpi=obj)
+    elif isinstance(obj, Measure):
+        corrections = Correction.objects.filter(changes__measure=obj)
+    else:
+        return []
+    return [
+        Blocker(gettext("the correction of {period} (#{number}) changes a value of it").format(period=c.period, number=c.pk), c)
+        for c in corrections.distinct().order_by("period", "pk")
+    ]
 
 
 def closed_periods(company_id: int) -> list[ClosedPeriod]:

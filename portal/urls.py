@@ -16,6 +16,8 @@ from portal import (
     team,
     views,
 )
+from portal.adjustments import adjustment_add, adjustment_remove, adjustments
+from portal.kpi_definitions import kpi_create, kpi_edit, kpi_remove, kpis, measure_create, measure_edit, measure_remove
 
 app_name = "portal"
 urlpatterns = [
@@ -83,4 +85,16 @@ urlpatterns = [
     path("hr/calendar/", company.calendar, name="calendar"),
     path("hr/calendar/add/", company.calendar_add, name="calendar_add"),
     path("hr/calendar/<int:pk>/remove/", company.calendar_remove, name="calendar_remove"),
+    # KPIs and measures: the catalogue and the company's own (portal/kpi_definitions.py)
+    path("hr/kpis/", kpis, name="kpis"),
+    path("hr/kpis/new/", kpi_create, name="kpi_create"),
+    path("hr/kpis/<int:pk>/", kpi_edit, name="kpi_edit"),
+    path("hr/kpis/<int:pk>/delete/", kpi_remove, name="kpi_delete"),
+    path("hr/kpis/measures/new/", measure_create, name="measure_create"),
+    path("hr/kpis/measures/<int:pk>/", measure_edit, name="measure_edit"),
+    path("hr/kpis/measures/<int:pk>/delete/", measure_remove, name="measure_delete"),
+    # Adjustments of a month (portal/adjustments.py)
+    path("hr/adjustments/", adjustments, name="adjustments"),
+    path("hr/adjustments/add/", adjustment_add, name="adjustment_add"),
+    path("hr/adjustments/<int:pk>/remove/", adjustment_remove, name="adjustment_remove"),
 ]

@@ -23,6 +23,8 @@ HR_PAGES = [
     ("scenarios", gettext_lazy("Scenarios"), ()),
     ("company", gettext_lazy("Company"), ()),
     ("calendar", gettext_lazy("Work calendar"), ()),
+    ("kpis", gettext_lazy("KPIs and measures"), ("kpi_create", "kpi_edit", "measure_create", "measure_edit")),
+    ("adjustments", gettext_lazy("Adjustments"), ()),
 ]
 
 
