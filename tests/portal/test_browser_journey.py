@@ -47,13 +47,15 @@ class Counted:
     def __getattr__(self, name):
         attribute = getattr(self._target, name)
         if not callable(attribute):
-            return Counted(attribute, self._log) if hasattr(attribute, "click") else attribute
+            acts = any(hasattr(attribute, action) for action in ACTIONS)  # a locator, the keyboard…
+            return Counted(attribute, self._log) if acts else attribute
 
         def call(*args, **kwargs):
             if name in ACTIONS:
                 self._log.append(f"{name} {args[0] if args and name in ('goto', 'fill') else ''}".strip())
             result = attribute(*args, **kwargs)
-            return Counted(result, self._log) if hasattr(result, "click") and name not in ACTIONS else result
+            acts = any(hasattr(result, action) for action in ACTIONS)
+            return Counted(result, self._log) if acts and name not in ACTIONS else result
 
         return call
 
@@ -123,6 +125,7 @@ def journey(page: Page, live_server, words: Words, currency: str, screenshot) ->
     act.get_by_label(words.password).fill(PASSWORD)
     act.get_by_role("button", name=words.sign_in).click()
     expect(page.get_by_role("heading", name=words.new_band_table)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", words.language)
 
     # the band table 0 / 80 / 100 → 0 / 0.5 / 1, from the seeds' preset
     act.get_by_role("link", name=words.seed_bands).click()
@@ -211,3 +214,40 @@ def test_the_same_journey_in_uzbek(browser, live_server, eager_celery, screensho
         context.close()
     report(UZBEK, log)
     assert violations == []
+
+
+class _Fake:
+    """Stands for a page or locator: every action and every way to a locator."""
+
+    def __init__(self):
+        self.keyboard = self
+
+    def goto(self, url):
+        return None
+
+    def get_by_label(self, text, **kwargs):
+        return _Fake()
+
+    def fill(self, value):
+        return None
+
+    def click(self):
+        return None
+
+    def press(self, key):
+        return None
+
+    def inner_text(self):
+        return "text"
+
+
+def test_the_counter_counts_every_action_and_only_actions():
+    log: list[str] = []
+    act = Counted(_Fake(), log)
+    act.goto("/portal/")
+    field = act.get_by_label("Name").get_by_label("inner")
+    field.fill("Nodira")
+    field.click()
+    act.keyboard.press("Enter")
+    assert act.get_by_label("x").inner_text() == "text"
+    assert log == ["goto /portal/", "fill Nodira", "click", "press"]
