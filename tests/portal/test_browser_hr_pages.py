@@ -61,8 +61,14 @@ def hr_pages(demo) -> list[tuple[str, str]]:
         ("band-table", reverse("portal:band_table", args=[BandTable.objects.get(company=demo, name="Seed bands (0 / 80 / 100)").pk])),
         ("kpi-set", reverse("portal:kpi_set", args=[KpiSet.objects.filter(company=demo, is_active=True).first().pk])),
         ("run", reverse("portal:run", args=[run.pk])),
+        ("band-table-new", reverse("portal:band_table_create")),
+        ("scheme-new", reverse("portal:scheme_create")),
+        ("kpi-set-new", reverse("portal:kpi_set_create")),
     ]
-    return [(name.replace("_", "-"), reverse(f"portal:{name}")) for name, _label, _also in HR_PAGES] + details
+    listed = [name for name, _label, _also in HR_PAGES]
+    if "corrections" not in listed:  # an HR page not (yet) in the navigation
+        details.append(("corrections", reverse("portal:corrections")))
+    return [(name.replace("_", "-"), reverse(f"portal:{name}")) for name in listed] + details
 
 
 def test_every_hr_page_at_desktop_and_phone_width(page: Page, live_server, demo, eager_celery, screenshot):
@@ -76,14 +82,28 @@ def test_every_hr_page_at_desktop_and_phone_width(page: Page, live_server, demo,
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             screenshot(page, f"hr-{name}-{width}")
-            if width != 390:
-                continue
             overflow = page.evaluate(OVERFLOW)
             if overflow["scrollWidth"] > overflow["innerWidth"] + 1:
-                problems.append(f"{name} scrolls sideways at 390 px ({overflow['scrollWidth']} px): {overflow['out']}")
+                problems.append(f"{name} scrolls sideways at {width} px ({overflow['scrollWidth']} px): {overflow['out']}")
+            if width != 390:
+                continue
             navigation = page.evaluate(NAVIGATION)
             if navigation["links"] < len(HR_PAGES) or (navigation["off"] and not navigation["scrolls"]):
                 problems.append(f"{name}: the navigation at 390 px hides {navigation['off']}")
             if navigation["tiny"]:
                 problems.append(f"{name}: navigation links too small to tap: {navigation['tiny']}")
     assert problems == [], "\n".join(problems)
+
+
+def test_the_stylesheet_closes_every_block_it_opens():
+    """An unclosed `@media {` (as a merge once left one) silently made every later rule apply
+    on phones only."""
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "portal" / "static" / "portal" / "portal.css").read_text(encoding="utf-8")
+    depth = 0
+    for line_number, line in enumerate(re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group().count("\n"), css, flags=re.S).splitlines(), start=1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"line {line_number} closes a block never opened"
+    assert depth == 0, "a block is never closed"
