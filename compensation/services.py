@@ -17,8 +17,8 @@ from core.domain import largest_value, problem_text, raise_problems
 from core.periods import Reach
 from engine import Problem, band_points_problems, band_points_warnings
 from engine.problems import gettext_noop
-from organizations.models import Employee
-from organizations.services import employed_span
+from organizations.models import Company, Employee
+from organizations.services import employed_span, employee_create, marketer_login_create
 
 # Spec §6: a scheme has one or more factors (the admin's factor formset checks the same rule).
 SCHEME_NO_FACTORS = Problem("scheme_no_factors", gettext_noop("a bonus scheme needs at least one factor"), "factors")
@@ -215,3 +215,37 @@ def kpi_guard(obj) -> list[deletion.Blocker]:
         )
         for factor in factors
     ]
+
+
+# --- a new employee in one go (HR's people page) ---------------------------------------
+
+
+def employee_hire(
+    *,
+    company: Company,
+    personnel_number: str,
+    full_name: str,
+    position: str,
+    hire_date: date | None,
+    monthly_amount: Decimal | None = None,
+    scheme: BonusScheme | None = None,
+    username: str = "",
+    password: str | None = None,
+) -> Employee:
+    """A new employee with, from the hire date, the salary and the bonus scheme given, and a
+    marketer's login when a username is given (`password` None: a set-password link): all of
+    it or nothing, each refusal keyed by its field."""
+    if scheme is not None and scheme.company_id != company.pk:
+        raise ValidationError({"scheme": [gettext("the scheme is not one of the company's")]})
+    with transaction.atomic():
+        employee = employee_create(
+            company=company, personnel_number=personnel_number, full_name=full_name, position=position, hire_date=hire_date
+        )
+        assert employee.hire_date is not None
+        if monthly_amount is not None:
+            salary_agreement_set(employee=employee, effective_from=employee.hire_date, monthly_amount=monthly_amount)
+        if scheme is not None:
+            scheme_assignment_set(employee=employee, effective_from=employee.hire_date, scheme=scheme)
+        if (username or "").strip():
+            marketer_login_create(employee=employee, username=username, password=password)
+    return employee

@@ -41,6 +41,7 @@ from kpis.models import Kpi, KpiSet
 from kpis.selectors import catalogue_and_own
 from organizations import access
 from portal.band_charts import band_chart, bonus_heatmap
+from portal.builder_presets import BAND_PRESETS, SCHEME_PRESETS
 from portal.formatting import format_number
 from portal.labels import catalogue_name
 from portal.views import _company, role_required
@@ -230,6 +231,7 @@ def _band_context(request, table: BandTable, rows: list[BandRow], *, mode: str, 
         "warnings": warnings,
         "preview": preview,
         "next": _safe_next(request) or "",
+        "presets": [] if table.pk else [(key, preset.name) for key, preset in BAND_PRESETS.items()],
     }
 
 
@@ -252,10 +254,19 @@ def band_table(request, pk: int):
     return _band_table_page(request, get_object_or_404(BandTable, pk=pk, company=_company(request)))
 
 
+def _band_preset_rows(request, table: BandTable) -> list[BandRow]:
+    """A new table from one of the seeds' (`?preset=seed`): its name, mode and rows filled in."""
+    preset = BAND_PRESETS.get(request.GET.get("preset", ""))
+    if preset is None:
+        return []
+    table.name, table.mode = str(preset.name), preset.mode
+    return [BandRow(_plain(lower), _plain(c), lower, c) for lower, c in preset.decimals]
+
+
 def _band_table_page(request, table: BandTable):
     """A band table's name, mode and rows; its curve and warnings. POST: preview, add a row, or save."""
     if request.method != "POST":
-        rows = _band_rows_of(table) if table.pk else []
+        rows = _band_rows_of(table) if table.pk else _band_preset_rows(request, table)
         warnings = band_table_warnings(table) if table.pk else []
         return render(request, "portal/hr/band_table.html", _band_context(request, table, rows, mode=table.mode, errors=[], warnings=warnings, preview=False))
     action = request.POST.get("action", "save")
@@ -572,6 +583,8 @@ def _scheme_page(request, scheme: BonusScheme):
     action = request.POST.get("action", "save") if request.method == "POST" else "show"
     if action == "show":
         form = SchemeForm.stored(scheme, choices)
+        if not scheme.pk:
+            _scheme_preset(request, form)
         chart_pay, chart_pay_error = _scheme_chart_pay(company, request.GET.get("chart_pay", ""))
     else:
         form = SchemeForm.posted(scheme, choices, request.POST)
@@ -622,8 +635,28 @@ def _scheme_page(request, scheme: BonusScheme):
         "chart_pay_error": chart_pay_error,
         "share_base": scheme.base_kind == BonusScheme.BaseKind.SHARE,
         "preview": action == "preview" and not refused,
+        "presets": [] if scheme.pk else [(key, preset.name) for key, preset in SCHEME_PRESETS.items()],
     }
     return render(request, "portal/hr/scheme.html", context, status=400 if refused else 200)
+
+
+def _scheme_preset(request, form: SchemeForm) -> None:
+    """A new scheme from the seeds' (`?preset=leads_cpl`): its name and factors filled in, each
+    through the company's table with the preset's rows (else its only table, else none yet)."""
+    preset = SCHEME_PRESETS.get(request.GET.get("preset", ""))
+    if preset is None:
+        return
+    wanted = BAND_PRESETS[preset.bands].decimals
+    tables = list(form.choices.tables.values())
+    table = next((t for t in tables if [(p.lower_bound_pct, p.coefficient) for p in t.points.all()] == wanted), None)
+    if table is None and len(tables) == 1:
+        table = tables[0]
+    by_code = {kpi.code: value for value, kpi in form.choices.kpi_rows.items()}
+    form.scheme.name = str(preset.name)
+    form.rows = [
+        FactorRow(name, str(position), by_code.get(code, ""), str(table.pk) if table else "")
+        for position, (name, code) in enumerate(preset.kpis, start=1)
+    ]
 
 
 def _scheme_save(request, form: SchemeForm, factors: list[SchemeFactor]) -> BonusScheme:

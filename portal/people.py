@@ -1,5 +1,6 @@
 """HR's people page (issue 14, item 1, first part): the company's employees with their
-salary, bonus scheme and login, and a marketer's login created for one of them."""
+salary, bonus scheme and login; a new one added with all three in one form, and a
+marketer's login created for one of them."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from compensation.models import BonusScheme, SalaryAgreement, SchemeAssignment
-from compensation.services import salary_agreement_set, scheme_assignment_set
+from compensation.services import employee_hire, salary_agreement_set, scheme_assignment_set
 from core.numbers import NumberError, parse_decimal
 from core.periods import PeriodClosedError
 from organizations import access
 from organizations.models import Employee
-from organizations.services import employee_create, employee_terminate, marketer_login_create
+from organizations.services import employee_terminate, marketer_login_create
 from portal.feedback import refusal_messages
 from portal.formatting import format_money
 from portal.team import announce_login, password_or_invitation
@@ -32,14 +33,23 @@ def _in_force(rows, today):
     return started[-1] if started else None
 
 
-@require_GET
-@role_required(access.HR)
-def people(request):
+def _next_number(company) -> str:
+    """The personnel number proposed for a new employee: one above the highest all-digit one."""
+    taken = set(Employee.objects.filter(company=company).values_list("personnel_number", flat=True))
+    number = max((int(n) for n in taken if n.isdigit()), default=0) + 1
+    while str(number) in taken:
+        number += 1
+    return str(number)
+
+
+def _people_page(request, typed: dict | None = None, status: int = 200):
     """Every employee of the HR user's company: salary and scheme in force today, the next
-    change if one is dated later, and who signs in as them."""
+    change if one is dated later, and who signs in as them; the form to add one (as typed
+    when it was refused)."""
+    company = _company(request)
     today = timezone.localdate()
     employees = (
-        Employee.objects.filter(company=_company(request))
+        Employee.objects.filter(company=company)
         .select_related("user")
         .prefetch_related(
             Prefetch("salary_agreements", queryset=SalaryAgreement.objects.order_by("effective_from")),
@@ -59,7 +69,17 @@ def people(request):
                 "left": employee.termination_date is not None and employee.termination_date < today,
             }
         )
-    return render(request, "portal/hr/people.html", {"rows": rows, "company": _company(request)})
+    offered = list(BonusScheme.objects.filter(company=company).order_by("name"))
+    if typed is None:  # the sensible defaults: the next number, the one scheme if there is one
+        typed = {"personnel_number": _next_number(company), "scheme": str(offered[0].pk) if len(offered) == 1 else ""}
+    context = {"rows": rows, "company": company, "schemes": offered, "typed": typed}
+    return render(request, "portal/hr/people.html", context, status=status)
+
+
+@require_GET
+@role_required(access.HR)
+def people(request):
+    return _people_page(request)
 
 
 @require_POST
@@ -189,24 +209,65 @@ def _int(value) -> int | None:
         return None
 
 
+NEW_PERSON_FIELDS = ("personnel_number", "full_name", "position", "hire_date", "monthly_amount", "scheme", "username")
+
+
 @require_POST
 @role_required(access.HR)
 def person_create(request):
-    """A new employee of the company; then their page, to give them a salary, a scheme and a login."""
-    day = _day(request.POST.get("hire_date", "").strip())
+    """A new employee of the company, with (optional, from the hire date) the salary, the
+    bonus scheme and a marketer's login; then their page. Refused: the form again, as typed."""
+    company = _company(request)
+    typed = {name: request.POST.get(name, "").strip() for name in NEW_PERSON_FIELDS}
+    day = _day(typed["hire_date"])
     if day == "bad":
         messages.error(request, _("write the date as YYYY-MM-DD"))
-        return redirect("portal:people")
+        return _people_page(request, typed, status=400)
+    scheme = BonusScheme.objects.filter(company=company, pk=_int(typed["scheme"])).first() if typed["scheme"] else None
+    if typed["scheme"] and scheme is None:
+        messages.error(request, _("choose a scheme and write the date as YYYY-MM-DD"))
+        return _people_page(request, typed, status=400)
+    field = SalaryAgreement._meta.get_field("monthly_amount")
     try:
-        employee = employee_create(
-            company=_company(request),
-            personnel_number=request.POST.get("personnel_number", ""),
-            full_name=request.POST.get("full_name", ""),
-            position=request.POST.get("position", ""),
+        amount = (
+            parse_decimal(typed["monthly_amount"], max_digits=field.max_digits, decimal_places=field.decimal_places)
+            if typed["monthly_amount"]
+            else None
+        )
+    except NumberError as error:
+        messages.error(request, f"monthly_amount: {error.message}")
+        return _people_page(request, typed, status=400)
+    password = password_or_invitation(request) if typed["username"] else None
+    try:
+        employee = employee_hire(
+            company=company,
+            personnel_number=typed["personnel_number"],
+            full_name=typed["full_name"],
+            position=typed["position"],
             hire_date=day,
+            monthly_amount=amount,
+            scheme=scheme,
+            username=typed["username"],
+            password=password or None,
         )
     except (ValidationError, PeriodClosedError) as error:
         refusal_messages(request, error, "")
-        return redirect("portal:people")
-    messages.success(request, _("%(name)s is added; set the salary, the bonus scheme and the login.") % {"name": employee.full_name})
+        return _people_page(request, typed, status=400)
+    if amount is None and scheme is None and employee.user is None:
+        messages.success(request, _("%(name)s is added; set the salary, the bonus scheme and the login.") % {"name": employee.full_name})
+        return redirect("portal:person", pk=employee.pk)
+    messages.success(request, _("%(name)s is added.") % {"name": employee.full_name})
+    hired = employee.hire_date.isoformat() if employee.hire_date else ""
+    if amount is not None:
+        messages.success(
+            request,
+            _("%(name)s earns %(amount)s a month from %(day)s.")
+            % {"name": employee.full_name, "amount": format_money(amount, company.currency), "day": hired},
+        )
+    if scheme is not None:
+        messages.success(
+            request, _("%(name)s is paid under %(scheme)s from %(day)s.") % {"name": employee.full_name, "scheme": scheme.name, "day": hired}
+        )
+    if employee.user is not None:
+        announce_login(request, employee.user, password=password or None)
     return redirect("portal:person", pk=employee.pk)

@@ -26,7 +26,7 @@ def test_hr_sets_up_a_new_marketer_who_then_signs_in(page: Page, live_server, sc
 
     form = page.get_by_test_id("add-employee")
     form.get_by_label("Personnel number").fill("M-900")
-    form.get_by_label("Name").fill("Nodira Karimova")
+    form.get_by_label("Name", exact=True).fill("Nodira Karimova")
     form.get_by_label("Hire date").fill("2026-12-01")
     form.get_by_role("button", name="Add").click()
     expect(page.get_by_role("heading", name="Nodira Karimova")).to_be_visible()
