@@ -6,7 +6,7 @@ django-axes still counts and locks out the admin's wrong passwords."""
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from compensation.demo import DEMO_PASSWORD, seed_demo
@@ -55,8 +55,6 @@ def test_even_a_staff_account_with_every_permission_is_refused():
     user = User.objects.get(username="hr")
     user.is_staff = True
     user.save()
-    from django.contrib.auth.models import Permission
-
     user.user_permissions.set(Permission.objects.all())
 
     assert is_explanation(signed_in("hr").get("/admin/kpis/plan/"))

@@ -263,7 +263,7 @@ def as_role(admin_world, db):
 def test_every_admin_url_is_in_the_matrix(admin_world):
     """Every named URL of the admin site is one the matrix requests."""
 
-    def names(patterns, namespace="") -> set[str]:
+    def names(patterns) -> set[str]:
         found = set()
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
