@@ -27,7 +27,7 @@ demo: venv
 
 run: demo
 	@echo ""
-	@echo "  Marketer bonus engine: http://$(HOST):$(PORT)/  (portal; HR configuration at /admin/, API docs at /api/docs/)"
+	@echo "  Marketer bonus engine: http://$(HOST):$(PORT)/  (the portal: marketers, HR and finance; /admin/: superusers only; API docs at /api/docs/)"
 	@echo "  Demo logins (password demo12345): marketer, hr, hr2, finance, admin"
 	@echo ""
 	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)

@@ -1,4 +1,4 @@
-"""The HR admin for people's pay, band tables and bonus schemes."""
+"""The admin (a superuser's) of people's pay, band tables and bonus schemes."""
 
 from collections.abc import Sequence
 

@@ -6,7 +6,7 @@ import random
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from simple_history.utils import bulk_create_with_history
 
 from compensation.models import BandTable, BonusScheme, SalaryAgreement, SchemeAssignment, SchemeFactor
@@ -33,26 +33,15 @@ def _sync(model, lookup: dict, values: dict):
     return obj
 
 
-def _groups() -> tuple[Group, Group]:
-    hr, _ = Group.objects.get_or_create(name="HR")
-    finance, _ = Group.objects.get_or_create(name="Finance")
-    app_permissions = Permission.objects.filter(content_type__app_label__in=["organizations", "compensation", "kpis", "payroll"])
-    hr.permissions.set(app_permissions)
-    finance.permissions.set(app_permissions.filter(codename__startswith="view_"))
-    return hr, finance
-
-
-def _user(username: str, *, staff: bool, superuser: bool = False, group: Group | None = None, name: str = "") -> User:
+def _user(username: str, *, superuser: bool = False, name: str = "") -> User:
+    """A demo login; only the superuser is staff (the admin is theirs, everyone else works in the portal)."""
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username)
         user.set_password(DEMO_PASSWORD)
     user.first_name = name
-    user.is_staff = staff
-    user.is_superuser = superuser
+    user.is_staff = user.is_superuser = superuser
     user.save()
-    if group:
-        user.groups.add(group)
     return user
 
 
@@ -130,18 +119,17 @@ def _record_many(records: list[tuple[int, str, dict, dict]], kpis: dict, catalog
 
 
 def seed_demo() -> Company:
-    hr_group, finance_group = _groups()
     company = _sync(Company, {"slug": "demo"}, {"name": "Demo Marketing LLC", "currency": "RUB", "language": "ru"})
     _sync(CompanyStage, {"company": company, "effective_from": date(2026, 1, 1)}, {"stage": 2})
     for day in range(1, 9):  # New Year holidays 2027; November stays without holidays (example C)
         _sync(CalendarDay, {"company": company, "date": date(2027, 1, day)}, {"kind": "holiday", "name": "New Year"})
 
-    _user("admin", staff=True, superuser=True, name="Administrator")
+    _user("admin", superuser=True, name="Administrator")
     people = {
-        "hr": _user("hr", staff=True, group=hr_group, name="Hanna HR"),
-        "hr2": _user("hr2", staff=True, group=hr_group, name="Harry HR"),
-        "finance": _user("finance", staff=True, group=finance_group, name="Fiona Finance"),
-        "marketer": _user("marketer", staff=False, name="Anna Marketer"),
+        "hr": _user("hr", name="Hanna HR"),
+        "hr2": _user("hr2", name="Harry HR"),
+        "finance": _user("finance", name="Fiona Finance"),
+        "marketer": _user("marketer", name="Anna Marketer"),
     }
     roles = {"hr": "hr", "hr2": "hr", "finance": "finance", "marketer": "marketer"}
     for username, user in people.items():

@@ -1,4 +1,4 @@
-"""The HR admin for measures, KPIs, KPI sets, plans and recorded measure values."""
+"""The admin (a superuser's) of measures, KPIs, KPI sets, plans and recorded measure values."""
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -15,15 +15,14 @@ from engine import Problem, kpi_set_problems
 from kpis import imports
 from kpis.models import ImportLog, Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
 from kpis.services import kpi_set_activate, kpi_set_copy_preset
-from organizations import access
-from organizations.admin_base import CompanyScopedAdmin, EngineRulesFormSet, HistoryAdmin, RowsInline
+from organizations.admin_base import DomainRulesAdmin, EngineRulesFormSet, HistoryAdmin, RowsInline
 from organizations.models import Company
 
 ONE = Decimal(1)
 
 
 @admin.register(Measure)
-class MeasureAdmin(CompanyScopedAdmin, admin.ModelAdmin):
+class MeasureAdmin(DomainRulesAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "company", "aggregation", "unit"]
     list_filter = ["company", "aggregation", "unit"]
     list_select_related = ["company"]
@@ -63,14 +62,10 @@ def format_weight(value: Decimal) -> str:
 
 
 class CopyPresetForm(forms.Form):
-    company = forms.ModelChoiceField(queryset=Company.objects.none(), help_text="the company that gets the copies")
+    company = forms.ModelChoiceField(queryset=Company.objects.all(), help_text="the company that gets the copies")
     activate = forms.BooleanField(
         required=False, help_text="make each copy the active set of its stage (the set active now is deactivated)"
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["company"].queryset = access.companies_for(user)
 
 
 @admin.register(KpiSet)
@@ -103,7 +98,7 @@ class KpiSetAdmin(HistoryAdmin):
     @admin.action(description="Activate (the one active set of its company and stage)", permissions=["change"])
     def activate(self, request, queryset) -> None:
         activated = []
-        for kpi_set in self.selected(request, queryset):
+        for kpi_set in queryset:
             if kpi_set.company_id is None:
                 self.message_user(
                     request,
@@ -118,14 +113,13 @@ class KpiSetAdmin(HistoryAdmin):
 
     @admin.action(description="Copy preset into company…", permissions=["add"])
     def copy_preset(self, request, queryset):
-        queryset = self.selected(request, queryset)
         presets = [kpi_set for kpi_set in queryset if kpi_set.company_id is None]
         skipped = [str(kpi_set) for kpi_set in queryset if kpi_set.company_id is not None]
         if skipped:
             self.message_user(request, f"Not presets, not copied: {', '.join(skipped)}", messages.WARNING)
         if not presets:
             return None
-        form = CopyPresetForm(request.POST if "apply" in request.POST else None, user=request.user)
+        form = CopyPresetForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             self._copy_presets(request, presets, form.cleaned_data["company"], activate=form.cleaned_data["activate"])
             return None
@@ -159,17 +153,10 @@ class KpiSetAdmin(HistoryAdmin):
 
 
 class ImportForm(forms.Form):
-    company = forms.ModelChoiceField(queryset=Company.objects.none(), help_text="the company the file is for")
+    company = forms.ModelChoiceField(queryset=Company.objects.all(), help_text="the company the file is for")
     file = forms.FileField(
         help_text="an .xlsx or .csv with the columns personnel_number, period, code, value (header in row 1)"
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["company"].queryset = access.companies_for(user)  # HR imports for their own company
-        membership = access.user_membership(user)
-        if membership is not None:
-            self.fields["company"].initial = membership.company
 
 
 class ImportAdminMixin:
@@ -205,7 +192,7 @@ class ImportAdminMixin:
         if not self.has_import_permission(request):
             raise PermissionDenied
         result = None
-        form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+        form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             result = self.import_service(
@@ -231,9 +218,7 @@ class ImportAdminMixin:
                 file_format: reverse(f"admin:{opts.app_label}_{opts.model_name}_import_template", args=[file_format])
                 for file_format in ("xlsx", "csv")
             },
-            "recent": ImportLog.objects.filter(
-                kind=self.import_kind, company__in=form.fields["company"].queryset
-            ).select_related("company", "uploaded_by")[:10],
+            "recent": ImportLog.objects.filter(kind=self.import_kind).select_related("company", "uploaded_by")[:10],
         }
         return TemplateResponse(request, "admin/kpis/import.html", context)
 
@@ -271,7 +256,7 @@ class MeasureValueAdmin(ImportAdminMixin, HistoryAdmin):
 
 
 @admin.register(ImportLog)
-class ImportLogAdmin(CompanyScopedAdmin, admin.ModelAdmin):
+class ImportLogAdmin(DomainRulesAdmin, admin.ModelAdmin):
     """What each import did; read-only — an import is made from the Plan or measure value
     list's "Import" button."""
 
@@ -286,9 +271,6 @@ class ImportLogAdmin(CompanyScopedAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     @admin.display(description="rows: total / created / updated / unchanged")
     def counts(self, log: ImportLog) -> str:

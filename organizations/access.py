@@ -3,8 +3,6 @@ a user of one company never sees another company's rows."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 
 from organizations.models import Company, CompanyMembership, Employee
@@ -99,22 +97,6 @@ def scope_for_user(queryset: QuerySet, user) -> QuerySet:
     return scope_to_company(queryset, user, path, shared_catalogue=shared)
 
 
-def scope_history_for_user(records: QuerySet, user) -> QuerySet:
-    """Historical records (django-simple-history) of the rows the user may see, by the
-    tracked model's `COMPANY_PATHS`; none of a model it does not know (but for a superuser)."""
-    if getattr(user, "is_superuser", False):
-        return records
-    model = records.model.instance_type
-    known = COMPANY_PATHS.get(model._meta.label_lower)
-    company_id = user_company_id(user)
-    if known is None or company_id is None:
-        return records.none()
-    path, shared = known
-    if path == "pk":  # a historical record's own pk is history_id
-        return records.filter(**{model._meta.pk.attname: company_id})
-    return scope_to_company(records, user, path, shared_catalogue=shared)
-
-
 def company_id_of(obj) -> int | None:
     """The company a row belongs to, read along its `COMPANY_PATHS` path (None: a shared
     catalogue row). Works on a version rebuilt from history too. Raises ObjectDoesNotExist
@@ -128,32 +110,7 @@ def company_id_of(obj) -> int | None:
     return getattr(obj, f"{last}_id")
 
 
-def may_see(user, obj) -> bool:
-    """Whether the row is the user's company's (or, read-only, shared); fails closed for a
-    model with no `COMPANY_PATHS` entry."""
-    if getattr(user, "is_superuser", False):
-        return True
-    known = COMPANY_PATHS.get(obj._meta.label_lower)
-    company_id = user_company_id(user)
-    if known is None or company_id is None:
-        return False
-    try:
-        owner = company_id_of(obj)
-    except ObjectDoesNotExist:
-        return False
-    return known[1] if owner is None else owner == company_id
-
-
-def users_for(user) -> QuerySet:
-    """The login accounts the user may pick: their company's members (all for a superuser)."""
-    users = get_user_model().objects.all()
-    if getattr(user, "is_superuser", False):
-        return users
-    company_id = user_company_id(user)
-    return users.none() if company_id is None else users.filter(membership__company_id=company_id)
-
-
-# Fields only a superuser may change, whatever the face (the admin makes them read-only).
+# Fields only a superuser may change, whatever the face.
 SUPERUSER_ONLY_FIELDS: dict[str, tuple[str, ...]] = {
     "organizations.company": ("four_eyes_approval", "automatic_runs"),
 }

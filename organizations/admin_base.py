@@ -1,9 +1,8 @@
-"""The admin pieces every app's admin builds on:
+"""The admin pieces every app's admin builds on (the admin is for superusers only:
+config.admin_site):
 
-- `CompanyScopedAdmin`: the base of every admin class and inline of ours — the company
-  boundary (`access.COMPANY_PATHS`) and the role on every page, action, filter and choice
-  list; `HistoryAdmin` adds simple-history's pages, scoped the same way;
-- `SuperuserOnlyAdmin`: what other apps' admins (users, tokens, Celery beat) get;
+- `DomainRulesAdmin`: the base of every admin class of ours — the closed-period and
+  rows-in-use rules on its forms and delete pages; `HistoryAdmin` adds simple-history's pages;
 - `EngineRulesFormSet`: an inline formset checked as one whole set through an engine rule
   (the same rule the services use), each row's problems shown on that row;
 - `RowsFormSet`: saves inline rows so they may trade their unique keys in one edit;
@@ -20,8 +19,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import get_fields_from_path, unquote
-from django.contrib.auth import get_user_model
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
@@ -31,7 +29,6 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from core import deletion, periods
 from core.domain import problems_to_error
 from engine import Problem
-from organizations import access
 
 ROW_HISTORY_LIMIT = 200
 
@@ -231,7 +228,7 @@ class RowHistoryMixin:
             )
             history = getattr(model, model._meta.simple_history_manager_attribute)
             records = list(
-                access.scope_history_for_user(history.filter(**{fk.attname: object_id}), request.user)
+                history.filter(**{fk.attname: object_id})
                 .select_related("history_user")
                 ._select_related_history_tracked_objs()
                 .order_by("history_date", "history_id")
@@ -293,157 +290,14 @@ def closed_period_form(form_class: type[forms.ModelForm]) -> type[forms.ModelFor
     return type(form_class.__name__, (ClosedPeriodFormMixin, form_class), {"__module__": form_class.__module__})
 
 
-# --- the company boundary and the roles, for every admin page -----------------------------
-
-READERS = ("superuser", access.HR, access.FINANCE)
-WRITERS = ("superuser", access.HR)
+# --- the domain's rules on every admin page ------------------------------------------------
 
 
-def scope_choices(queryset: models.QuerySet, user) -> models.QuerySet:
-    """The rows of a choice list (a foreign key, a filter) the user may pick: by
-    `access.COMPANY_PATHS`, the user model by membership; a model it knows nothing of
-    offers nothing but to a superuser."""
-    if user.is_superuser:
-        return queryset
-    if queryset.model is get_user_model():
-        return queryset.filter(pk__in=access.users_for(user).values("pk"))
-    if queryset.model._meta.label_lower in access.COMPANY_PATHS:
-        return access.scope_for_user(queryset, user)
-    return queryset.none()
-
-
-class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
-    """A filter on a relation (company, KPI, measure…) that lists only the rows the user may see."""
-
-    def field_choices(self, field, request, model_admin):
-        visible = scope_choices(field.remote_field.model._default_manager.all(), request.user)
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(
-            include_blank=False, ordering=ordering, limit_choices_to={"pk__in": visible.values("pk")}
-        )
-
-
-class ScopedAllValuesFieldListFilter(admin.AllValuesFieldListFilter):
-    """A filter on a value across a relation (`run__period`): Django reads the values off
-    every row of the related model; these are read off the rows the user sees."""
-
-    def __init__(self, field, request, params, model, model_admin, field_path):
-        super().__init__(field, request, params, model, model_admin, field_path)
-        self.lookup_choices = (
-            model_admin.get_queryset(request).distinct().order_by(field_path).values_list(field_path, flat=True)
-        )
-
-
-def scoped_list_filter(model: type[models.Model], entry):
-    """A `list_filter` entry given by name, with the scoped filter class where Django's own
-    would list other companies' rows or values."""
-    if not isinstance(entry, str):
-        return entry
-    field = get_fields_from_path(model, entry)[-1]
-    if field.is_relation:
-        return (entry, ScopedRelatedFieldListFilter)
-    if "__" in entry and not (field.choices or isinstance(field, models.BooleanField | models.DateField)):
-        return (entry, ScopedAllValuesFieldListFilter)
-    return entry
-
-
-class CompanyScopedAdmin:
-    """The base of every admin class and inline of our models: the company boundary and the
-    role, on every page, action, filter, choice list and history view.
-
-    - Rows, choices and filters are the user's company's (and, read-only, the shared
-      catalogue), by `access.COMPANY_PATHS`; a superuser sees everything.
-    - The role decides, whatever Django permissions the account holds (fail closed): HR
-      changes (within its Django permissions), finance only reads (`finance_may_view`),
-      anyone else (a marketer, a staff account with no company) gets nothing.
-    - An action needs the permissions it declares (`@admin.action(permissions=...)`); one
-      that declares none is offered to superusers only.
-    """
-
-    finance_may_view = True
-
-    def may_read(self, request) -> bool:
-        role = access.user_role(request.user)
-        return role in READERS and (role != access.FINANCE or self.finance_may_view)
-
-    def may_write(self, request) -> bool:
-        return access.user_role(request.user) in WRITERS
-
-    def row_allowed(self, request, obj, *, write: bool) -> bool:
-        """The row (or, for an inline, its parent) is the user's company's; to change it, not shared."""
-        if obj is None or request.user.is_superuser:
-            return True
-        if write and access.is_shared_row(obj):
-            return False
-        return access.may_see(request.user, obj)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if not self.may_read(request):
-            return queryset.none()
-        return access.scope_for_user(queryset, request.user)
-
-    def selected(self, request, queryset):
-        """An action's rows, checked again against the user's company."""
-        return access.scope_for_user(queryset, request.user)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and getattr(field, "queryset", None) is not None:
-            field.queryset = scope_choices(field.queryset, request.user)
-        return field
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if field is not None and getattr(field, "queryset", None) is not None:
-            field.queryset = scope_choices(field.queryset, request.user)
-        return field
-
-    def get_list_filter(self, request):
-        return [scoped_list_filter(self.model, entry) for entry in super().get_list_filter(request)]
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if request.user.is_superuser:
-            return actions
-        return {name: action for name, action in actions.items() if getattr(action[0], "allowed_permissions", None)}
-
-    def has_module_permission(self, request):
-        return self.may_read(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return (
-            self.may_read(request)
-            and self.row_allowed(request, obj, write=False)
-            and super().has_view_permission(request, obj)
-        )
-
-    def has_add_permission(self, request, *args, **kwargs):
-        parent = args[0] if args else kwargs.get("obj")  # an inline's: rows are added to a parent
-        return (
-            self.may_write(request)
-            and self.row_allowed(request, parent, write=True)
-            and super().has_add_permission(request, *args, **kwargs)
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return (
-            self.may_write(request)
-            and self.row_allowed(request, obj, write=True)
-            and super().has_change_permission(request, obj)
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return (
-            self.may_write(request)
-            and self.row_allowed(request, obj, write=True)
-            and super().has_delete_permission(request, obj)
-        )
-
-    def history_view(self, request, object_id, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return super().history_view(request, object_id, extra_context=extra_context)
+class DomainRulesAdmin:
+    """The base of every admin class of our models. Only superusers reach the admin
+    (config.admin_site), so nothing here is scoped to a company; what stays are the domain's
+    rules a form alone would not check: a row of a closed period is not saved or deleted, and
+    a row a payroll run needs is not deleted."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         """A row of a closed period is refused on save (`ClosedPeriodFormMixin`)."""
@@ -462,109 +316,28 @@ class CompanyScopedAdmin:
         return deleted, counts, perms_needed, [*protected, *closed, *blocked]
 
 
-class SuperuserOnlyAdmin:
-    """Another app's admin (users and groups, tokens, Celery beat schedules): no company of
-    ours scopes it, so only a superuser reaches it, whatever permissions an account holds."""
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args, **kwargs):
-        return request.user.is_superuser and super().has_add_permission(request, *args, **kwargs)
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
-
-
-def restrict_other_apps_to_superusers(site: admin.AdminSite) -> None:
-    """Put `SuperuserOnlyAdmin` under every registered admin that is not one of ours
-    (auth, knox, axes, django_celery_beat); called once every admin is registered (apps.py)."""
-    for model, model_admin in list(site._registry.items()):
-        if isinstance(model_admin, CompanyScopedAdmin | SuperuserOnlyAdmin):
-            continue
-        cls = type(model_admin)
-        site.unregister(model)
-        site.register(model, type(cls.__name__, (SuperuserOnlyAdmin, cls), {"__module__": cls.__module__}))
-
-
-class RowsInline(CompanyScopedAdmin, admin.TabularInline):
+class RowsInline(admin.TabularInline):
     """An inline of rows saved as a set (see `RowsFormSet`); no blank rows offered."""
 
     formset = RowsFormSet
     extra = 0
 
 
-class HistoryAdmin(CompanyScopedAdmin, RowHistoryMixin, SimpleHistoryAdmin):
+class HistoryAdmin(DomainRulesAdmin, RowHistoryMixin, SimpleHistoryAdmin):
     """A model that keeps history: its own versions with each field's old → new value
     (simple-history's "Changes" column), and its inline rows' changes below.
 
-    Its history pages are scoped as its rows: the row must be the user's company's (a
-    deleted row: its last version), and only its company's versions are listed. A version
-    is shown, but reverting to it (which saves the old row as it was, past the services and
-    the inlines) is for a superuser who may change the row."""
-
-    def history_manager(self):
-        return getattr(self.model, self.model._meta.simple_history_manager_attribute)
-
-    def get_history_queryset(self, request, history_manager, pk_name, object_id):
-        records = super().get_history_queryset(request, history_manager, pk_name, object_id)
-        return access.scope_history_for_user(records, request.user)
-
-    def history_subject(self, request, object_id):
-        """The row whose history is asked for if the user may see it (a deleted row: its
-        last version), else None."""
-        obj = self.get_object(request, object_id)
-        if obj is not None:
-            return obj
-        pk_name = self.model._meta.pk.attname
-        try:
-            if self.model._default_manager.filter(pk=object_id).exists():
-                return None  # there, but another company's
-            latest = (
-                self.history_manager().filter(**{pk_name: object_id}).order_by("-history_date", "-history_id").first()
-            )
-        except (ValueError, ValidationError):
-            return None
-        return latest.instance if latest is not None and access.may_see(request.user, latest.instance) else None
-
-    def history_view(self, request, object_id, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        if self.history_subject(request, unquote(object_id)) is None:
-            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
-        return super().history_view(request, object_id, extra_context=extra_context)
+    Reverting to a version saves the old row as it was, past the services and the inlines:
+    the closed-period rule still refuses it (`get_form`), and a row that is never changed in
+    place (an adjustment) is not reverted either."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        object_id = unquote(object_id)
-        pk_name = self.model._meta.pk.attname
-        try:
-            record = (
-                access.scope_history_for_user(self.history_manager().all(), request.user)
-                .filter(**{pk_name: object_id, "history_id": version_id})
-                .first()
-            )
-        except (ValueError, ValidationError):
-            record = None
-        if (
-            record is None
-            or self.history_subject(request, object_id) is None
-            or not access.may_see(request.user, record.instance)
-        ):
-            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
-        if request.method == "POST" and not self.may_revert(request, record.instance):
-            raise PermissionDenied
+        if request.method == "POST":
+            history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+            try:
+                record = history.filter(**{self.model._meta.pk.attname: unquote(object_id), "history_id": version_id}).first()
+            except (ValueError, ValidationError):
+                record = None
+            if record is not None and not self.has_change_permission(request, record.instance):
+                raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
-
-    def may_revert(self, request, obj) -> bool:
-        return request.user.is_superuser and self.has_change_permission(request, obj)
-
-    def revert_disabled(self, request, obj=None):
-        return super().revert_disabled(request, obj) or not self.may_revert(request, obj)

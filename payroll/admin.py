@@ -1,11 +1,9 @@
-"""The HR admin for payroll runs, their payouts and adjustments.
+"""The admin (a superuser's) of payroll runs, their payouts and adjustments; HR and finance
+take these steps in the portal and the API.
 
 Runs and payouts are written only by `payroll.services` (start, recalculate, approve, mark
 paid, cancel), so here they are read-only and the life-cycle steps are actions that call
-those services; a refused step (four-eyes, frozen run…) comes back as a message. Every
-class here is company-scoped (`CompanyScopedAdmin`): HR starts, recalculates, approves and
-cancels its own company's runs; finance only reads (it marks paid through the portal and the
-API); marking paid in the admin is for a superuser.
+those services; a refused step (four-eyes, frozen run…) comes back as a message.
 Adjustments are entered and deleted through the services too, which refuse a period whose
 payroll is approved or paid.
 """
@@ -23,8 +21,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.periods import PeriodClosedError
 from engine import Period
-from organizations import access
-from organizations.admin_base import CompanyScopedAdmin, HistoryAdmin
+from organizations.admin_base import DomainRulesAdmin, HistoryAdmin
 from payroll import services
 from payroll.approval import confirmed_calculation, run_approval_summary
 from payroll.models import READY, Adjustment, Payout, PayrollRun, RunTransition
@@ -39,7 +36,7 @@ class MarkPaidForm(forms.Form):
     note = forms.CharField(max_length=200, required=False)
 
 
-class RunTransitionInline(CompanyScopedAdmin, admin.TabularInline):
+class RunTransitionInline(admin.TabularInline):
     model = RunTransition
     fields = readonly_fields = ["at", "from_status", "to_status", "by", "note"]
     extra = 0
@@ -60,7 +57,7 @@ class ReadOnlyAfterAddMixin:
 
 
 @admin.register(PayrollRun)
-class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmin):
+class PayrollRunAdmin(ReadOnlyAfterAddMixin, DomainRulesAdmin, admin.ModelAdmin):
     list_display = [
         "company",
         "period",
@@ -113,14 +110,6 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
         """A run ends by being cancelled; its record (and its payouts) stay."""
         return False
 
-    def has_approve_permission(self, request) -> bool:
-        """HR (or a superuser); the four-eyes rule is `payroll_run_approve`'s."""
-        return access.user_role(request.user) in ("superuser", access.HR) and self.has_change_permission(request)
-
-    def has_mark_paid_permission(self, request) -> bool:
-        """Finance's step, taken in the portal or the API; here only a superuser's."""
-        return request.user.is_superuser and self.has_change_permission(request)
-
     def get_inline_instances(self, request, obj=None):
         return super().get_inline_instances(request, obj) if obj is not None else []
 
@@ -171,7 +160,7 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
 
     def _step(self, request, queryset, step, done: str) -> None:
         """Apply one life-cycle service to each selected run; refusals become messages."""
-        for run in self.selected(request, queryset):
+        for run in queryset:
             try:
                 step(run)
             except services.RunStateError as error:
@@ -188,7 +177,7 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
             "queued",
         )
 
-    @admin.action(description="Approve (after confirming the summary)", permissions=["approve"])
+    @admin.action(description="Approve (after confirming the summary)", permissions=["change"])
     def approve(self, request, queryset):
         """An intermediate page shows each selected run's summary (people, totals, warnings,
         change against the previous month); confirming approves the calculations shown."""
@@ -208,19 +197,19 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
         context = {
             **self.admin_site.each_context(request),
             "title": "Approve the payroll",
-            "summaries": [run_approval_summary(run) for run in self.selected(request, queryset)],
+            "summaries": [run_approval_summary(run) for run in queryset],
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/payroll/approve.html", context)
 
-    @admin.action(description="Mark paid (payment date and reference)", permissions=["mark_paid"])
+    @admin.action(description="Mark paid (payment date and reference)", permissions=["change"])
     def mark_paid(self, request, queryset):
         """An intermediate page asks for the payment date and reference, then each selected
         run is marked paid with them (the service checks them and the run's state)."""
         form = MarkPaidForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            for run in self.selected(request, queryset):
+            for run in queryset:
                 try:
                     services.payroll_run_mark_paid(run=run, by=request.user, **form.cleaned_data)
                 except services.RunStateError as error:
@@ -233,7 +222,7 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
         context = {
             **self.admin_site.each_context(request),
             "title": "Mark paid",
-            "runs": list(self.selected(request, queryset)),
+            "runs": list(queryset),
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "opts": self.model._meta,
@@ -246,7 +235,7 @@ class PayrollRunAdmin(ReadOnlyAfterAddMixin, CompanyScopedAdmin, admin.ModelAdmi
 
 
 @admin.register(Payout)
-class PayoutAdmin(CompanyScopedAdmin, admin.ModelAdmin):
+class PayoutAdmin(DomainRulesAdmin, admin.ModelAdmin):
     """Payouts with their traces, as calculated; never edited (spec §8)."""
 
     list_display = ["employee", "run", "fixed", "bonus", "adjustments", "total", "score", "warnings_count"]
@@ -313,10 +302,7 @@ class AdjustmentForm(forms.ModelForm):
 
 @admin.register(Adjustment)
 class AdjustmentAdmin(ReadOnlyAfterAddMixin, HistoryAdmin):
-    """One-off amounts; to correct one, delete it and enter another (while the period is open).
-    HR's, as in the API: finance does not see them here."""
-
-    finance_may_view = False
+    """One-off amounts; to correct one, delete it and enter another (while the period is open)."""
 
     form = AdjustmentForm
     list_display = ["employee", "period", "amount", "reason", "created_by", "created_at"]
@@ -346,7 +332,7 @@ class AdjustmentAdmin(ReadOnlyAfterAddMixin, HistoryAdmin):
         services.adjustment_delete(adjustment=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        for adjustment in self.selected(request, queryset).select_related("employee"):
+        for adjustment in queryset.select_related("employee"):
             try:
                 services.adjustment_delete(adjustment=adjustment)
             except PeriodClosedError as error:

@@ -1,5 +1,6 @@
 """Data and form helpers for the admin tests (the catalogue and presets come from the data
-migration), and `admin_world`: the API tests' two companies with admin logins."""
+migration), and `admin_world`: the API tests' two companies, whose every login is made staff
+with every permission (the admin still answers the superuser alone)."""
 
 from datetime import date
 from decimal import Decimal
@@ -12,16 +13,13 @@ from kpis.models import ImportLog, Kpi
 from organizations.models import Company, Employee
 from tests.api.conftest import World, world  # noqa: F401  (the module-scoped two-company world)
 
-#: Every admin role the tests act as; "orphan" is a staff account with no company.
-ADMIN_ROLES = ("superuser", "hr", "finance", "marketer", "orphan", "anonymous")
-
 
 @pytest.fixture(scope="module")
 def admin_world(world, django_db_blocker) -> World:  # noqa: F811
     """`world` (tests/api/conftest.py), built once per module, where every HR, finance and
     marketer login of both companies, and a staff account with no company ("orphan"), is
-    staff and holds every Django permission there is: what a page allows must follow from
-    the role and the company alone. Each company also gets an import log."""
+    staff and holds every Django permission there is: neither lets anyone but a superuser
+    into the admin (tests/admin/test_roles_matrix.py). Each company also gets an import log."""
     with django_db_blocker.unblock():
         every = list(Permission.objects.all())
         orphan = User.objects.create_user("orphan", password="x", is_staff=True)

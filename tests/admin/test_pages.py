@@ -1,5 +1,5 @@
-"""Every model HR configures has a working list and add page; inline-only rows are edited
-on their parent's page."""
+"""Every model of ours has a working list and add page for the superuser; inline-only rows
+are edited on their parent's page."""
 
 import pytest
 from django.apps import apps
@@ -34,7 +34,7 @@ INLINE_ONLY = {
     "kpis.KpiSetItem": "kpis.KpiSet",
     "payroll.RunTransition": "payroll.PayrollRun",
 }
-#: Kept out of the admin on purpose (nothing there to leak across companies): corrections are
+#: Kept out of the admin on purpose: corrections are
 #: recorded, calculated and approved in the portal and the API (four-eyes, like a run); the
 #: previous calculation's figures are shown on the run's review page.
 NOT_IN_ADMIN = {

@@ -1,13 +1,16 @@
-"""Every admin URL × every role × the own company's row, the other company's and a shared
-catalogue row: the status, that no page shows the other company's names or personnel
-numbers, and that nothing is written unless the role may write it.
+"""Every admin URL × every role (issue 14, item 2): the admin is a superuser's tool.
 
-The URLs come from `admin.site._registry`: a newly registered model with no line in
-`POLICY` (or `OTHER_APPS`) fails `test_every_registered_admin_has_a_policy`, and its pages
-enter the matrix as soon as it has one. The acting users are the demo company's
-(`admin_world`: every staff login holds every Django permission, so only the role and the
-company decide); "other" is the other company's row. A write is found by comparing a digest
-of every table (but the sessions) before and after each request."""
+The URLs come from `admin.site`: every registered admin's named URLs (changelist, add,
+change, delete, history, a version's page, the imports, a user's password page), the
+changelists' actions, each autocomplete field and the site's own pages (index, each app,
+autocomplete, password change, JavaScript catalogue, "view on site", the catch-all). A URL
+of a kind the matrix does not know fails `test_every_admin_url_is_in_the_matrix`.
+
+HR, finance and marketers of the demo company and a staff account of no company — every one
+of them staff with every Django permission there is (`admin_world`), so that neither decides
+— get the page saying the admin is for administrators, for every GET and POST, and nothing
+is written; anonymous visitors are sent to the admin's login; a superuser gets every page.
+A write is found by comparing what each request wrote (tests/closing/ uses the same check)."""
 
 from __future__ import annotations
 
@@ -17,101 +20,42 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client, RequestFactory
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, resolve, reverse
 
-from organizations import access
-from organizations.admin_base import CompanyScopedAdmin, SuperuserOnlyAdmin
-from tests.admin.conftest import ADMIN_ROLES, form_data
+from organizations.admin_base import DomainRulesAdmin
+from tests.admin.conftest import form_data
 
 pytestmark = pytest.mark.django_db
 
-# What each role may do in the admin on its own company's rows: v view, a add, c change
-# (the change form), d delete. A role not named may do nothing (a marketer, a staff login
-# with no company); anonymous is sent to the login page. On the other company's rows only
-# the superuser acts.
-WRITES = {"superuser": "vacd", "hr": "vacd", "finance": "v"}
-POLICY: dict[str, dict[str, str]] = {
-    "organizations.company": {"superuser": "vacd", "hr": "vc", "finance": "v"},
-    "organizations.companymembership": WRITES,
-    "organizations.employee": WRITES,
-    "compensation.bandtable": WRITES,
-    "compensation.bonusscheme": WRITES,
-    "kpis.measure": WRITES,
-    "kpis.kpi": WRITES,
-    "kpis.kpiset": WRITES,
-    "kpis.plan": WRITES,
-    "kpis.measurevalue": WRITES,
-    "kpis.importlog": {"superuser": "vd", "hr": "v", "finance": "v"},  # written by the imports
-    "payroll.payrollrun": {"superuser": "va", "hr": "va", "finance": "v"},  # moved on by actions, kept
-    "payroll.payout": {"superuser": "v", "hr": "v", "finance": "v"},  # written by the runs
-    "payroll.adjustment": {"superuser": "vad", "hr": "vad"},  # HR's, as in the API
-}
-# The actions each role is offered (and may run on its own company's rows).
-ACTIONS: dict[str, dict[str, set[str]]] = {
-    "payroll.payrollrun": {
-        "superuser": {"recalculate", "approve", "mark_paid", "cancel"},
-        "hr": {"recalculate", "approve", "cancel"},
-    },
-    "kpis.kpiset": {
-        "superuser": {"activate", "copy_preset", "delete_selected"},
-        "hr": {"activate", "copy_preset", "delete_selected"},
-    },
-}
-# Other apps' admins: a superuser's only.
-NO_ADD_PAGE = {"axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}
-OTHER_APPS = {
-    "auth.user",
-    "auth.group",
-    "knox.authtoken",
-    "axes.accessattempt",
-    "axes.accessfailurelog",
-    "axes.accesslog",
-    "django_celery_beat.periodictask",
-    "django_celery_beat.intervalschedule",
-    "django_celery_beat.crontabschedule",
-    "django_celery_beat.solarschedule",
-    "django_celery_beat.clockedschedule",
-}
-# The world's own row of a model, where one is meant (a calculated run, the marketer's payout).
-WORLD_IDS = {"payroll.payrollrun": "payroll-runs", "payroll.payout": "payouts", "organizations.employee": "employees"}
-# Which row to take otherwise (not the acting HR's own membership: deleting it ends the test).
-# A plan or measure value of an open period (2026-10 is approved: closed, tests/closing/).
-ROW_FILTERS = {
-    "organizations.companymembership": {"role": "marketer"},
-    "kpis.plan": {"period": "2026-11"},
-    "kpis.measurevalue": {"period": "2026-11"},
-}
-OTHER_MARKERS = (
-    "Other Agency",
-    "Other O-1",
-    "Other O-2",
-    "other_hr",
-    "other_finance",
-    "other_marketer",
-    "Other bands",
-    "Other leads",
-    "other_calls",
-    "Unity Day",
-    "other-plans.xlsx",
-)
+REFUSED = ("hr", "finance", "marketer", "orphan")
 LOGIN = "/admin/login/"
+EXPLANATION = "admin/operators_only.html"
+OUR_APPS = ("organizations", "compensation", "kpis", "payroll")
+# What a superuser is refused on purpose: rows written only by services or by axes.
+NO_ADD = {"payroll.payout", "kpis.importlog", "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}
+NO_DELETE = {"payroll.payrollrun", "payroll.payout"}
+# The world's own row of a model, where one is meant (a calculated run, the marketer's payout,
+# an adjustment of an open month); otherwise the first row.
+WORLD_IDS = {
+    "payroll.payrollrun": "payroll-runs",
+    "payroll.payout": "payouts",
+    "organizations.employee": "employees",
+    "payroll.adjustment": "adjustments",
+    "kpis.plan": "plans",
+    "kpis.measurevalue": "measure-values",
+}
+# django-axes 8.3's own action fails outside a login request (no `request.axes_attempt_time`):
+# a 500 for the superuser, theirs to fix; left out of the superuser's side only.
+AXES_BROKEN_ACTIONS = {("axes.accessattempt", "cleanup_expired_attempts")}
+MISSING = "999999"  # a version a row has none of (the catalogue's, installed without history)
 
 
 def label_of(model) -> str:
     return model._meta.label_lower
 
 
-def ours() -> list[str]:
-    return sorted(label_of(model) for model in admin.site._registry if label_of(model) not in OTHER_APPS)
-
-
-def url(label: str, view: str, *args) -> str:
-    app_label, model_name = label.split(".")
-    return reverse(f"admin:{app_label}_{model_name}_{view}", args=args)
-
-
-def tracked(model) -> bool:
-    return hasattr(model._meta, "simple_history_manager_attribute")
+def registered() -> list[str]:
+    return sorted(label_of(model) for model in admin.site._registry)
 
 
 def snapshot() -> dict[str, str]:
@@ -151,24 +95,105 @@ def changed(before: dict, after: dict) -> list[str]:
     return sorted(name for name in after if before.get(name) != after[name])
 
 
-def row(label: str, side) -> int | None:
-    """One row of the model that belongs to the side's company, by `COMPANY_PATHS`."""
+def row(world, label: str) -> str | None:
+    """The world's row of the model, else its first row that has a version in its history."""
     if label in WORLD_IDS:
-        return side.ids[WORLD_IDS[label]]
+        return str(world.demo.ids[WORLD_IDS[label]])
     model = apps.get_model(label)
-    path = access.COMPANY_PATHS[label][0]
-    rows = model._default_manager.filter(**{path: side.company.pk}, **ROW_FILTERS.get(label, {}))
-    return rows.order_by("pk").values_list("pk", flat=True).first()
+    rows = model._default_manager.order_by("pk").values_list("pk", flat=True)
+    if hasattr(model._meta, "simple_history_manager_attribute"):
+        history = getattr(model, model._meta.simple_history_manager_attribute)
+        rows = rows.filter(pk__in=history.values(model._meta.pk.attname))
+    pk = rows.first()
+    return None if pk is None else str(pk)
 
 
-def shared_row(label: str) -> int | None:
-    path, shared = access.COMPANY_PATHS[label]
-    if not shared:
-        return None
-    model = apps.get_model(label)
-    return (
-        model._default_manager.filter(**{f"{path}__isnull": True}).order_by("pk").values_list("pk", flat=True).first()
+@pytest.fixture
+def other_apps_rows(admin_world):
+    """A row of each other app's model the world has none of (a group, a token, axes'
+    records, Celery beat's schedules), so that their object pages are requested too."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
     )
+    from knox.models import AuthToken
+
+    Group.objects.create(name="operators")
+    AuthToken.objects.create(user=admin_world.superuser)
+    seen = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "hr", "http_accept": "*/*", "path_info": "/"}
+    AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+    AccessFailureLog.objects.create(**seen)
+    AccessLog.objects.create(**seen)
+    ClockedSchedule.objects.create(clocked_time=timezone.now())
+    CrontabSchedule.objects.create()
+    SolarSchedule.objects.create(event="sunrise", latitude=0, longitude=0)
+    interval = IntervalSchedule.objects.create(every=1, period="days")
+    PeriodicTask.objects.create(name="nightly", task="payroll.tasks.nothing", interval=interval)
+
+
+def model_urls(world, label: str) -> list[tuple[str, str]]:
+    """(view, path) of every URL of the model's admin, on one of its rows."""
+    model = apps.get_model(label)
+    model_admin = admin.site._registry[model]
+    prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+    pk = row(world, label)
+    version = None
+    if pk is not None and hasattr(model._meta, "simple_history_manager_attribute"):
+        history = getattr(model, model._meta.simple_history_manager_attribute)
+        version = history.filter(**{model._meta.pk.attname: pk}).order_by("-history_id").first()
+    urls = []
+    for pattern in model_admin.get_urls():
+        if not pattern.name:
+            continue
+        view = pattern.name.removeprefix(prefix)
+        if view in ("changelist", "add", "import"):
+            args: list[str] = []
+        elif view == "import_template":
+            args = ["csv"]
+        elif view in ("change", "delete", "history") or pattern.name == "auth_user_password_change":
+            args = [pk or MISSING]
+        elif view == "simple_history":
+            args = [pk or MISSING, str(version.history_id) if version else MISSING]
+        else:
+            raise AssertionError(f"{label}: the matrix does not know the admin URL {pattern.name}")
+        urls.append((view, reverse(f"admin:{pattern.name}", args=args)))
+    urls.append(("old change", reverse(f"admin:{prefix}changelist") + f"{pk or MISSING}/"))
+    return urls
+
+
+def autocomplete_queries() -> list[dict[str, str]]:
+    return [
+        {"app_label": model._meta.app_label, "model_name": model._meta.model_name, "field_name": name}
+        for model, model_admin in sorted(admin.site._registry.items(), key=lambda item: label_of(item[0]))
+        for name in model_admin.autocomplete_fields
+    ]
+
+
+def site_urls(world) -> list[tuple[str, str]]:
+    """(view, path) of the site's own pages."""
+    employee = apps.get_model("organizations.employee")
+    content_type = apps.get_model("contenttypes.contenttype").objects.get_for_model(employee)
+    urls = [
+        ("index", reverse("admin:index")),
+        ("logout", reverse("admin:logout")),
+        ("password_change", reverse("admin:password_change")),
+        ("password_change_done", reverse("admin:password_change_done")),
+        ("jsi18n", reverse("admin:jsi18n")),
+        ("view_on_site", reverse("admin:view_on_site", args=[content_type.pk, world.demo.ids["employees"]])),
+        ("catch-all", "/admin/no/such/page/"),
+        *(
+            ("app_list", reverse("admin:app_list", args=[app_label]))
+            for app_label in sorted({model._meta.app_label for model in admin.site._registry})
+        ),
+    ]
+    query = "&".join(f"{key}={value}" for key, value in autocomplete_queries()[0].items())
+    return [*urls, ("autocomplete", f"{reverse('admin:autocomplete')}?{query}&term=O")]
 
 
 def all_actions(label: str, superuser) -> list[str]:
@@ -178,53 +203,50 @@ def all_actions(label: str, superuser) -> list[str]:
 
 
 class Checker:
-    """Sends requests as the role; collects every wrong status, shown marker and write."""
+    """Sends requests as one role; collects every answer other than the one expected, and
+    every write."""
 
     def __init__(self, client: Client, role: str):
         self.client, self.role = client, role
         self.problems: list[str] = []
+        self.count = 0
 
-    def __call__(self, method: str, path: str, data=None, *, status, may_write: bool = False, must_write=False) -> None:
+    def __call__(self, method: str, path: str, data=None, *, expect) -> None:
         before = writes_so_far()
         response = getattr(self.client, method)(path, data or {})
         after = writes_so_far()
+        self.count += 1
         where = f"{method.upper()} {path} as {self.role}"
-        allowed = status if isinstance(status, tuple) else (status,)
-        if response.status_code not in allowed:
-            self.problems.append(f"{where}: {response.status_code}, expected {allowed}")
-        if self.role != "superuser":
-            text = response.content.decode(errors="replace")
-            if leaked := [marker for marker in OTHER_MARKERS if marker in text]:
-                self.problems.append(f"{where}: shows {leaked}")
-        if not (may_write or must_write) and (tables := changed(before, after)):
+        if problem := expect(response):
+            self.problems.append(f"{where}: {problem}")
+        if self.role != "superuser" and (tables := changed(before, after)):
             self.problems.append(f"{where}: wrote {tables}")
-        if must_write and not changed(before, after):
-            self.problems.append(f"{where}: saved nothing")
         self.last = response
 
     def done(self) -> None:
         assert not self.problems, "\n".join(self.problems)
 
 
-_FORMS: dict[str, dict] = {}
+def explanation(response) -> str | None:
+    templates = [template.name for template in response.templates]
+    if response.status_code != 403 or EXPLANATION not in templates:
+        return f"{response.status_code} {templates[:1]}, not the explanation page"
+    if 'href="/portal/"' not in response.content.decode():
+        return "no link to the portal"
+    return None
 
 
-def superuser_form(client: Client, path: str) -> dict:
-    """The POST data of a form page as the superuser sees it (the same for every role's test)."""
-    if path not in _FORMS:
-        response = client.get(path)
-        _FORMS[path] = form_data(response) if response.status_code == 200 and "adminform" in response.context else {}
-    return _FORMS[path]
+def to_login(response) -> str | None:
+    if response.status_code != 302 or not response.url.startswith(f"{LOGIN}?next="):
+        return f"{response.status_code} {response.get('Location')}, not the admin's login"
+    return None
 
 
-def expected(can: str, letter: str, target: str, role: str, *, found: int = 302) -> int | tuple[int, ...]:
-    """The status of a page on a target row: allowed → 200 (a POST: 200 or 302); the other
-    company's row for a role that may act → the "doesn't exist" redirect; refused → 403."""
-    if letter not in can:
-        return 403
-    if target == "other" and role != "superuser":
-        return found
-    return 200
+def status(*allowed: int):
+    def check(response) -> str | None:
+        return None if response.status_code in allowed else f"{response.status_code}, expected {allowed}"
+
+    return check
 
 
 @pytest.fixture
@@ -238,240 +260,147 @@ def as_role(admin_world, db):
     return make
 
 
-def test_every_registered_admin_has_a_policy():
-    registered = {label_of(model): model_admin for model, model_admin in admin.site._registry.items()}
+def test_every_admin_url_is_in_the_matrix(admin_world):
+    """Every named URL of the admin site is one the matrix requests."""
 
-    assert set(registered) == set(POLICY) | (OTHER_APPS & set(registered))
-    for label, model_admin in registered.items():
-        base = SuperuserOnlyAdmin if label in OTHER_APPS else CompanyScopedAdmin
-        assert isinstance(model_admin, base), label
-        for inline in model_admin.inlines if label not in OTHER_APPS else ():
-            assert issubclass(inline, CompanyScopedAdmin), (label, inline)
-        assert label in OTHER_APPS or label in access.COMPANY_PATHS, label
+    def names(patterns) -> set[str]:
+        found = set()
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                found |= names(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                found.add(pattern.name)
+        return found
+
+    requested = {
+        resolve(path.split("?")[0]).url_name
+        for label in registered()
+        for _, path in model_urls(admin_world, label)
+    } | {resolve(path.split("?")[0]).url_name for _, path in site_urls(admin_world)}
+
+    assert names(admin.site.get_urls()) - {"login"} <= requested  # the login: test_operators_only.py
 
 
-@pytest.mark.parametrize("role", ADMIN_ROLES)
-@pytest.mark.parametrize("label", ours())
-def test_admin_pages(admin_world, as_role, label, role):
-    model = apps.get_model(label)
-    can = POLICY[label].get(role, "")
+def test_every_admin_of_ours_keeps_the_domain_rules():
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label in OUR_APPS:
+            assert isinstance(model_admin, DomainRulesAdmin), label_of(model)
+
+
+@pytest.mark.parametrize("role", [*REFUSED, "anonymous"])
+@pytest.mark.parametrize("label", registered())
+def test_a_model_admin_refuses_everyone_but_a_superuser(admin_world, other_apps_rows, as_role, label, role):
     check = Checker(as_role(role), role)
-    superuser = as_role("superuser")
-    targets = {"own": row(label, admin_world.demo), "other": row(label, admin_world.other), "shared": shared_row(label)}
-    assert targets["own"] and targets["other"], f"add a {label} row of each company to admin_world"
+    expect = to_login if role == "anonymous" else explanation
+    pk = row(admin_world, label)
     before = snapshot()
 
-    if role == "anonymous":
-        for path in (url(label, "changelist"), url(label, "add"), url(label, "change", targets["own"])):
-            check("get", path, status=302)
-            assert check.last.url.startswith(LOGIN), path
-        check("post", url(label, "change", targets["own"]), {}, status=302)
-        check("post", url(label, "delete", targets["own"]), {"post": "yes"}, status=302)
-        check.done()
-        assert changed(before, snapshot()) == []
-        return
-
-    check("get", url(label, "changelist"), status=200 if "v" in can else 403)
-    if "v" in can:
-        action_form = check.last.context["action_form"]
-        offered = set(dict(action_form.fields["action"].choices)) - {""} if action_form else set()
-        assert offered == ACTIONS.get(label, {}).get(role, {"delete_selected"} if "d" in can else set()), offered
-    check("get", url(label, "add"), status=200 if "a" in can else 403)
-
-    refused_elsewhere = (302, 403)  # another company's row: "doesn't exist", or no permission at all
-    for target, pk in targets.items():
-        if pk is None:
-            continue
-        # A shared row is read by everyone who reads, written only by a superuser.
-        writes = can if target != "shared" or role == "superuser" else can.replace("c", "").replace("d", "")
-        mine = target != "other" or role == "superuser"
-        change, delete = url(label, "change", pk), url(label, "delete", pk)
-
-        check("get", change, status=expected(can, "v", target, role))
-        check("get", delete, status=expected(writes, "d", target, role))
-        check("get", url(label, "history", pk), status=expected(can, "v", target, role))
-        saves = "c" in writes and mine
-        check(
-            "post",
-            change,
-            superuser_form(superuser, change),  # the form as it is: saved, with history
-            status=302 if saves else 403 if mine else refused_elsewhere,
-            must_write=saves,
-        )
-
-        version = model.history.filter(id=pk).order_by("-history_id").first() if tracked(model) else None
-        if version is not None:
-            form = url(label, "simple_history", pk, version.history_id)
-            check("get", form, status=expected(can, "v", target, role))
-            reverts = role == "superuser" and "c" in can
-            check(
-                "post",
-                form,
-                superuser_form(superuser, form),
-                status=302 if reverts else 403 if mine else refused_elsewhere,
-                must_write=reverts,
-            )
-
-        deletes = "d" in writes and mine
-        offered = ACTIONS.get(label, {}).get(role, {"delete_selected"} if "d" in can else set())
+    for view, path in model_urls(admin_world, label):
+        check("get", path, expect=expect)
+        data = {"post": "yes"}
+        if view == "import":
+            data = {"company": admin_world.demo.company.pk, "file": SimpleUploadedFile("p.csv", b"personnel_number")}
+        check("post", path, data, expect=expect)
+    if pk is not None:
+        changelist = reverse(f"admin:{label.replace('.', '_')}_changelist")
         for action in all_actions(label, admin_world.superuser):
-            data = {"action": action, "_selected_action": [pk], "post": "yes", "apply": "1"}
-            runs = action in offered and mine and (action != "delete_selected" or deletes)
-            # delete_selected of a row the role may not delete: Django's "permission denied" page
-            status = (200, 302) if "v" in can else 403
-            status = (*status, 403) if action == "delete_selected" and not runs and "v" in can else status
             check(
                 "post",
-                url(label, "changelist"),
-                {**data, "company": admin_world.demo.company.pk},
-                status=status,
-                may_write=runs,
+                changelist,
+                {"action": action, "_selected_action": [pk], "post": "yes", "apply": "1", "company": admin_world.demo.company.pk},
+                expect=expect,
             )
 
-        check(
-            "post",
-            delete,
-            {"post": "yes"},
-            status=(200, 302) if deletes else 403 if mine else refused_elsewhere,
-            may_write=deletes,
-        )
-
     check.done()
-    if not POLICY[label].get(role, "").strip("v"):  # a role that may write nothing here wrote nothing
-        assert changed(before, snapshot()) == []
+    assert [table for table in changed(before, snapshot()) if not table.startswith("axes_")] == []
 
 
-@pytest.mark.parametrize("role", ADMIN_ROLES)
-@pytest.mark.parametrize("label", sorted(OTHER_APPS))
-def test_other_apps_admin_pages_are_a_superusers(admin_world, as_role, label, role):
-    model = apps.get_model(label)
-    if model not in admin.site._registry:
-        pytest.skip(f"{label} is not registered here")
+@pytest.mark.parametrize("role", [*REFUSED, "anonymous"])
+def test_the_site_pages_and_autocomplete_refuse_everyone_but_a_superuser(admin_world, as_role, role):
     check = Checker(as_role(role), role)
-    status = {"superuser": 200, "anonymous": 302}.get(role, 403)
-    pks = list(model._default_manager.order_by("pk").values_list("pk", flat=True)[:1])
+    expect = to_login if role == "anonymous" else explanation
 
-    check("get", url(label, "changelist"), status=status)
-    # axes' records of login attempts are written by axes alone: not even a superuser adds one.
-    check("get", url(label, "add"), status=403 if role == "superuser" and label in NO_ADD_PAGE else status)
-    for pk in pks:
-        check("get", url(label, "change", pk), status=status)
-        check("get", url(label, "history", pk), status=status)
-        check(
-            "post",
-            url(label, "delete", pk),
-            {"post": "yes"},
-            status={"superuser": 302, "anonymous": 302}.get(role, 403),
-            may_write=role == "superuser",
-        )
+    for view, path in site_urls(admin_world):
+        if view == "logout" and role == "anonymous":
+            continue  # signing out while signed out: Django's own answer
+        check("get", path, expect=expect)
+        check("post", path, {"old_password": "x", "new_password1": "y", "new_password2": "y"}, expect=expect)
+    for query in autocomplete_queries():
+        check("get", reverse("admin:autocomplete"), {**query, "term": "O"}, expect=expect)
+
     check.done()
 
 
-@pytest.mark.parametrize("role", ADMIN_ROLES)
-def test_index_pages_show_no_other_company(admin_world, as_role, role):
-    check = Checker(as_role(role), role)
+def superuser_expects(label: str, view: str):
+    if (view == "add" and label in NO_ADD) or (view == "delete" and label in NO_DELETE):
+        return status(403)
+    if view == "old change":
+        return status(301, 302)
+    return status(200)
 
-    check("get", reverse("admin:index"), status=302 if role == "anonymous" else 200)
-    for app_label in ("organizations", "compensation", "kpis", "payroll", "auth", "django_celery_beat"):
-        allowed = role == "superuser" or (
-            role in ("hr", "finance") and app_label in ("organizations", "compensation", "kpis", "payroll")
-        )
-        check(
-            "get",
-            reverse("admin:app_list", args=[app_label]),
-            status=200 if allowed else (302 if role == "anonymous" else 404),
-        )
+
+@pytest.mark.parametrize("label", registered())
+def test_a_model_admin_works_for_a_superuser(admin_world, other_apps_rows, as_role, label):
+    check = Checker(as_role("superuser"), "superuser")
+    pk = row(admin_world, label)
+
+    for view, path in model_urls(admin_world, label):
+        check("get", path, expect=superuser_expects(label, view))
+    changelist = reverse(f"admin:{label.replace('.', '_')}_changelist")
+    for action in all_actions(label, admin_world.superuser):
+        if (label, action) in AXES_BROKEN_ACTIONS:
+            continue
+        # each action's first step: its intermediate page, or done with a message
+        check("post", changelist, {"action": action, "_selected_action": [pk]}, expect=status(200, 302))
+
     check.done()
+
+
+@pytest.mark.parametrize("label", registered())
+def test_every_changelist_and_add_page_opens_for_a_superuser(as_role, label):
+    superuser = as_role("superuser")
+    changelist = reverse(f"admin:{label.replace('.', '_')}_changelist")
+
+    assert superuser.get(changelist).status_code == 200
+    assert superuser.get(reverse(f"admin:{label.replace('.', '_')}_add")).status_code == (
+        403 if label in NO_ADD else 200
+    )
+
+
+def test_the_site_pages_and_autocomplete_work_for_a_superuser(admin_world, as_role):
+    check = Checker(as_role("superuser"), "superuser")
+    expected = {"logout": status(405), "view_on_site": status(404), "catch-all": status(404)}
+
+    for view, path in site_urls(admin_world):
+        check("get", path, expect=expected.get(view, status(200)))
+    for query in autocomplete_queries():
+        check("get", reverse("admin:autocomplete"), {**query, "term": ""}, expect=status(200))
+        assert check.last.json()["results"], query
+
+    check.done()
+
+
+def test_a_superuser_autocomplete_offers_every_company(admin_world, as_role):
+    query = {"app_label": "payroll", "model_name": "adjustment", "field_name": "employee"}
+
+    response = as_role("superuser").get(reverse("admin:autocomplete"), {**query, "term": "O-"})
+
+    assert {"O-1 Other O-1", "O-2 Other O-2"} <= {result["text"] for result in response.json()["results"]}
 
 
 def test_the_write_check_would_see_a_write(admin_world, as_role):
-    """The check can fail: a save it is not told to expect is reported."""
+    """The check can fail: a save by someone it watches is reported."""
     superuser = as_role("superuser")
-    change = url("organizations.employee", "change", row("organizations.employee", admin_world.demo))
-    check = Checker(superuser, "superuser")
+    change = reverse("admin:organizations_employee_change", args=[admin_world.demo.ids["employees"]])
+    check = Checker(superuser, "watched")
 
-    check("post", change, {**superuser_form(superuser, change), "full_name": "Renamed"}, status=302)
+    check("post", change, {**form_data(superuser.get(change)), "full_name": "Renamed"}, expect=status(302))
 
     assert [problem for problem in check.problems if "wrote" in problem and "compensation_employee" in problem]
 
 
-def test_the_markers_would_be_seen(admin_world, as_role):
-    """The check can fail: the superuser's pages of the other company's rows show them."""
-    superuser = as_role("superuser")
-    employee = row("organizations.employee", admin_world.other)
+def test_the_explanation_check_would_see_an_admin_page(admin_world, as_role):
+    """The check can fail: a superuser's page is not the explanation."""
+    response = as_role("superuser").get(reverse("admin:index"))
 
-    page = superuser.get(url("organizations.employee", "change", employee)).content.decode()
-    history = superuser.get(url("organizations.employee", "history", employee)).content.decode()
-
-    assert "Other O-1" in page and "Other Agency" in page
-    assert "Other O-1" in history
-
-
-# The views of each admin's URLs that the tests above cover, and the extra ones covered below.
-STANDARD_VIEWS = {"changelist", "add", "change", "delete", "history", "simple_history"}
-IMPORT_VIEWS = {"import", "import_template"}
-
-
-def label_views(label: str) -> set[str]:
-    """The view names of an admin's URLs (`changelist`, `import`…)."""
-    model = apps.get_model(label)
-    prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
-    return {pattern.name.removeprefix(prefix) for pattern in admin.site._registry[model].get_urls() if pattern.name}
-
-
-def test_every_admin_url_is_in_the_matrix():
-    for label in ours():
-        assert label_views(label) - STANDARD_VIEWS <= IMPORT_VIEWS, (label, label_views(label) - STANDARD_VIEWS)
-
-
-@pytest.mark.parametrize("role", ADMIN_ROLES)
-@pytest.mark.parametrize("label", sorted(label for label in ours() if "import" in label_views(label)))
-def test_import_pages(admin_world, as_role, label, role):
-    check = Checker(as_role(role), role)
-    may = role in ("superuser", "hr")
-    status = 200 if may else 302 if role == "anonymous" else 403
-    upload = SimpleUploadedFile("plans.csv", b"personnel_number,period,code,value\nO-1,2026-12,leads,1\n")
-
-    check("get", url(label, "import"), status=status)
-    if may and role == "hr":
-        assert list(check.last.context["form"].fields["company"].queryset) == [admin_world.demo.company]
-    check("get", url(label, "import_template", "csv"), status=status)
-    check(
-        "post",
-        url(label, "import"),
-        {"company": admin_world.other.company.pk, "file": upload},
-        status=status,
-        may_write=role == "superuser",
-    )
-    if role == "hr":
-        assert "company" in check.last.context["form"].errors
-    check.done()
-
-
-def autocomplete_fields() -> list[tuple[str, str]]:
-    return sorted(
-        (label_of(model), name)
-        for model, model_admin in admin.site._registry.items()
-        if label_of(model) not in OTHER_APPS
-        for name in model_admin.autocomplete_fields
-    )
-
-
-@pytest.mark.parametrize("role", ADMIN_ROLES)
-@pytest.mark.parametrize(("label", "field_name"), autocomplete_fields())
-def test_autocomplete_offers_only_the_own_company(admin_world, as_role, label, field_name, role):
-    app_label, model_name = label.split(".")
-    related = apps.get_model(label)._meta.get_field(field_name).related_model
-    check = Checker(as_role(role), role)
-    query = {"app_label": app_label, "model_name": model_name, "field_name": field_name}
-    status = {"superuser": 200, "hr": 200, "finance": 200, "anonymous": 302}.get(role, 403)
-
-    for term in ("", "Other", "O-"):
-        check("get", "/admin/autocomplete/", {**query, "term": term}, status=status)
-        if check.last.status_code == 200 and role != "superuser":
-            offered = {int(result["id"]) for result in check.last.json()["results"]}
-            visible = set(
-                access.scope_for_user(related.objects.all(), admin_world.user(role)).values_list("pk", flat=True)
-            )
-            assert offered <= visible, (term, offered - visible)
-    check.done()
+    assert explanation(response) is not None and to_login(response) is not None

@@ -13,23 +13,24 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hr(admin_world, client):
-    client.force_login(admin_world.demo.users["hr"])
+def operator(admin_world, client):
+    """The admin's user: a superuser (the rule is the same on every face)."""
+    client.force_login(admin_world.superuser)
     return client
 
 
-def test_an_employee_with_payouts_is_not_deleted_from_the_delete_page(admin_world, hr):
+def test_an_employee_with_payouts_is_not_deleted_from_the_delete_page(admin_world, operator):
     pk = admin_world.demo.ids["employees"]
-    page = hr.get(f"/admin/organizations/employee/{pk}/delete/")
+    page = operator.get(f"/admin/organizations/employee/{pk}/delete/")
     assert page.status_code == 200 and page.context["protected"]
-    response = hr.post(f"/admin/organizations/employee/{pk}/delete/", {"post": "yes"})
+    response = operator.post(f"/admin/organizations/employee/{pk}/delete/", {"post": "yes"})
     assert response.status_code == 200 and response.context["protected"]
     assert Employee.objects.filter(pk=pk).exists()
 
 
-def test_a_kpi_set_a_calculated_period_used_is_not_deleted_by_the_delete_action(admin_world, hr):
+def test_a_kpi_set_a_calculated_period_used_is_not_deleted_by_the_delete_action(admin_world, operator):
     pk = admin_world.demo.ids["kpi-sets"]
-    response = hr.post(
+    response = operator.post(
         "/admin/kpis/kpiset/", {"action": "delete_selected", "_selected_action": [pk], "post": "yes"}
     )
     assert response.status_code == 200
@@ -44,17 +45,17 @@ def test_a_kpi_set_a_calculated_period_used_is_not_deleted_by_the_delete_action(
         ("company", "stages", CompanyStage, "company-stages"),
     ],
 )
-def test_an_inline_row_a_run_used_is_not_deleted(admin_world, hr, page, prefix, model, row):
+def test_an_inline_row_a_run_used_is_not_deleted(admin_world, operator, page, prefix, model, row):
     parent = admin_world.demo.ids["employees" if page == "employee" else "companies"]
     url = f"/admin/organizations/{page}/{parent}/change/"
-    data = form_data(hr.get(url))
+    data = form_data(operator.get(url))
     # the first row (the world's own row of `row` is a 2027 one no run used)
     owner = {"employee": parent} if page == "employee" else {"company": parent}
     row_pk = model.objects.filter(**owner).order_by("effective_from").first().pk
     index = next(i for i in range(int(data[f"{prefix}-TOTAL_FORMS"])) if str(data.get(f"{prefix}-{i}-id")) == str(row_pk))
     data[f"{prefix}-{index}-DELETE"] = "on"
 
-    response = hr.post(url, data)
+    response = operator.post(url, data)
 
     assert response.status_code == 200  # the form again, with the reason
     errors = [str(e) for inline in response.context["inline_admin_formsets"] for e in inline.formset.non_form_errors()]

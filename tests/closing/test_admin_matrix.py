@@ -18,8 +18,9 @@ NOISE = {"django_session", "kpis_importlog", "axes_accessattempt", "axes_accessl
 
 
 @pytest.fixture
-def hr(admin_world, client):
-    client.force_login(admin_world.demo.users["hr"])
+def operator(admin_world, client):
+    """The admin's user: a superuser (the rule is the same on every face)."""
+    client.force_login(admin_world.superuser)
     return client
 
 
@@ -95,14 +96,14 @@ def _refused(closed, messages: list[str]) -> bool:
 
 
 @pytest.mark.parametrize("index", range(len(EDIT_IDS)), ids=EDIT_IDS)
-def test_an_edit_into_a_closed_period_is_refused_on_the_form_and_changes_nothing(closed, hr, index):
+def test_an_edit_into_a_closed_period_is_refused_on_the_form_and_changes_nothing(closed, operator, index):
     name, url, change = edits(closed)[index]
     assert name == EDIT_IDS[index]
-    data = form_data(hr.get(url))
+    data = form_data(operator.get(url))
     change(data)
     before = snapshot()
 
-    response = hr.post(url, data)
+    response = operator.post(url, data)
 
     assert response.status_code == 200, "the form again, with the refusal"
     assert _refused(closed, _errors(response)), _errors(response)
@@ -120,10 +121,10 @@ def adds(c):
 
 
 @pytest.mark.parametrize("index", range(3), ids=["plan", "measure value", "adjustment"])
-def test_an_add_into_a_closed_period_is_refused(closed, hr, index):
+def test_an_add_into_a_closed_period_is_refused(closed, operator, index):
     _, name, data = adds(closed)[index]
     before = snapshot()
-    response = hr.post(reverse(name), data)
+    response = operator.post(reverse(name), data)
     assert response.status_code == 200
     assert _refused(closed, _errors(response)), _errors(response)
     assert [table for table in changed(before, snapshot()) if table not in NOISE] == []
@@ -135,13 +136,13 @@ def deletable(c):
 
 @pytest.mark.parametrize("index", range(2), ids=["plan", "measure value"])
 @pytest.mark.parametrize("how", ["delete page", "delete action"])
-def test_a_delete_of_a_closed_period_row_is_refused(closed, hr, index, how):
+def test_a_delete_of_a_closed_period_row_is_refused(closed, operator, index, how):
     app, model, row = deletable(closed)[index]
     before = snapshot()
     if how == "delete page":
-        response = hr.post(reverse(f"admin:{app}_{model}_delete", args=[row.pk]), {"post": "yes"})
+        response = operator.post(reverse(f"admin:{app}_{model}_delete", args=[row.pk]), {"post": "yes"})
     else:
-        response = hr.post(
+        response = operator.post(
             reverse(f"admin:{app}_{model}_changelist"),
             {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"},
         )
@@ -151,17 +152,17 @@ def test_a_delete_of_a_closed_period_row_is_refused(closed, hr, index, how):
     assert [table for table in changed(before, snapshot()) if table not in NOISE] == []
 
 
-def test_an_adjustment_of_a_closed_period_offers_no_delete(closed, hr):
-    response = hr.post(reverse("admin:payroll_adjustment_delete", args=[closed.adjustment.pk]), {"post": "yes"})
+def test_an_adjustment_of_a_closed_period_offers_no_delete(closed, operator):
+    response = operator.post(reverse("admin:payroll_adjustment_delete", args=[closed.adjustment.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert type(closed.adjustment).objects.filter(pk=closed.adjustment.pk).exists()
 
 
 @pytest.mark.parametrize("kind", ["plan", "measurevalue"])
-def test_a_file_import_into_a_closed_period_is_refused_whole_and_names_the_row(closed, hr, kind):
+def test_a_file_import_into_a_closed_period_is_refused_whole_and_names_the_row(closed, operator, kind):
     content = b"personnel_number,period,code,value\nDEMO-A,2026-12,leads,7\nDEMO-A,2026-10,leads,7\n"
     before = snapshot()
-    response = hr.post(
+    response = operator.post(
         reverse(f"admin:kpis_{kind}_import"),
         {"company": closed.employee.company_id, "file": SimpleUploadedFile("late.csv", content, content_type="text/csv")},
     )
@@ -174,29 +175,29 @@ def test_a_file_import_into_a_closed_period_is_refused_whole_and_names_the_row(c
     assert [table for table in changed(before, snapshot()) if table not in NOISE] == []
 
 
-def test_the_same_edits_on_an_open_period_save(closed, hr):
+def test_the_same_edits_on_an_open_period_save(closed, operator):
     november = closed.employee.plans.get(period="2026-11", kpi__code="leads")
     url = reverse("admin:kpis_plan_change", args=[november.pk])
-    data = form_data(hr.get(url))
+    data = form_data(operator.get(url))
     data["value"] = "321"
-    assert hr.post(url, data).status_code == 302
+    assert operator.post(url, data).status_code == 302
     november.refresh_from_db()
     assert str(november.value) == "321.0000"
 
     employee = reverse("admin:organizations_employee_change", args=[closed.employee.pk])
-    data = form_data(hr.get(employee))
+    data = form_data(operator.get(employee))
     _add_inline("salary_agreements", effective_from="2026-11-01", monthly_amount="41000.00")(data)
     data["termination_date"] = "2026-12-31"
-    response = hr.post(employee, data)
+    response = operator.post(employee, data)
     assert response.status_code == 302, _errors(response)
     assert closed.employee.salary_agreements.filter(effective_from="2026-11-01").exists()
 
 
-def test_a_band_table_stays_editable_after_approval(admin_world, closed, hr):
+def test_a_band_table_stays_editable_after_approval(admin_world, closed, operator):
     url = reverse("admin:compensation_bandtable_change", args=[admin_world.demo.ids["band-tables"]])
-    data = form_data(hr.get(url))
+    data = form_data(operator.get(url))
     data["name"] = "Renamed after approval"
-    response = hr.post(url, data)
+    response = operator.post(url, data)
     assert response.status_code == 302, _errors(response)
 
 

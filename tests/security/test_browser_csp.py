@@ -22,7 +22,7 @@ def demo():
 
 def test_the_admin_works_under_the_policy(page: Page, live_server):
     page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill("hr")
+    page.get_by_label("Username").fill("admin")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
@@ -36,6 +36,25 @@ def test_the_admin_works_under_the_policy(page: Page, live_server):
     before = rows.count()
     page.locator("#salary_agreements-group .add-row a").click()
     expect(rows).to_have_count(before + 1)
+
+
+def test_hr_signing_in_to_the_admin_is_sent_to_the_portal_under_the_policy(page: Page, live_server):
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("hr")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="The administration is for administrators")).to_be_visible()
+
+    page.get_by_role("link", name="Sign in to the portal").click()
+    page.get_by_label("User name").fill("hr")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/portal/hr/runs/$"))
+    expect(page.get_by_role("link", name="Administration")).to_have_count(0)
+
+    page.goto(f"{live_server.url}/admin/organizations/employee/")
+    expect(page.get_by_role("link", name="The portal's page for this")).to_have_attribute("href", "/portal/hr/people/")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 246, 250)"  # portal.css
 
 
 def test_the_api_docs_render_under_the_policy(page: Page, live_server):
