@@ -47,7 +47,7 @@ def decode(content: bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return content.decode("cp1251")
+        return content.decode("cp1251", errors="replace")
 
 
 def is_xlsx(content: bytes) -> bool:
@@ -60,22 +60,28 @@ def load_json(content: bytes) -> Any:
 
 
 def looks_like_json(content: bytes, file_name: str) -> bool:
-    head = decode(content[:64]).lstrip()
-    return file_name.lower().endswith(".json") or head.startswith(("{", "["))
+    head = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return file_name.lower().endswith(".json") or head in (b"{", b"[")
 
 
 def read_table(content: bytes) -> list[list[str]]:
-    """The file's rows as lists of strings: an XLSX's first sheet, or a CSV/TSV whose
-    delimiter (comma, semicolon, tab) is read from its lines."""
+    """The file's rows as lists of strings: an XLSX's first sheet, an HTML table, or a CSV/TSV
+    whose delimiter (comma, semicolon, tab) is read from its lines. ValueError if unreadable."""
     if is_xlsx(content):
-        return _read_xlsx(content)
+        try:
+            return _read_xlsx(content)
+        except Exception as error:  # openpyxl raises zipfile, KeyError and its own errors
+            raise ValueError(f"not a readable XLSX workbook ({error.__class__.__name__})") from error
     text = decode(content)
     if re.search(r"<table", text[:4096], re.IGNORECASE):
         return _read_html_table(text)
     sample = "\n".join(text.splitlines()[:20])
     counts = {d: sample.count(d) for d in ("\t", ";", ",")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as error:
+        raise ValueError(f"not a readable CSV ({error})") from error
 
 
 def _read_xlsx(content: bytes) -> list[list[str]]:
@@ -156,6 +162,18 @@ def find_header(rows: list[list[str]], aliases: Mapping[str, Iterable[str]], req
         if all(key in columns for key in required):
             return index, columns
     return None
+
+
+def header_names(header: list[str], columns: Mapping[str, int]) -> dict[str, str]:
+    """{field: the column's title as the file writes it}, for problems that name the column."""
+    return {key: header[position].strip() for key, position in columns.items()}
+
+
+def table_or_problem(content: bytes, file_name: str) -> tuple[list[list[str]], list[ParseProblem]]:
+    try:
+        return read_table(content), []
+    except ValueError as error:
+        return [], [file_problem("unreadable_file", f"{file_name}: {error}")]
 
 
 def cell(row: list[str], columns: Mapping[str, int], key: str) -> str:

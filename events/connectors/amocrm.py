@@ -43,11 +43,12 @@ from events.connectors._common import (
     file_problem,
     find_header,
     from_unix,
+    header_names,
     load_json,
     looks_like_json,
-    read_table,
     records,
     row_problem,
+    table_or_problem,
     text_of,
     to_datetime,
     to_decimal_or_zero,
@@ -167,25 +168,28 @@ def parse_file(content: bytes, file_name: str, *, currency: str = "", tz: tzinfo
 
 
 def parse_export(content: bytes, file_name: str, *, currency: str = "", tz: tzinfo = UTC) -> Parsed:
-    table = read_table(content)
+    table, problems = table_or_problem(content, file_name)
+    if problems:
+        return Parsed(problems=problems)
     found = find_header(table, _EXPORT_COLUMNS, ("id", "status", "created_at"))
     if found is None:
         return Parsed(problems=[file_problem(
             "unknown_format", f"{file_name}: not amoCRM leads pages or a leads export (needs ID, Этап сделки and "
             "Дата создания columns)")])
     index, columns = found
+    titles = header_names(table[index], columns)
     parsed = Parsed()
     for number, values in records(table, index + 1, columns):
         try:
             lead_id = values["id"]
             if not lead_id.isdigit():
-                raise RowError("ID", "bad_id", f"ID: {lead_id!r} is not a lead id")
+                raise RowError(titles["id"], "bad_id", f"{titles['id']}: {lead_id!r} is not a lead id")
             status_name = values["status"]
             if not status_name:
-                raise RowError("Этап сделки", "no_status", "Этап сделки: empty")
+                raise RowError(titles["status"], "no_status", f"{titles['status']}: empty")
             status = _STATUS_NAMES.get(status_name.casefold(), status_name)
-            occurred = to_datetime(values["created_at"], "Дата создания", tz)
-            price = to_decimal_or_zero(values.get("price", ""), "Бюджет")
+            occurred = to_datetime(values["created_at"], titles["created_at"], tz)
+            price = to_decimal_or_zero(values.get("price", ""), titles.get("price", "price"))
         except RowError as error:
             parsed.problems.append(row_problem(number, error))
             continue

@@ -41,11 +41,12 @@ from events.connectors._common import (
     decode,
     file_problem,
     find_header,
+    header_names,
     load_json,
     looks_like_json,
-    read_table,
     records,
     row_problem,
+    table_or_problem,
     text_of,
     to_datetime,
     to_decimal_or_zero,
@@ -62,6 +63,12 @@ _STATUS_NAMES = {
     "обработан": "PROCESSED", "processed": "PROCESSED",
     "качественный лид": "CONVERTED", "сконвертирован": "CONVERTED", "good lead": "CONVERTED", "converted": "CONVERTED",
     "некачественный лид": JUNK, "junk lead": JUNK, "sifatsiz lid": JUNK,
+}
+
+_CURRENCY_NAMES = {
+    "российский рубль": "RUB", "рубль": "RUB", "узбекский сум": "UZS", "сум": "UZS", "доллар сша": "USD",
+    "евро": "EUR", "казахстанский тенге": "KZT", "тенге": "KZT", "russian ruble": "RUB", "uzbekistan sum": "UZS",
+    "us dollar": "USD", "euro": "EUR",
 }
 
 _EXPORT_COLUMNS = {
@@ -160,25 +167,28 @@ def parse_file(content: bytes, file_name: str, *, tz: tzinfo = UTC, currency: st
 
 
 def parse_export(content: bytes, file_name: str, *, tz: tzinfo = UTC, currency: str = "") -> Parsed:
-    table = read_table(content)
+    table, problems = table_or_problem(content, file_name)
+    if problems:
+        return Parsed(problems=problems)
     found = find_header(table, _EXPORT_COLUMNS, ("id", "status", "created"))
     if found is None:
         return Parsed(problems=[file_problem(
             "unknown_format", f"{file_name}: not crm.lead.list answers or a lead list export (needs ID, Статус "
             "and Дата создания columns)")])
     index, columns = found
+    titles = header_names(table[index], columns)
     parsed = Parsed()
     for number, values in records(table, index + 1, columns):
         try:
             lead_id = values["id"]
             if not lead_id.isdigit():
-                raise RowError("ID", "bad_id", f"ID: {lead_id!r} is not a lead id")
+                raise RowError(titles["id"], "bad_id", f"{titles['id']}: {lead_id!r} is not a lead id")
             status_text = values["status"]
             if not status_text:
-                raise RowError("Статус", "no_status", "Статус: empty")
+                raise RowError(titles["status"], "no_status", f"{titles['status']}: empty")
             status = _STATUS_NAMES.get(status_text.casefold(), status_text)
-            created = to_datetime(values["created"], "Дата создания", tz)
-            to_decimal_or_zero(values.get("amount", ""), "Сумма")
+            created = to_datetime(values["created"], titles["created"], tz)
+            to_decimal_or_zero(values.get("amount", ""), titles.get("amount", "amount"))
         except RowError as error:
             parsed.problems.append(row_problem(number, error))
             continue
@@ -186,10 +196,17 @@ def parse_export(content: bytes, file_name: str, *, tz: tzinfo = UTC, currency: 
         responsible = values.get("responsible", "")
         parsed.events.append(EventIn(
             source=SOURCE, external_id=lead_id, kind=LEAD, occurred_at=created, status=status,
-            currency=values.get("currency", "") or currency, utm=utm,
+            currency=_currency(values.get("currency", "")) or currency, utm=utm,
             responsible_user=responsible if responsible.isdigit() else "",
             responsible_name="" if responsible.isdigit() else responsible, raw=dict(values), row=number))
     return parsed
+
+
+def _currency(text: str) -> str:
+    """A currency code, or the code of a currency the export names ("Российский рубль")."""
+    if re.fullmatch(r"[A-Z]{3}", text):
+        return text
+    return _CURRENCY_NAMES.get(text.casefold(), text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,11 +35,12 @@ from events.connectors._common import (
     file_problem,
     find_header,
     from_micros,
+    header_names,
     load_json,
     looks_like_json,
-    read_table,
     records,
     row_problem,
+    table_or_problem,
     text_of,
     to_date,
     to_decimal,
@@ -155,28 +156,32 @@ def _merge(parsed: Parsed) -> Parsed:
 
 def parse_export(content: bytes, file_name: str, *, currency: str = "", includes_vat: bool | None = None) -> Parsed:
     """The interface's campaign report downloaded as CSV ("," thousands, "." decimals) or XLSX."""
-    table = read_table(content)
+    table, problems = table_or_problem(content, file_name)
+    if problems:
+        return Parsed(problems=problems)
     found = find_header(table, _EXPORT_COLUMNS, ("date", "campaign_id", "cost"))
     if found is None:
         return Parsed(problems=[file_problem(
             "unknown_format", f"{file_name}: not a Google Ads answer or report download (needs Day, Campaign ID "
             "and Cost columns)")])
     index, columns = found
+    titles = header_names(table[index], columns)
     parsed = Parsed()
     for number, values in records(table, index + 1, columns):
         first = next((text for text in values.values() if text), "")
         if values.get("date", "").startswith(("Total", "Итого", "Всего", "Jami")) or first.startswith("Total"):
             continue
         try:
-            day = to_date(values["date"], "Day")
+            day = to_date(values["date"], titles["date"])
             campaign_id = values["campaign_id"].replace(" ", "").replace("-", "")
             if not campaign_id.isdigit():
-                raise RowError("Campaign ID", "bad_campaign_id", f"Campaign ID: {values['campaign_id']!r} is not an id")
-            amount = to_decimal(values["cost"], "Cost", decimal_comma=None)
-            clicks = to_decimal_or_zero(values.get("clicks", ""), "Clicks", decimal_comma=None)
+                raise RowError(titles["campaign_id"], "bad_campaign_id",
+                               f"{titles['campaign_id']}: {values['campaign_id']!r} is not an id")
+            amount = to_decimal(values["cost"], titles["cost"], decimal_comma=None)
+            clicks = to_decimal_or_zero(values.get("clicks", ""), titles.get("clicks", "clicks"), decimal_comma=None)
             row_currency = values.get("currency", "") or currency
             if not row_currency:
-                raise RowError("Currency code", "no_currency", "Currency code: none in the file and none given")
+                raise RowError(titles.get("currency", "Currency code"), "no_currency", "no currency in the file and none given")
         except RowError as error:
             parsed.problems.append(row_problem(number, error))
             continue

@@ -29,11 +29,12 @@ from events.connectors._common import (
     RowError,
     file_problem,
     find_header,
+    header_names,
     load_json,
     looks_like_json,
-    read_table,
     records,
     row_problem,
+    table_or_problem,
     text_of,
     to_date,
     to_decimal,
@@ -119,24 +120,27 @@ def parse_page(data: dict[str, Any], *, currency: str, includes_vat: bool | None
 
 
 def parse_export(content: bytes, file_name: str, *, currency: str, includes_vat: bool | None = None) -> Parsed:
-    table = read_table(content)
+    table, problems = table_or_problem(content, file_name)
+    if problems:
+        return Parsed(problems=problems)
     found = find_header(table, _EXPORT_COLUMNS, ("date", "campaign_id", "spent"))
     if found is None:
         return Parsed(problems=[file_problem(
             "unknown_format", f"{file_name}: not a VK Ads statistics answer or export (needs Дата, ID кампании "
             "and Потрачено columns)")])
     index, columns = found
+    titles = header_names(table[index], columns)
     parsed = Parsed()
     for number, values in records(table, index + 1, columns):
         if values.get("date", "").casefold().startswith(("итого", "всего", "total", "jami")):
             continue
         try:
-            day = to_date(values["date"], "Дата")
+            day = to_date(values["date"], titles["date"])
             campaign_id = values["campaign_id"]
             if not campaign_id.isdigit():
-                raise RowError("ID кампании", "bad_campaign_id", f"ID кампании: {campaign_id!r} is not an id")
-            amount = to_decimal(values["spent"], "Потрачено")
-            clicks = to_decimal_or_zero(values.get("clicks", ""), "Клики")
+                raise RowError(titles["campaign_id"], "bad_campaign_id", f"{titles['campaign_id']}: {campaign_id!r} is not an id")
+            amount = to_decimal(values["spent"], titles["spent"])
+            clicks = to_decimal_or_zero(values.get("clicks", ""), titles.get("clicks", "clicks"))
         except RowError as error:
             parsed.problems.append(row_problem(number, error))
             continue

@@ -36,10 +36,11 @@ from events.connectors._common import (
     file_problem,
     find_header,
     from_micros,
+    header_names,
     is_xlsx,
-    read_table,
     records,
     row_problem,
+    table_or_problem,
     to_date,
     to_decimal,
     to_decimal_or_zero,
@@ -144,21 +145,25 @@ def _report_money(text: str, column: str, money_in_micros: bool) -> Decimal:
 
 def parse_export(content: bytes, file_name: str, *, currency: str, includes_vat: bool | None = None) -> Parsed:
     """The Direct interface's report saved as XLSX or CSV (amounts in the currency's units)."""
-    table = read_table(content)
+    table, problems = table_or_problem(content, file_name)
+    if problems:
+        return Parsed(problems=problems)
     found = find_header(table, _EXPORT_COLUMNS, ("date", "campaign_id", "cost"))
     if found is None:
         return Parsed(problems=[file_problem(
             "unknown_format", f"{file_name}: neither a Reports TSV nor a Direct export (no Date, campaign № "
             "and cost columns)")])
     index, columns = found
+    titles = header_names(table[index], columns)
     rows = []
     for number, values in records(table, index + 1, columns):
         if values.get("date", "").casefold().startswith(("итого", "total", "всего", "jami")):
             continue
-        rows.append((number, {name: values.get(name, "") for name in columns}))
+        rows.append((number, {titles[name]: values.get(name, "") for name in columns}))
     parsed = Parsed()
     _collect(parsed, rows, money=lambda text, column: to_decimal(text, column),
-             names={key: key for key in _EXPORT_COLUMNS}, currency=currency, includes_vat=includes_vat, extra={})
+             names={key: titles.get(key, key) for key in _EXPORT_COLUMNS}, currency=currency,
+             includes_vat=includes_vat, extra={})
     return parsed
 
 
@@ -180,7 +185,7 @@ def _collect(parsed: Parsed, rows: list[tuple[int, dict[str, str]]], *, money: A
             parsed.problems.append(row_problem(number, error))
             continue
         key = f"{campaign_id}:{day.isoformat()}"
-        raw = {**extra, **values}
+        raw = dict(values)
         earlier = by_key.get(key)
         if earlier is not None:
             by_key[key] = replace(
@@ -192,5 +197,5 @@ def _collect(parsed: Parsed, rows: list[tuple[int, dict[str, str]]], *, money: A
             source=SOURCE, external_id=key, kind=SPEND, occurred_at=day, amount=cost, currency=currency,
             includes_vat=includes_vat, quantity=clicks, campaign_id=campaign_id,
             campaign_name=values.get(names["campaign_name"], "").strip(),
-            raw={"impressions_total": str(impressions), "rows": [raw]}, row=number)
+            raw={**extra, "impressions_total": str(impressions), "rows": [raw]}, row=number)
     parsed.events.extend(by_key.values())
