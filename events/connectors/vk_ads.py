@@ -60,7 +60,7 @@ def campaign_names_of(ad_plans: Mapping[str, Any]) -> dict[str, str]:
             for item in ad_plans.get("items", []) if isinstance(item, dict)}
 
 
-def parse_file(content: bytes, file_name: str, *, currency: str, includes_vat: bool | None = None,
+def parse_file(content: bytes, file_name: str, *, currency: str = "", includes_vat: bool | None = None,
                campaign_names: Mapping[str, str] | None = None) -> Parsed:
     """A saved statistics answer (or the bundle with the campaign list), or the cabinet's export."""
     if not content.strip():

@@ -63,7 +63,7 @@ _EXPORT_COLUMNS = {
 }
 
 
-def parse_file(content: bytes, file_name: str, *, currency: str, includes_vat: bool | None = None,
+def parse_file(content: bytes, file_name: str, *, currency: str = "", includes_vat: bool | None = None,
                money_in_micros: bool = True, field_names: Sequence[str] | None = None) -> Parsed:
     """A Reports TSV (by its "Total rows" line or its header of API field names) or the
     interface's XLSX/CSV export. `field_names` are the columns of a TSV saved without its

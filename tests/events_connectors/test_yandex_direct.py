@@ -103,3 +103,13 @@ def test_wrong_file_is_one_problem():
     broken = yandex_direct.parse_file(b"PK\x03\x04not really a workbook", "export.xlsx", currency="RUB")
     assert [(p.row, p.code) for p in broken.problems] == [(None, "unreadable_file")]
     assert yandex_direct.parse_file(b"", "empty.tsv", currency="RUB").problems[0].code == "empty_file"
+
+
+def test_every_connector_is_registered_under_its_source():
+    from events.connectors import CONNECTORS
+    from events.schema import SOURCES
+
+    assert set(CONNECTORS) <= set(SOURCES)
+    assert set(CONNECTORS) == {"amocrm", "bitrix24", "yandex-direct", "google-ads", "vk-ads"}
+    for module in CONNECTORS.values():
+        assert module.parse_file(b"", "empty.csv").problems[0].code == "empty_file"
