@@ -140,7 +140,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        return repr(value)
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 
@@ -233,9 +233,11 @@ def to_decimal_or_zero(text: str, column: str, *, decimal_comma: bool | None = T
 def from_micros(value: Any, column: str) -> Decimal:
     """An amount in millionths of the currency (an integer, as JSON number or string)."""
     text = str(value).strip()
-    if not re.fullmatch(r"-?\d+", text):
-        raise RowError(column, "not_micros", f"{column}: {value!r} is not a whole number of micros")
-    return Decimal(text) / MICROS
+    if re.fullmatch(r"-?\d+", text):
+        return Decimal(text) / MICROS
+    if re.fullmatch(r"-?\d+[.,]\d+", text):
+        raise RowError(column, "not_micros", f"{column}: {value!r} has a fraction, so it is not in micros")
+    raise RowError(column, "not_a_number", f"{column}: {value!r} is not a number")
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%m/%d/%Y", "%b %d, %Y", "%B %d, %Y",

@@ -60,8 +60,8 @@ WON, LOST = "142", "143"
 UTM_KEYS = ("source", "medium", "campaign", "content", "term")
 
 _STATUS_NAMES = {
-    "успешно реализовано": WON, "closed - won": WON, "закрыто и реализовано": WON, "muvaffaqiyatli amalga oshirildi": WON,
-    "закрыто и не реализовано": LOST, "closed - lost": LOST, "amalga oshirilmadi": LOST,
+    "успешно реализовано": WON, "closed - won": WON,
+    "закрыто и не реализовано": LOST, "closed - lost": LOST,
 }
 
 _EXPORT_COLUMNS = {

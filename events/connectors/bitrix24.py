@@ -62,7 +62,7 @@ _STATUS_NAMES = {
     "в работе": "IN_PROCESS", "in progress": "IN_PROCESS",
     "обработан": "PROCESSED", "processed": "PROCESSED",
     "качественный лид": "CONVERTED", "сконвертирован": "CONVERTED", "good lead": "CONVERTED", "converted": "CONVERTED",
-    "некачественный лид": JUNK, "junk lead": JUNK, "sifatsiz lid": JUNK,
+    "некачественный лид": JUNK, "junk lead": JUNK,
 }
 
 _CURRENCY_NAMES = {
@@ -122,15 +122,17 @@ def _item(item: Mapping[str, Any], row: int, tz: tzinfo) -> EventIn:
 
 def parse_page(data: dict[str, Any], *, first_row: int | None = None, tz: tzinfo = UTC) -> Parsed:
     """One crm.lead.list or crm.deal.list answer. `row` is the item's index over the whole list:
-    from `first_row`, else from the page's start (`next` − 50)."""
+    from `first_row`, else from the page's start (`next` less the page's length; on the last
+    page, without `next`, `total` less it)."""
     parsed = Parsed()
     result = data.get("result") if isinstance(data, dict) else None
     if not isinstance(result, list):
         parsed.problems.append(file_problem("unknown_format", "not a crm.lead.list / crm.deal.list answer (result[])"))
         return parsed
     if first_row is None:
-        following = data.get("next")
-        first_row = max(int(following) - len(result), 0) if isinstance(following, int) else 0
+        following, total = data.get("next"), data.get("total")
+        end = following if isinstance(following, int) else total if isinstance(total, int) else len(result)
+        first_row = max(end - len(result), 0)
     for index, item in enumerate(result, start=first_row):
         try:
             if not isinstance(item, dict):

@@ -70,7 +70,7 @@ def parse_file(content: bytes, file_name: str, *, currency: str = "", includes_v
     column header (skipColumnHeader)."""
     if not content.strip():
         return Parsed(problems=[file_problem("empty_file", f"{file_name}: the file is empty")])
-    if not is_xlsx(content) and _is_report_tsv(decode(content)):
+    if not is_xlsx(content) and (field_names or _is_report_tsv(decode(content))):
         return parse_report(decode(content), currency=currency, includes_vat=includes_vat,
                             money_in_micros=money_in_micros, field_names=field_names)
     return parse_export(content, file_name, currency=currency, includes_vat=includes_vat)

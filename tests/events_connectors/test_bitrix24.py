@@ -35,6 +35,8 @@ def test_a_page_numbers_its_rows_from_its_start():
     pages = json.loads(fixture_bytes("bitrix24_crm_lead_list.json"))
     assert [e.row for e in bitrix24.parse_page(pages[0]).events] == [0, 1, 2]
     assert [e.row for e in bitrix24.parse_page(pages[1], first_row=3).events] == [3, 4]
+    # the last page has no `next`: its start is `total` less its length (its third item is malformed)
+    assert [p.row for p in bitrix24.parse_page(pages[1]).problems] == [5]
 
 
 def test_deal_list_won_deals_carry_their_amount():

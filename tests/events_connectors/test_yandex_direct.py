@@ -36,7 +36,7 @@ def test_report_in_micros_with_vat_one_event_per_campaign_day():
 def test_report_malformed_rows_are_problems_naming_row_and_column():
     parsed = yandex_direct.parse_file(fixture_bytes("yandex_direct_micros_vat.tsv"), "report.tsv", currency="RUB")
     assert [(p.row, p.column, p.code) for p in parsed.problems] == [
-        (7, "Date", "bad_date"), (8, "Cost", "not_micros")]
+        (7, "Date", "bad_date"), (8, "Cost", "not_a_number")]
     assert all(p.message for p in parsed.problems)
 
 
