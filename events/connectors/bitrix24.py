@@ -23,8 +23,10 @@ Where each field comes from:
   the fields' titles — «ID», «Название лида», «Статус» (the status's name), «Источник»,
   «Ответственный», «Дата создания», «Сумма», «Валюта», «Рекламная система» (UTM_SOURCE),
   «Тип трафика» (UTM_MEDIUM), «Обозначение рекламной кампании» (UTM_CAMPAIGN), «Содержание
-  кампании» (UTM_CONTENT), «Условие поиска кампании» (UTM_TERM). Not in the stored documentation;
-  matched by alias (the API codes accepted too); the default statuses' names become their codes.
+  кампании» (UTM_CONTENT), «Условие поиска кампании» (UTM_TERM) — the UTM titles are those
+  crm.lead.fields returns (recorded crm.lead.fields answers in public code); the export's layout
+  itself is not in the stored documentation. Matched by alias (the API codes accepted too); the
+  default statuses' names become their codes.
 """
 
 from __future__ import annotations
