@@ -155,43 +155,42 @@ def histogram_chart(buckets: list[review.Bucket]) -> dict:
     }
 
 
-def _admin(name: str, *args, **filters) -> str:
-    url = reverse(f"admin:{name}", args=args)
-    return f"{url}?{urlencode(filters)}" if filters else url
+def _page(name: str, *args, **query) -> str:
+    url = reverse(f"portal:{name}", args=args)
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def _fix_links(run: PayrollRun, group: dict) -> list[dict]:
-    """Where the data behind a warning group is fixed, in the administration."""
+    """Where the data behind a warning group is fixed: HR's portal pages."""
     kpi, period = group["kpi"], run.period
     code = group["code"]
     if code == "no_plan" and kpi is not None:
         return [{"label": _("Plans for %(kpi)s, %(period)s") % {"kpi": group["kpi_name"], "period": period},
-                 "href": _admin("kpis_plan_changelist", period=period, kpi__id__exact=kpi.pk)}]  # fmt: skip
+                 "href": _page("plans", period=period)}]  # fmt: skip
     if code == "kpi_undefined" and group["measures"]:
         return [
             {"label": _("Values of %(measure)s, %(period)s") % {"measure": catalogue_name(m.name), "period": period},
-             "href": _admin("kpis_measurevalue_changelist", period=period, measure__id__exact=m.pk)}
+             "href": _page("actuals", period=period)}
             for m in group["measures"]
         ]  # fmt: skip
     if code in ("kpi_undefined", "kpi_unknown"):
-        return [{"label": _("KPIs"), "href": _admin("kpis_kpi_changelist")}]
+        return [{"label": _("KPIs"), "href": _page("kpis")}]
     if code in ("factor_unresolved",):
-        return [{"label": _("Bonus schemes"), "href": _admin("compensation_bonusscheme_changelist")}]
+        return [{"label": _("Bonus schemes"), "href": _page("schemes")}]
     if code == "band_table_invalid":
-        return [{"label": _("Band tables"), "href": _admin("compensation_bandtable_changelist")}]
+        return [{"label": _("Band tables"), "href": _page("schemes")}]
     if code == "no_working_days":
-        return [{"label": _("The company's calendar"), "href": _admin("organizations_company_change", run.company_id)}]
+        return [{"label": _("The company's calendar"), "href": _page("calendar", year=period[:4])}]
     return []  # no salary, no scheme: each employee's page (listed with the group)
 
 
 def _employee_link(run: PayrollRun, group: dict, employee: dict) -> str:
     """Where one employee's data behind the warning is fixed."""
-    kpi = group["kpi"]
-    if group["code"] == "no_plan" and kpi is not None:
-        return _admin("kpis_plan_changelist", period=run.period, kpi__id__exact=kpi.pk, q=employee["personnel_number"])
+    if group["code"] == "no_plan" and group["kpi"] is not None:
+        return _page("plans", period=run.period)
     if group["code"] == "kpi_undefined":
-        return _admin("kpis_measurevalue_changelist", period=run.period, q=employee["personnel_number"])
-    return _admin("organizations_employee_change", employee["id"])
+        return _page("actuals", period=run.period)
+    return _page("person", employee["id"])
 
 
 def warning_groups(run: PayrollRun) -> list[dict]:

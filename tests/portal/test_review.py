@@ -281,15 +281,12 @@ def test_warnings_are_grouped_by_kind_and_kpi_with_names_counts_and_links(demo_r
     undefined = next(g for g in groups if g["code"] == "kpi_undefined")
     assert undefined["kpi_name"] == undefined["kpi"].name != undefined["kpi_code"]
     assert "M-035" in {e["personnel_number"] for e in undefined["employees"]}
-    assert undefined["fixes"] and all(
-        f["href"].startswith("/admin/kpis/measurevalue/?period=2026-11") for f in undefined["fixes"]
-    )
+    assert undefined["fixes"] and all(f["href"] == "/portal/hr/actuals/?period=2026-11" for f in undefined["fixes"])
     html = response.content.decode()
     assert undefined["kpi_name"] in html and f'data-kpi="{undefined["kpi_code"]}"' in html
-    # the fix link opens the administration's list filtered to the period and measure
-    admin = Client()
-    admin.force_login(User.objects.get(username="admin"))
-    assert admin.get(undefined["fixes"][0]["href"]).status_code == 200
+    # the fix link opens HR's actuals grid for the run's month, in the portal
+    fix = client_for("hr").get(undefined["fixes"][0]["href"])
+    assert fix.status_code == 200 and "M-035" in fix.content.decode()
 
 
 def test_after_a_recalculation_the_page_says_what_changed(demo_run, django_capture_on_commit_callbacks):
