@@ -15,6 +15,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 #: Longer text is no number any column holds (18 digits, a sign, a point and grouping
 #: spaces make ~30 characters); it is refused before it is cleaned or parsed.
 MAX_TEXT_CHARS = 100
@@ -69,9 +71,12 @@ def parse_decimal(
     if isinstance(text, int) and not isinstance(text, bool):
         text = _text_of(text)
     if not isinstance(text, str):
-        raise NumberError(NOT_A_NUMBER, f"{quote(text)} is not a number")
+        raise NumberError(NOT_A_NUMBER, gettext("%(value)s is not a number") % {"value": quote(text)})
     if len(text) > MAX_TEXT_CHARS:
-        raise NumberError(NOT_A_NUMBER, f"{quote(text)} is not a number (longer than {MAX_TEXT_CHARS} characters)")
+        raise NumberError(
+            NOT_A_NUMBER,
+            gettext("%(value)s is not a number (longer than %(limit)s characters)") % {"value": quote(text), "limit": MAX_TEXT_CHARS},
+        )
     text = text.strip()
     cleaned = text.translate(_GROUPING)
     if thousands_separators and "," in cleaned and "." in cleaned:
@@ -79,11 +84,13 @@ def parse_decimal(
         cleaned = cleaned.replace(grouping, "")
     if "," in cleaned:
         if "." in cleaned or cleaned.count(",") > 1:
-            raise NumberError(NOT_A_NUMBER, f"{quote(text)} is not a number (use one decimal separator, e.g. 1234.5)")
+            raise NumberError(
+                NOT_A_NUMBER, gettext("%(value)s is not a number (use one decimal separator, e.g. 1234.5)") % {"value": quote(text)}
+            )
         cleaned = cleaned.replace(",", ".")
     match = _NUMBER.fullmatch(cleaned)
     if match is None or not (match.group(2) or match.group(3)):
-        raise NumberError(NOT_A_NUMBER, f"{quote(text)} is not a number")
+        raise NumberError(NOT_A_NUMBER, gettext("%(value)s is not a number") % {"value": quote(text)})
     sign, whole, fraction, exponent = match.group(1), match.group(2), match.group(3) or "", match.group(4)
     digits = (whole + fraction).lstrip("0")
     if not digits:
@@ -94,10 +101,14 @@ def parse_decimal(
     before_point = len(significant) + scale
     if before_point > max_digits - decimal_places:
         raise NumberError(
-            TOO_LARGE, f"{quote(text)} is too large: at most {max_digits - decimal_places} digits before the decimal point"
+            TOO_LARGE,
+            gettext("%(value)s is too large: at most %(digits)s digits before the decimal point")
+            % {"value": quote(text), "digits": max_digits - decimal_places},
         )
     if -scale > decimal_places:
-        raise NumberError(TOO_PRECISE, f"{quote(text)} has too many decimal places: at most {decimal_places}")
+        raise NumberError(
+            TOO_PRECISE, gettext("%(value)s has too many decimal places: at most %(places)s") % {"value": quote(text), "places": decimal_places}
+        )
     coefficient = tuple(int(digit) for digit in significant) + (0,) * max(scale, 0)
     return Decimal((1 if sign == "-" else 0, coefficient, min(scale, 0)))
 
