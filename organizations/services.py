@@ -302,7 +302,7 @@ def employee_terminate(*, employee: Employee, day: date | None) -> Employee:
 def employee_create(*, company, personnel_number: str, full_name: str, position: str, hire_date: date | None) -> Employee:
     """A new employee of the company (the personnel number unique in it), by the model's rules."""
     if hire_date is None:
-        raise ValidationError({"hire_date": ["the hire date is missing"]})
+        raise ValidationError({"hire_date": [_("the hire date is missing")]})
     employee = Employee(
         company=company,
         personnel_number=(personnel_number or "").strip(),
@@ -313,4 +313,21 @@ def employee_create(*, company, personnel_number: str, full_name: str, position:
     employee.full_clean()
     periods.ensure_write_open(employee)
     employee.save()
+    return employee
+
+
+def employee_update(*, employee: Employee, personnel_number: str, full_name: str, position: str, hire_date: date | None) -> Employee:
+    """The employee's personnel number (unique in the company), name, position and hire date,
+    by the model's rules; a hire date moved across a day of a closed month is refused with
+    `PeriodClosedError` (that month's pay counted the employee as they were)."""
+    if hire_date is None:
+        raise ValidationError({"hire_date": [_("the hire date is missing")]})
+    before = periods.stored(employee)
+    employee.personnel_number = (personnel_number or "").strip()
+    employee.full_name = (full_name or "").strip()
+    employee.position = (position or "").strip()
+    employee.hire_date = hire_date
+    employee.full_clean()
+    periods.ensure_write_open(employee, before=before)
+    employee.save(update_fields=["personnel_number", "full_name", "position", "hire_date"])
     return employee

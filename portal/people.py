@@ -20,7 +20,7 @@ from core.numbers import NumberError, parse_decimal
 from core.periods import PeriodClosedError
 from organizations import access
 from organizations.models import Employee
-from organizations.services import employee_terminate, marketer_login_create
+from organizations.services import employee_terminate, employee_update, marketer_login_create
 from portal.feedback import refusal_messages
 from portal.formatting import format_money
 from portal.team import announce_login, password_or_invitation
@@ -271,3 +271,28 @@ def person_create(request):
     if employee.user is not None:
         announce_login(request, employee.user, password=password or None)
     return redirect("portal:person", pk=employee.pk)
+
+
+@require_POST
+@role_required(access.HR)
+def person_details(request, pk: int):
+    """The personnel number, name, position and hire date."""
+    employee = _employee(request, pk)
+    label = f"{employee.personnel_number} — "
+    day = _day(request.POST.get("hire_date", "").strip())
+    if day == "bad":
+        messages.error(request, label + _("write the date as YYYY-MM-DD"))
+        return redirect("portal:person", pk=employee.pk)
+    try:
+        employee_update(
+            employee=employee,
+            personnel_number=request.POST.get("personnel_number", ""),
+            full_name=request.POST.get("full_name", ""),
+            position=request.POST.get("position", ""),
+            hire_date=day,
+        )
+    except (ValidationError, PeriodClosedError) as error:
+        refusal_messages(request, error, label)
+    else:
+        messages.success(request, _("%(name)s's details are saved.") % {"name": employee.full_name})
+    return redirect("portal:person", pk=pk)

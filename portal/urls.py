@@ -42,6 +42,7 @@ urlpatterns = [
     path("hr/people/new/", people.person_create, name="person_create"),
     path("hr/people/<int:pk>/", people.person, name="person"),
     path("hr/people/<int:pk>/salary/", people.person_salary, name="person_salary"),
+    path("hr/people/<int:pk>/details/", people.person_details, name="person_details"),
     path("hr/people/<int:pk>/scheme/", people.person_scheme, name="person_scheme"),
     path("hr/people/<int:pk>/login/", people.person_login_create, name="person_login"),
     path("hr/people/<int:pk>/terminate/", people.person_terminate, name="person_terminate"),
