@@ -49,7 +49,7 @@ def test_hr_signing_in_to_the_admin_is_sent_to_the_portal_under_the_policy(page:
     page.get_by_label("User name").fill("hr")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/portal/hr/runs/$"))
+    expect(page).to_have_url(re.compile(r"/portal/hr/$"))
     expect(page.get_by_role("link", name="Administration")).to_have_count(0)
 
     page.goto(f"{live_server.url}/admin/organizations/employee/")
