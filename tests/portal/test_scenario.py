@@ -444,3 +444,26 @@ def test_a_saved_weights_scenario_reopens_with_the_weights_typed(approved):
     assert f'<option value="{kpi_set.pk}" selected>' in html
     first = set_items(kpi_set)[0]
     assert f'name="weight-{kpi_set.pk}-{first.kpi_id}" value="{Decimal(typed[f"weight-{kpi_set.pk}-{first.kpi_id}"].replace(",", ".")):f}"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ru", ["Изменить веса набора KPI (необязательно)", "Вес в сценарии", "строка 2: ", "Это не набор KPI вашей компании."]),
+        ("uz", ["KPI toʻplami vaznlarini oʻzgartirish (ixtiyoriy)", "Ssenariydagi vazn", "2-qator", "Bu kompaniyangizning KPI toʻplami emas."]),
+    ],
+)
+def test_the_weights_read_in_russian_and_uzbek(approved, settings, language, words):
+    kpi_set = stage_set(approved[0].company)
+    weights = [f"{item.weight}" for item in set_items(kpi_set)]
+    weights[1] = ""
+    hr = signed_in("hr")
+    hr.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    try:
+        missing = hr.get(SCENARIOS, {"run": "1", "months": "2", **weights_form(kpi_set, weights)}).content.decode()
+        unknown = hr.get(SCENARIOS, {"run": "1", "months": "2", "kpi_set": "999999"}).content.decode()
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)
+    for word in words:
+        assert word in missing + unknown, word
+    assert "the weight is missing" not in missing
