@@ -266,7 +266,8 @@ def _engine_scheme(
             )
             continue
         try:
-            factors.append(engine.Factor(name, table, kpi_set=_kpi_set(kpi_set, (kpi_weights or {}).get(kpi_set.pk)), source=f"{source}: {kpi_set.name}"))
+            engine_set = _kpi_set(kpi_set, (kpi_weights or {}).get(kpi_set.pk))
+            factors.append(engine.Factor(name, table, kpi_set=engine_set, source=f"{source}: {kpi_set.name}"))
         except RuleViolation as violation:
             factors.append(
                 engine.Factor(name, table, source=source, unresolved_reason=f"{kpi_set.name} is invalid: {violation}")

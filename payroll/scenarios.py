@@ -1,11 +1,10 @@
 """Scenarios (issue 14): what a draft change would have paid over the last approved months,
 against what was paid. The draft — another scheme for everyone on a scheme (or for all),
-the rows of a band table changed, the weights
-of a KPI set changed — is compiled in memory (`CompanyConfiguration.
-schemes_with_points`), as are a KPI set's weights changed; each month's inputs are gathered in bulk as the run gathers them
-(`payroll_inputs`: plans, measures, salaries, calendar, adjustments) and the engine computes
-every payout again. Nothing is written here; `payroll.services.scenario_save` keeps a named
-scenario's parameters and totals."""
+the rows of a band table changed, the weights of a KPI set changed — is compiled in memory
+(`CompanyConfiguration.schemes_with_points`); each month's inputs are gathered in bulk as
+the run gathers them (`payroll_inputs`: plans, measures, salaries, calendar, adjustments)
+and the engine computes every payout again. Nothing is written here;
+`payroll.services.scenario_save` keeps a named scenario's parameters and totals."""
 
 from __future__ import annotations
 
