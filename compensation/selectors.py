@@ -101,8 +101,10 @@ def _set_items():
     return KpiSetItem.objects.select_related("kpi").order_by("id")
 
 
-def _kpi_set(kpi_set) -> engine.KpiSet:
-    items = [(item.kpi.code, item.weight) for item in kpi_set.items.all()]
+def _kpi_set(kpi_set, weights: Mapping[int, Decimal] | None = None) -> engine.KpiSet:
+    """The set for the engine; `weights` (by KPI id) replace its items' weights, in memory."""
+    weights = weights or {}
+    items = [(item.kpi.code, weights.get(item.kpi_id, item.weight)) for item in kpi_set.items.all()]
     return engine.KpiSet.build(kpi_set.name, items, kpi_set.cap_pct)
 
 
@@ -161,13 +163,20 @@ class CompanyConfiguration:
         return {pk: self._schemes[pk] for pk in ids if pk in self._schemes}
 
     def schemes_with_points(
-        self, ids: Iterable[int], band_points: Mapping[int, Sequence[tuple[Decimal, Decimal]]]
+        self,
+        ids: Iterable[int],
+        band_points: Mapping[int, Sequence[tuple[Decimal, Decimal]]],
+        kpi_weights: Mapping[int, Mapping[int, Decimal]] | None = None,
     ) -> dict[int, tuple[engine.Scheme, tuple[dict[str, str], ...]]]:
-        """`schemes(ids)` with the rows of some band tables (by id) replaced by `band_points`:
-        a draft, compiled in memory for this call and kept nowhere (one query)."""
-        return self._compiled(set(ids), band_points)
+        """`schemes(ids)` with the rows of some band tables (by id) replaced by `band_points`
+        and the weights of some KPI sets (by set id, then KPI id) by `kpi_weights` — the
+        stage's active set too when it is one of them: a draft, compiled in memory for this
+        call and kept nowhere (one query)."""
+        return self._compiled(set(ids), band_points, kpi_weights)
 
-    def _compiled(self, ids: set[int], band_points=None) -> dict[int, tuple[engine.Scheme, tuple[dict[str, str], ...]]]:
+    def _compiled(
+        self, ids: set[int], band_points=None, kpi_weights=None
+    ) -> dict[int, tuple[engine.Scheme, tuple[dict[str, str], ...]]]:
         # Explicit orderings within each parent: the models' default orderings go through
         # their parents' (scheme → company → name) and cost a join per query.
         schemes = (
@@ -188,7 +197,7 @@ class CompanyConfiguration:
         compiled = {}
         for scheme in schemes:
             warnings: list[dict[str, str]] = []
-            engine_scheme = _engine_scheme(scheme, self, warnings, band_points or {})
+            engine_scheme = _engine_scheme(scheme, self, warnings, band_points or {}, kpi_weights or {})
             compiled[scheme.pk] = (engine_scheme, tuple(warnings))
         return compiled
 
@@ -233,7 +242,7 @@ def forget_compiled_configurations() -> None:
 
 
 def _engine_scheme(
-    scheme: BonusScheme, context: CompanyConfiguration, warnings: list[dict[str, str]], band_points=None
+    scheme: BonusScheme, context: CompanyConfiguration, warnings: list[dict[str, str]], band_points=None, kpi_weights=None
 ) -> engine.Scheme:
     factors = []
     for factor in scheme.factors.all():
@@ -257,7 +266,8 @@ def _engine_scheme(
             )
             continue
         try:
-            factors.append(engine.Factor(name, table, kpi_set=_kpi_set(kpi_set), source=f"{source}: {kpi_set.name}"))
+            engine_set = _kpi_set(kpi_set, (kpi_weights or {}).get(kpi_set.pk))
+            factors.append(engine.Factor(name, table, kpi_set=engine_set, source=f"{source}: {kpi_set.name}"))
         except RuleViolation as violation:
             factors.append(
                 engine.Factor(name, table, source=source, unresolved_reason=f"{kpi_set.name} is invalid: {violation}")

@@ -1,10 +1,10 @@
 """Scenarios (issue 14): what a draft change would have paid over the last approved months,
 against what was paid. The draft — another scheme for everyone on a scheme (or for all),
-the rows of a band table changed — is compiled in memory (`CompanyConfiguration.
-schemes_with_points`); each month's inputs are gathered in bulk as the run gathers them
-(`payroll_inputs`: plans, measures, salaries, calendar, adjustments) and the engine computes
-every payout again. Nothing is written here; `payroll.services.scenario_save` keeps a named
-scenario's parameters and totals."""
+the rows of a band table changed, the weights of a KPI set changed — is compiled in memory
+(`CompanyConfiguration.schemes_with_points`); each month's inputs are gathered in bulk as
+the run gathers them (`payroll_inputs`: plans, measures, salaries, calendar, adjustments)
+and the engine computes every payout again. Nothing is written here;
+`payroll.services.scenario_save` keeps a named scenario's parameters and totals."""
 
 from __future__ import annotations
 
@@ -15,14 +15,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from compensation.models import BandPoint, BandTable, BonusScheme
 from compensation.selectors import assigned_schemes, company_configuration
 from compensation.services import band_table_problems
-from core.domain import problem_text
+from core.domain import field_decimal, problem_text
 from core.numbers import NumberError, parse_decimal
 from engine import Period, calculate_payout
+from kpis.models import KpiSet, KpiSetItem
+from kpis.services import kpi_set_validate
 from organizations.models import Company, Employee
 from payroll.models import FROZEN, Payout, PayrollRun
 from payroll.selectors import payroll_inputs
@@ -40,6 +42,8 @@ MESSAGES = {
     "band_rows_missing": gettext_lazy("Type the table's rows, one “lower bound;coefficient” a line."),
     "band_row_shape": gettext_lazy("row %(row)s: write “lower bound;coefficient”, for example 80;0,5"),
     "band_row_number": gettext_lazy("row %(row)s: %(value)s is not a number"),
+    "kpi_set_unknown": gettext_lazy("Not one of the company's KPI sets."),
+    "kpi_weights_missing": gettext_lazy("Type the set's weights."),
     "no_approved_month": gettext_lazy("The company has no approved payroll run yet: nothing was paid to compare with."),
 }
 
@@ -59,6 +63,8 @@ class ScenarioParameters:
     scheme: BonusScheme | None = None
     band_table: BandTable | None = None
     band_points: tuple[tuple[Decimal, Decimal], ...] = ()
+    kpi_set: KpiSet | None = None
+    kpi_weights: tuple[tuple[int, Decimal], ...] = ()  # (KPI id, weight) in the set's order
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +73,8 @@ class ScenarioParameters:
             "scheme": self.scheme.pk if self.scheme else None,
             "band_table": self.band_table.pk if self.band_table else None,
             "band_rows": [[f"{lower:f}", f"{coefficient:f}"] for lower, coefficient in self.band_points],
+            "kpi_set": self.kpi_set.pk if self.kpi_set else None,
+            "kpi_weights": [[kpi_id, f"{weight:f}"] for kpi_id, weight in self.kpi_weights],
         }
 
 
@@ -108,6 +116,45 @@ def _band_points(text: str) -> tuple[tuple[Decimal, Decimal], ...]:
     return tuple(points)
 
 
+WEIGHT = KpiSetItem._meta.get_field("weight")
+
+
+def kpi_set_items(kpi_set: KpiSet) -> list[KpiSetItem]:
+    """The set's items with their KPIs, in the order the set is compiled in (by id)."""
+    return list(kpi_set.items.select_related("kpi").order_by("id"))
+
+
+def _kpi_weights(kpi_set: KpiSet, typed: Mapping[str, Any]) -> tuple[tuple[int, Decimal], ...]:
+    """The weights typed for each of the set's KPIs (`typed` by KPI id as text; "0,2" and
+    "0.2" alike), checked by the rule of saving a set (`kpis.services.kpi_set_validate`):
+    a ValidationError keyed `kpi_weights[i].weight` for a row, `kpi_weights` for the set."""
+    items = kpi_set_items(kpi_set)
+    texts = [str(typed.get(str(item.kpi_id)) or "").strip() for item in items]
+    if not any(texts):
+        raise ValidationError({"kpi_weights": [_refusal("kpi_weights_missing")]})
+    weights: list[Decimal | None] = []
+    unread: dict[str, list[ValidationError]] = {}
+    for row, text in enumerate(texts, start=1):
+        weight = None
+        if text:
+            try:
+                weight = field_decimal(WEIGHT, text)
+            except NumberError as error:
+                said = gettext("row {row}: {message}").format(row=row, message=error.message)  # as problem_text
+                unread[f"kpi_weights[{row - 1}].weight"] = [ValidationError(said, code=error.code)]
+        weights.append(weight)
+    if unread:
+        raise ValidationError(unread)
+    try:
+        kpi_set_validate(cap_pct=kpi_set.cap_pct, items=[(item.kpi, w) for item, w in zip(items, weights, strict=True)])
+    except ValidationError as error:
+        raise ValidationError(
+            {key.replace("items[", "kpi_weights[") if key != "__all__" else "kpi_weights": problems
+             for key, problems in error.error_dict.items()}
+        ) from None  # fmt: skip
+    return tuple((item.kpi_id, weight) for item, weight in zip(items, weights, strict=True) if weight is not None)
+
+
 def _company_row(model, company: Company, value: Any):
     """The company's row of `model` with id `value` (None for an empty choice); LookupError
     for anything else, another company's row included."""
@@ -124,11 +171,20 @@ def _company_row(model, company: Company, value: Any):
 
 
 def scenario_parameters(
-    *, company: Company, months: Any, scope: Any = None, scheme: Any = None, band_table: Any = None, band_rows: str = ""
+    *,
+    company: Company,
+    months: Any,
+    scope: Any = None,
+    scheme: Any = None,
+    band_table: Any = None,
+    band_rows: str = "",
+    kpi_set: Any = None,
+    kpi_weights: Mapping[str, Any] | None = None,
 ) -> ScenarioParameters:
     """The draft as typed (ids and text, from a form or a saved scenario), checked: one
-    ValidationError keyed by field naming every problem (months 1–12; schemes and the band
-    table the company's own; band rows numbers that make a valid table)."""
+    ValidationError keyed by field naming every problem (months 1–12; schemes, the band
+    table and the KPI set the company's own; band rows numbers that make a valid table; the
+    set's weights, by KPI id, what saving the set accepts)."""
     errors: dict[str, list[ValidationError]] = {}
     try:
         count = int(str(months).strip())
@@ -141,6 +197,7 @@ def scenario_parameters(
         ("scope", BonusScheme, "scheme_unknown", scope),
         ("scheme", BonusScheme, "scheme_unknown", scheme),
         ("band_table", BandTable, "band_table_unknown", band_table),
+        ("kpi_set", KpiSet, "kpi_set_unknown", kpi_set),
     ):
         try:
             found[name] = _company_row(model, company, value)
@@ -157,9 +214,17 @@ def scenario_parameters(
                 errors["band_rows"] = error.error_list
     elif found.get("band_table") is not None:
         errors["band_rows"] = [_refusal("band_rows_missing")]
+    weights: tuple[tuple[int, Decimal], ...] = ()
+    if found.get("kpi_set") is not None:
+        try:
+            weights = _kpi_weights(found["kpi_set"], kpi_weights or {})
+        except ValidationError as error:
+            errors.update(error.error_dict)
     if errors:
         raise ValidationError(errors)
-    return ScenarioParameters(count, found["scope"], found["scheme"], found["band_table"], points)
+    return ScenarioParameters(
+        count, found["scope"], found["scheme"], found["band_table"], points, found["kpi_set"], weights
+    )
 
 
 def scenario_parameters_from_json(*, company: Company, data: Mapping[str, Any]) -> ScenarioParameters:
@@ -171,6 +236,8 @@ def scenario_parameters_from_json(*, company: Company, data: Mapping[str, Any]) 
         scheme=data.get("scheme"),
         band_table=data.get("band_table"),
         band_rows=band_rows_text(data.get("band_rows") or []),
+        kpi_set=data.get("kpi_set"),
+        kpi_weights={str(kpi_id): weight for kpi_id, weight in data.get("kpi_weights") or []},
     )
 
 
@@ -244,6 +311,7 @@ def scenario_compute(*, company: Company, parameters: ScenarioParameters) -> Sce
     result = ScenarioResult(parameters)
     people: dict[int, ScenarioPerson] = {}
     band_points = {parameters.band_table.pk: parameters.band_points} if parameters.band_table else {}
+    kpi_weights = {parameters.kpi_set.pk: dict(parameters.kpi_weights)} if parameters.kpi_set else {}
     for run in runs:
         period = Period.parse(run.period)
         paid = paid_by_run[run.pk]
@@ -259,7 +327,9 @@ def scenario_compute(*, company: Company, parameters: ScenarioParameters) -> Sce
         configuration = company_configuration(company=company, period=period)
         wanted = {pk for pk in schemes_of.values() if pk is not None}
         compiled = (
-            configuration.schemes_with_points(wanted, band_points) if band_points else configuration.schemes(wanted)
+            configuration.schemes_with_points(wanted, band_points, kpi_weights)
+            if band_points or kpi_weights
+            else configuration.schemes(wanted)
         )
         month = ScenarioMonth(period=run.period)
         inputs = payroll_inputs(company=company, period=period, employees=in_scope, configuration=configuration)

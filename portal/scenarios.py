@@ -5,8 +5,11 @@ payout_with_scheme`, `payroll.scenarios`), stored nowhere unless a scenario is s
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from compensation.models import BandPoint, BandTable, BonusScheme
 from compensation.selectors import assigned_schemes
 from engine import Period
+from kpis.models import KpiSet, KpiSetItem
 from organizations import access
 from organizations.models import Employee
 from payroll.models import Payout, PayrollRun, RunStatus, Scenario
@@ -25,12 +29,15 @@ from payroll.outlook import payout_preview, payout_with_scheme
 from payroll.scenarios import (
     ScenarioResult,
     band_rows_text,
+    kpi_set_items,
     scenario_compute,
     scenario_parameters,
     scenario_parameters_from_json,
 )
 from payroll.services.scenarios import scenario_save
 from portal import selectors
+from portal.formatting import format_coefficient
+from portal.labels import catalogue_name
 from portal.scenario_chart import scenario_chart
 from portal.views import _company, role_required
 
@@ -44,12 +51,38 @@ DOMAIN_MESSAGES = [
     gettext_noop("Type the table's rows, one “lower bound;coefficient” a line."),
     gettext_noop("row %(row)s: write “lower bound;coefficient”, for example 80;0,5"),
     gettext_noop("row %(row)s: %(value)s is not a number"),
+    gettext_noop("Not one of the company's KPI sets."),
+    gettext_noop("Type the set's weights."),
     gettext_noop("The company has no approved payroll run yet: nothing was paid to compare with."),
     gettext_noop("Give the scenario a name."),
     gettext_noop("The company already has a scenario named %(name)s."),
 ]
-FIELDS = ("months", "scope", "scheme", "band_table", "band_rows")
+FIELDS = ("months", "scope", "scheme", "band_table", "band_rows", "kpi_set")
 DEFAULT_MONTHS = "6"
+_WEIGHT_FIELD = re.compile(r"^weight-(\d+)-(\d+)$")  # weight-<KPI set id>-<KPI id>
+_WEIGHT_ERROR = re.compile(r"^kpi_weights\[(\d+)\]\.weight$")
+
+
+def weight_field(kpi_set_id, kpi_id) -> str:
+    return f"weight-{kpi_set_id}-{kpi_id}"
+
+
+def _typed(source) -> dict[str, str]:
+    """The form's fields as typed, with the weights typed for the KPI set chosen."""
+    typed = {name: source.get(name, "") for name in FIELDS}
+    for key in source:
+        match = _WEIGHT_FIELD.match(key)
+        if match and match[1] == typed["kpi_set"].strip():
+            typed[key] = source.get(key, "")
+    return typed
+
+
+def _weights_typed(typed: dict) -> dict[str, str]:
+    """The chosen set's typed weights by KPI id, as `scenario_parameters` reads them."""
+    chosen = str(typed.get("kpi_set", "")).strip()
+    return {
+        match[2]: value for key, value in typed.items() if (match := _WEIGHT_FIELD.match(key)) and match[1] == chosen
+    }
 
 
 def _errors(error: ValidationError) -> dict[str, list[str]]:
@@ -150,24 +183,63 @@ def _form_context(company, typed: dict, errors: dict) -> dict:
         "company": company,
         "schemes": BonusScheme.objects.filter(company=company).order_by("name"),
         "band_tables": [{"table": table, "rows": band_rows_text(points[table.pk])} for table in tables],
+        "kpi_sets": _kpi_sets_context(company, typed, errors),
         "saved": Scenario.objects.filter(company=company).select_related("created_by").order_by("-created_at"),
         "typed": typed,
         "errors": errors,
     }
 
 
+def _kpi_sets_context(company, typed: dict, errors: dict) -> list[dict]:
+    """The company's KPI sets, each with a row a KPI (its name, the weight now, the weight
+    typed or else the one now, the row's errors when it is the set chosen)."""
+    sets = KpiSet.objects.filter(company=company).order_by("stage", "name").prefetch_related(
+        Prefetch("items", queryset=KpiSetItem.objects.select_related("kpi").order_by("id"))
+    )
+    chosen = str(typed.get("kpi_set", "")).strip()
+    row_errors: dict[int, list[str]] = {}
+    for key, problems in errors.items():
+        if match := _WEIGHT_ERROR.match(key):
+            row_errors[int(match[1])] = problems
+    listed = []
+    for kpi_set in sets:
+        is_chosen = chosen == str(kpi_set.pk)
+        rows = []
+        for number, item in enumerate(kpi_set.items.all()):
+            name = weight_field(kpi_set.pk, item.kpi_id)
+            current = format_coefficient(item.weight)
+            rows.append({
+                "field": name,
+                "kpi_name": catalogue_name(item.kpi.name),
+                "kpi_code": item.kpi.code,
+                "current": current,
+                "value": typed[name] if is_chosen and name in typed else current,
+                "errors": row_errors.get(number, []) if is_chosen else [],
+            })  # fmt: skip
+        listed.append({"set": kpi_set, "rows": rows, "chosen": is_chosen})
+    return listed
+
+
 def _result_context(result: ScenarioResult) -> dict:
+    parameters = result.parameters
+    understood_weights = []
+    if parameters.kpi_set is not None:
+        names = {item.kpi_id: catalogue_name(item.kpi.name) for item in kpi_set_items(parameters.kpi_set)}
+        understood_weights = [(names.get(kpi_id, ""), weight) for kpi_id, weight in parameters.kpi_weights]
     return {
         "result": result,
         "chart": scenario_chart([(month.period, month.paid, month.scenario) for month in result.months]),
-        "understood_rows": result.parameters.band_points,
+        "understood_rows": parameters.band_points,
+        "understood_weights": understood_weights,
     }
 
 
 def _compute(company, typed: dict):
     """The checked parameters' scenario, or the errors by field."""
     try:
-        parameters = scenario_parameters(company=company, **{name: typed.get(name, "") for name in FIELDS})
+        parameters = scenario_parameters(
+            company=company, kpi_weights=_weights_typed(typed), **{name: typed.get(name, "") for name in FIELDS}
+        )
         return scenario_compute(company=company, parameters=parameters), {}
     except ValidationError as error:
         return None, _errors(error)
@@ -181,7 +253,7 @@ def scenarios(request):
     (`open`), the scenario computed now; POST: compute and save it under a name."""
     company = _company(request)
     if request.method == "POST":
-        typed = {name: request.POST.get(name, "") for name in (*FIELDS, "name")}
+        typed = {**_typed(request.POST), "name": request.POST.get("name", "")}
         result, errors = _compute(company, typed)
         if result is not None:
             try:
@@ -205,6 +277,8 @@ def scenarios(request):
             "scheme": str(data.get("scheme") or ""),
             "band_table": str(data.get("band_table") or ""),
             "band_rows": band_rows_text(data.get("band_rows") or []),
+            "kpi_set": str(data.get("kpi_set") or ""),
+            **{weight_field(data.get("kpi_set"), kpi_id): str(weight) for kpi_id, weight in data.get("kpi_weights") or []},
             "name": opened.name,
         }
         try:
@@ -215,7 +289,7 @@ def scenarios(request):
         except ValidationError as error:
             result, errors = None, _errors(error)
     elif request.GET.get("run"):
-        typed = {name: request.GET.get(name, "") for name in FIELDS}
+        typed = _typed(request.GET)
         result, errors = _compute(company, typed)
     else:
         typed, result, errors = {"months": DEFAULT_MONTHS}, None, {}

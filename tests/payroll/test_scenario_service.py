@@ -250,3 +250,156 @@ def test_a_months_inputs_take_the_same_queries_whatever_the_number_of_people(app
     with django_assert_max_num_queries(30) as counted:
         scenario_compute(company=company, parameters=draft)
     assert Payout.objects.filter(run__in=approved).count() > len(counted.captured_queries)
+
+
+# --- a KPI set's weights changed -------------------------------------------------------
+
+STAGE_SET = "Stage 2 · variant 1"
+
+
+def stage_set(company: Company):
+    from kpis.models import KpiSet
+
+    return KpiSet.objects.get(company=company, stage=2, name__startswith=STAGE_SET)
+
+
+def weights_of(kpi_set) -> list[tuple]:
+    """(KPI, weight) in the set's order."""
+    return [(item.kpi, item.weight) for item in kpi_set.items.select_related("kpi").order_by("id")]
+
+
+def moved(kpi_set, step: Decimal = Decimal("0.05")) -> list[tuple]:
+    """The set's weights with `step` moved from the heaviest KPI to the lightest (sum still 1)."""
+    items = weights_of(kpi_set)
+    heaviest = max(range(len(items)), key=lambda i: items[i][1])
+    lightest = min(range(len(items)), key=lambda i: items[i][1])
+    assert heaviest != lightest
+    return [
+        (kpi, weight - step if i == heaviest else weight + step if i == lightest else weight)
+        for i, (kpi, weight) in enumerate(items)
+    ]
+
+
+def typed_weights(items, *, comma: bool = False) -> dict[str, str]:
+    text = {str(kpi.pk): f"{weight.normalize():f}" for kpi, weight in items}
+    return {pk: value.replace(".", ",") for pk, value in text.items()} if comma else text
+
+
+def kpi_stored() -> tuple:
+    from kpis.models import KpiSet, KpiSetItem
+
+    return (
+        KpiSet.objects.count(),
+        sorted(KpiSetItem.objects.values_list("pk", "weight")),
+        *stored(),
+    )
+
+
+def test_the_sets_own_weights_change_nothing(approved):
+    company = approved[0].company
+    kpi_set = stage_set(company)
+    before = kpi_stored()
+
+    result = scenario_compute(
+        company=company, parameters=parameters(company, kpi_set=kpi_set.pk, kpi_weights=typed_weights(weights_of(kpi_set)))
+    )
+
+    assert kpi_stored() == before
+    assert result.total.payouts == Payout.objects.filter(run__in=approved).count()
+    assert result.total.scenario == result.total.paid and result.total.difference == 0
+
+
+def test_changed_weights_pay_what_the_engine_pays_once_the_weights_are_saved(approved):
+    # given: five hundredths moved from the heaviest KPI to the lightest, typed the Russian way
+    from compensation.selectors import company_configuration
+    from kpis.services import kpi_set_save
+
+    company = approved[0].company
+    kpi_set = stage_set(company)
+    draft_items = moved(kpi_set)
+    draft = parameters(company, kpi_set=kpi_set.pk, kpi_weights=typed_weights(draft_items, comma=True))
+    assert draft.kpi_weights == tuple((kpi.pk, weight) for kpi, weight in draft_items)
+    before = kpi_stored()
+
+    result = scenario_compute(company=company, parameters=draft)
+
+    # then: nothing was written and the shared compiled configuration still has the set's weights
+    assert kpi_stored() == before
+    assert result.total.scenario != result.total.paid
+    shared = company_configuration(company=company, period=NOVEMBER).schemes([scheme(SCORECARD).pk])
+    factor = shared[scheme(SCORECARD).pk][0].factors[0]
+    assert [item.weight for item in factor.kpi_set.items] == [weight for _kpi, weight in weights_of(kpi_set)]
+    # and: saving the weights for real, the scenario with no change computes the same figures
+    kpi_set_save(kpi_set=kpi_set, items=draft_items)
+    real = scenario_compute(company=company, parameters=parameters(company))
+    assert real.total.scenario == result.total.scenario
+    assert [(p.personnel_number, p.scenario) for p in real.people] == [(p.personnel_number, p.scenario) for p in result.people]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ("sum-0.9", "kpi_weights", "weights sum to 0.9, they must sum to 1"),
+        ("missing", "kpi_weights[1].weight", "row 2: the weight is missing"),
+        ("five-places", "kpi_weights[0].weight", "row 1: "),
+        ("not-a-number", "kpi_weights[1].weight", "row 2: 'half' is not a number"),
+        ("zero", "kpi_weights[0].weight", "row 1: the weight is 0, it must be above 0 and at most 1"),
+        ("none", "kpi_weights", "Type the set's weights."),
+    ],
+)
+def test_bad_weights_are_refused_naming_the_row(demo, change, field, message):
+    kpi_set = stage_set(demo)
+    weights = typed_weights(weights_of(kpi_set))
+    first, second = list(weights)[:2]
+    if change == "sum-0.9":
+        weights[first] = str(Decimal(weights[first]) - Decimal("0.1"))
+    elif change == "missing":
+        weights[second] = " "
+    elif change == "five-places":
+        weights[first] = str(Decimal(weights[first]) - Decimal("0.00001"))
+        message = "has too many decimal places: at most 4"
+    elif change == "not-a-number":
+        weights[second] = "half"
+    elif change == "zero":
+        weights[first] = "0"
+    else:
+        weights = {}
+    before = kpi_stored()
+    with pytest.raises(ValidationError) as refused:
+        parameters(demo, kpi_set=kpi_set.pk, kpi_weights=weights)
+    assert any(message in text for text in refused.value.message_dict[field]), refused.value.message_dict
+    if field.startswith("kpi_weights["):
+        row = int(field[len("kpi_weights[")]) + 1
+        assert all(text.startswith(f"row {row}: ") for text in refused.value.message_dict[field])
+    assert kpi_stored() == before
+
+
+def test_another_companys_kpi_set_is_unknown(demo):
+    from kpis.models import Kpi, KpiSet, KpiSetItem
+
+    other = CompanyFactory()
+    theirs = KpiSet.objects.create(company=other, stage=2, name="Their set")
+    KpiSetItem.objects.create(kpi_set=theirs, kpi=Kpi.objects.filter(company=None).first(), weight=Decimal(1))
+    preset = KpiSet.objects.filter(company=None).first()
+    for refused_id in (theirs.pk, preset.pk, "x"):
+        with pytest.raises(ValidationError) as refused:
+            parameters(demo, kpi_set=refused_id, kpi_weights={"1": "1"})
+        assert refused.value.message_dict == {"kpi_set": ["Not one of the company's KPI sets."]}
+
+
+def test_a_named_scenario_keeps_the_weights_and_reopens_to_the_same_figures(approved):
+    company = approved[0].company
+    kpi_set = stage_set(company)
+    draft = parameters(company, kpi_set=kpi_set.pk, kpi_weights=typed_weights(moved(kpi_set), comma=True))
+    result = scenario_compute(company=company, parameters=draft)
+
+    saved = scenario_save(company=company, name="Heavier on the light KPI", created_by=None, result=result)
+
+    assert saved.parameters["kpi_set"] == kpi_set.pk
+    assert [(pk, Decimal(weight)) for pk, weight in saved.parameters["kpi_weights"]] == [
+        (kpi.pk, weight) for kpi, weight in moved(kpi_set)
+    ]
+    saved.refresh_from_db()
+    reopened = scenario_compute(company=company, parameters=scenario_parameters_from_json(company=company, data=saved.parameters))
+    assert reopened.parameters == draft
+    assert reopened.total.scenario == result.total.scenario != result.total.paid

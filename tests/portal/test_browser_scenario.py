@@ -98,3 +98,43 @@ def test_hr_runs_a_scenario_sees_the_chart_and_totals_and_saves_it(page: Page, l
     expect(page.get_by_test_id("scenario-total")).to_have_text(format_money(expected.total.scenario, "RUB", "en"))
     assert Scenario.objects.get().parameters["band_rows"][1] == ["80", "0.8"]
     shots(page, screenshot, "hr-scenario-saved")
+
+
+def test_hr_changes_a_kpi_sets_weights_and_sees_what_it_would_have_paid(page: Page, live_server, screenshot):
+    from decimal import Decimal
+
+    from kpis.models import KpiSet
+
+    approve_october_and_november()
+    demo = Employee.objects.get(personnel_number="DEMO-A").company
+    kpi_set = KpiSet.objects.get(company=demo, stage=2, is_active=True)
+    items = list(kpi_set.items.select_related("kpi").order_by("id"))
+    first, second = items[0].weight - Decimal("0.05"), items[1].weight + Decimal("0.05")
+    typed = {str(item.kpi_id): f"{item.weight}" for item in items}
+    typed[str(items[0].kpi_id)], typed[str(items[1].kpi_id)] = f"{first}", f"{second}"
+    expected = scenario_compute(
+        company=demo, parameters=scenario_parameters(company=demo, months=2, kpi_set=kpi_set.pk, kpi_weights=typed)
+    )
+
+    sign_in(page, live_server, "hr")
+    page.set_viewport_size(WIDE)
+    page.goto(f"{live_server.url}/portal/hr/scenarios/")
+    form = page.get_by_test_id("scenario-form")
+    weights = form.locator(f'[data-weights-for="{kpi_set.pk}"]')
+    expect(weights).to_be_hidden()
+    form.get_by_label("Last approved months").fill("2")
+    form.get_by_label("Change a KPI set's weights (optional)").select_option(str(kpi_set.pk))
+    expect(weights).to_be_visible()
+    expect(weights.get_by_label(items[0].kpi.name)).to_have_value(f"{items[0].weight.normalize():f}")  # today's
+    expect(weights.locator("[data-weights-sum]")).to_have_text("Σ 1")
+    weights.get_by_label(items[0].kpi.name).fill(f"{first.normalize():f}".replace(".", ","))
+    expect(weights.locator("[data-weights-sum]")).to_have_text("Σ 0.95")  # the live sum, before sending
+    weights.get_by_label(items[1].kpi.name).fill(f"{second.normalize():f}".replace(".", ","))
+    form.get_by_role("button", name="Compare with what was paid").click()
+
+    expect(page.get_by_test_id("scenario-total")).to_have_text(format_money(expected.total.scenario, "RUB", "en"))
+    expect(page.get_by_test_id("understood-weights")).to_contain_text(items[0].kpi.name)
+    assert expected.total.difference != 0
+    shots(page, screenshot, "hr-scenario-weights")
+    page.set_viewport_size(NARROW)
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]  # the rows fit a phone

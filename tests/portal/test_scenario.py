@@ -269,3 +269,201 @@ def test_both_pages_read_in_russian_and_uzbek(approved, settings, language, word
     for word in words:
         assert word in scenario + tested.content.decode(), word
     assert "Choose from 1 to 12 months." not in refused and 'id="sc-months-error"' in refused
+
+
+# --- a KPI set's weights changed -------------------------------------------------------
+
+
+def stage_set(company):
+    from kpis.models import KpiSet
+
+    return KpiSet.objects.get(company=company, stage=2, is_active=True)
+
+
+def set_items(kpi_set) -> list:
+    return list(kpi_set.items.select_related("kpi").order_by("id"))
+
+
+def weights_form(kpi_set, weights: list[str]) -> dict[str, str]:
+    """The form's fields for `kpi_set` with these weights, row by row."""
+    return {"kpi_set": str(kpi_set.pk)} | {
+        f"weight-{kpi_set.pk}-{item.kpi_id}": weight for item, weight in zip(set_items(kpi_set), weights, strict=True)
+    }
+
+
+def moved_weights(kpi_set) -> list[str]:
+    """Five hundredths from the first KPI to the second, typed with a comma."""
+    weights = [item.weight for item in set_items(kpi_set)]
+    weights[0] -= Decimal("0.05")
+    weights[1] += Decimal("0.05")
+    return [f"{weight.normalize():f}".replace(".", ",") for weight in weights]
+
+
+def kpi_counts() -> tuple:
+    from kpis.models import KpiSet, KpiSetItem
+
+    return (
+        KpiSet.objects.count(),
+        sorted(KpiSetItem.objects.values_list("pk", "weight")),
+        *counts(),
+        list(approved_company_versions()),
+    )
+
+
+def approved_company_versions():
+    from organizations.models import Company
+
+    return Company.objects.order_by("pk").values_list("config_version", flat=True)
+
+
+def test_the_form_lists_the_companys_kpi_sets_with_names_and_todays_weights(approved, elsewhere):
+    from kpis.models import KpiSet
+
+    KpiSet.objects.create(company=elsewhere["company"], stage=2, name="Their secret set")
+    kpi_set = stage_set(approved[0].company)
+    html = signed_in("hr").get(SCENARIOS).content.decode()
+    assert f'<option value="{kpi_set.pk}">{kpi_set.name} (stage 2)' in html
+    assert "Their secret set" not in html
+    fieldset = html[html.index(f'data-weights-for="{kpi_set.pk}"') :]
+    fieldset = fieldset[: fieldset.index("</fieldset>")]
+    for item in set_items(kpi_set):
+        assert f'name="weight-{kpi_set.pk}-{item.kpi_id}" value="{item.weight.normalize():f}"' in fieldset
+        assert item.kpi.name in fieldset
+
+
+def test_the_sets_own_weights_give_no_difference(approved):
+    kpi_set = stage_set(approved[0].company)
+    typed = weights_form(kpi_set, [f"{item.weight}" for item in set_items(kpi_set)])
+    page = signed_in("hr").get(SCENARIOS, {"run": "1", "months": "2", **typed})
+    assert page.status_code == 200 and page.context["result"].total.difference == 0
+    assert 'data-testid="understood-weights"' in page.content.decode()
+
+
+def test_changed_weights_are_echoed_as_understood_change_the_totals_and_write_nothing(approved):
+    kpi_set = stage_set(approved[0].company)
+    before = kpi_counts()
+    typed = weights_form(kpi_set, moved_weights(kpi_set))
+    page = signed_in("hr").get(SCENARIOS, {"run": "1", "months": "2", **typed})
+
+    assert page.status_code == 200
+    result = page.context["result"]
+    assert result.parameters.kpi_set == kpi_set
+    assert [weight for _pk, weight in result.parameters.kpi_weights][:2] == [
+        set_items(kpi_set)[0].weight - Decimal("0.05"), set_items(kpi_set)[1].weight + Decimal("0.05")
+    ]  # fmt: skip
+    assert result.total.difference != 0
+    html = page.content.decode()
+    understood = html[html.index('data-testid="understood-weights"') :]
+    assert set_items(kpi_set)[0].kpi.name in understood[: understood.index("</p>")]
+    for name, value in typed.items():  # the save form carries the typed weights
+        assert f'type="hidden" name="{name}" value="{value}"' in html
+    assert kpi_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "row", "said"),
+    [
+        ("sum-0.9", None, "weights sum to 0.9, they must sum to 1"),
+        ("missing", 2, "row 2: the weight is missing"),
+        ("five-places", 1, "row 1: "),
+    ],
+)
+def test_bad_weights_are_a_clear_error_by_row_and_the_form_keeps_them(approved, change, row, said):
+    kpi_set = stage_set(approved[0].company)
+    weights = [f"{item.weight.normalize():f}" for item in set_items(kpi_set)]
+    if change == "sum-0.9":
+        weights[0] = f"{Decimal(weights[0]) - Decimal('0.1'):f}"
+    elif change == "missing":
+        weights[1] = ""
+    else:
+        weights[0] = "0,12345"
+    before = kpi_counts()
+    hr = signed_in("hr")
+    page = hr.get(SCENARIOS, {"run": "1", "months": "2", **weights_form(kpi_set, weights)})
+    html = page.content.decode()
+    assert page.status_code == 400 and said in html and "result" not in page.context
+    fieldset = html[html.index(f'data-weights-for="{kpi_set.pk}"') :]
+    fieldset = fieldset[: fieldset.index("</fieldset>")]
+    assert "hidden" not in fieldset[: fieldset.index(">")]  # the chosen set stays open
+    if row is not None:
+        field = f"weight-{kpi_set.pk}-{set_items(kpi_set)[row - 1].kpi_id}"
+        assert f'name="{field}" value="{weights[row - 1]}"' in fieldset
+        assert f'aria-describedby="sc-{field}-error"' in fieldset
+    saved = hr.post(SCENARIOS, {"months": "2", **weights_form(kpi_set, weights), "name": "Bad weights"})
+    assert saved.status_code == 400 and not Scenario.objects.filter(name="Bad weights").exists()
+    assert kpi_counts() == before
+
+
+def test_another_companys_kpi_set_is_refused(approved, elsewhere):
+    from kpis.models import Kpi, KpiSet, KpiSetItem
+
+    theirs = KpiSet.objects.create(company=elsewhere["company"], stage=2, name="Their secret set")
+    kpi = Kpi.objects.filter(company=None).first()
+    KpiSetItem.objects.create(kpi_set=theirs, kpi=kpi, weight=Decimal(1))
+    typed = {"kpi_set": str(theirs.pk), f"weight-{theirs.pk}-{kpi.pk}": "1"}
+    hr = signed_in("hr")
+    page = hr.get(SCENARIOS, {"run": "1", "months": "2", **typed})
+    assert page.status_code == 400 and "Not one of the company&#x27;s KPI sets." in page.content.decode()
+    assert "Their secret set" not in page.content.decode()
+    page = hr.post(SCENARIOS, {"months": "2", **typed, "name": "Sneaky set"})
+    assert page.status_code == 400 and not Scenario.objects.filter(name="Sneaky set").exists()
+    # and their HR cannot open our saved weights scenario
+    ours = stage_set(approved[0].company)
+    hr.post(SCENARIOS, {"months": "2", **weights_form(ours, moved_weights(ours)), "name": "Ours"})
+    scenario = Scenario.objects.get(name="Ours")
+    theirs_client = Client()
+    theirs_client.force_login(elsewhere["hr"])
+    assert theirs_client.get(SCENARIOS, {"open": scenario.pk}).status_code == 404
+
+
+@pytest.mark.parametrize("username", ["marketer", "finance"])
+def test_marketer_and_finance_are_refused_the_weights(approved, username):
+    kpi_set = stage_set(approved[0].company)
+    typed = weights_form(kpi_set, moved_weights(kpi_set))
+    client = signed_in(username)
+    assert client.get(SCENARIOS, {"run": "1", "months": "2", **typed}).status_code == 403
+    assert client.post(SCENARIOS, {"months": "2", **typed, "name": "x"}).status_code == 403
+    anonymous = Client().post(SCENARIOS, {"months": "2", **typed, "name": "x"})
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("portal:login"))
+    assert not Scenario.objects.exists()
+
+
+def test_a_saved_weights_scenario_reopens_with_the_weights_typed(approved):
+    kpi_set = stage_set(approved[0].company)
+    typed = weights_form(kpi_set, moved_weights(kpi_set))
+    hr = signed_in("hr")
+    computed = hr.get(SCENARIOS, {"run": "1", "months": "2", **typed}).context["result"]
+
+    saved = hr.post(SCENARIOS, {"months": "2", **typed, "name": "Lighter first KPI"})
+
+    scenario = Scenario.objects.get(name="Lighter first KPI")
+    assert saved.status_code == 302 and scenario.parameters["kpi_set"] == kpi_set.pk
+    opened = hr.get(SCENARIOS, {"open": scenario.pk})
+    assert opened.status_code == 200 and opened.context["result"].total.scenario == computed.total.scenario
+    html = opened.content.decode()
+    assert f'<option value="{kpi_set.pk}" selected>' in html
+    first = set_items(kpi_set)[0]
+    assert f'name="weight-{kpi_set.pk}-{first.kpi_id}" value="{Decimal(typed[f"weight-{kpi_set.pk}-{first.kpi_id}"].replace(",", ".")):f}"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ru", ["Изменить веса набора KPI (необязательно)", "Вес в сценарии", "строка 2: ", "Это не набор KPI вашей компании."]),
+        ("uz", ["KPI toʻplami vaznlarini oʻzgartirish (ixtiyoriy)", "Ssenariydagi vazn", "2-qator", "Bu kompaniyangizning KPI toʻplami emas."]),
+    ],
+)
+def test_the_weights_read_in_russian_and_uzbek(approved, settings, language, words):
+    kpi_set = stage_set(approved[0].company)
+    weights = [f"{item.weight}" for item in set_items(kpi_set)]
+    weights[1] = ""
+    hr = signed_in("hr")
+    hr.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    try:
+        missing = hr.get(SCENARIOS, {"run": "1", "months": "2", **weights_form(kpi_set, weights)}).content.decode()
+        unknown = hr.get(SCENARIOS, {"run": "1", "months": "2", "kpi_set": "999999"}).content.decode()
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)
+    for word in words:
+        assert word in missing + unknown, word
+    assert "the weight is missing" not in missing

@@ -15,3 +15,40 @@
     }
   });
 })();
+
+// Choosing a KPI set shows its weights (prefilled with today's) and only those are sent;
+// each set's hint says what its typed weights sum to ("0,2" and "0.2" alike). The server
+// checks them again.
+(function () {
+  "use strict";
+  var select = document.querySelector("[data-scenario-set]");
+  if (!select) return;
+  var sets = document.querySelectorAll("[data-weights-for]");
+  function number(text) {
+    var cleaned = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
+    return /^\d*\.?\d+$/.test(cleaned) ? parseFloat(cleaned) : NaN;
+  }
+  function showSum(fieldset) {
+    var total = 0;
+    var readable = true;
+    fieldset.querySelectorAll("[data-scenario-weight]").forEach(function (input) {
+      var value = number(input.value.trim());
+      if (isNaN(value)) { readable = false; } else { total += value; }
+    });
+    var out = fieldset.querySelector("[data-weights-sum]");
+    if (out) { out.textContent = readable ? "Σ " + (Math.round(total * 10000) / 10000) : ""; }
+  }
+  function choose() {
+    sets.forEach(function (fieldset) {
+      var on = fieldset.getAttribute("data-weights-for") === select.value;
+      fieldset.hidden = !on;
+      fieldset.querySelectorAll("input").forEach(function (input) { input.disabled = !on; });
+      if (on) { showSum(fieldset); }
+    });
+  }
+  sets.forEach(function (fieldset) {
+    fieldset.addEventListener("input", function () { showSum(fieldset); });
+  });
+  select.addEventListener("change", choose);
+  choose();
+})();
