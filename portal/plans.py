@@ -26,6 +26,7 @@ from core.periods import PeriodClosedError, Span
 from engine import Period
 from kpis import imports
 from kpis.models import ImportLog, Kpi, Measure, MeasureValue, Plan
+from kpis.selectors import recent_imports
 from kpis.services import ValuesRefused, period_values_save, plans_copy_from_previous
 from organizations import access
 from organizations.models import Employee
@@ -153,6 +154,23 @@ def _history(grid: Grid, company, period: Period) -> dict:
     return {"history": rows, "history_more": more}
 
 
+IMPORT_ERRORS_SHOWN = 3  # first errors of a rejected import in the list
+
+
+def _imports(company, kind: str) -> list[dict]:
+    """The company's recent imports of this kind: file, who, when, status, counts, first errors."""
+    return [
+        {
+            "log": log,
+            "who": (log.uploaded_by.get_full_name() or log.uploaded_by.get_username()) if log.uploaded_by else "",
+            "applied": log.status == ImportLog.Status.APPLIED,
+            "errors": log.errors[:IMPORT_ERRORS_SHOWN],
+            "more_errors": max(len(log.errors) - IMPORT_ERRORS_SHOWN, 0),
+        }
+        for log in recent_imports(company=company, kind=kind)
+    ]
+
+
 def _grid_context(request, grid: Grid, period: Period, *, typed=None, errors=None, result=None) -> dict:
     """The page: rows of people, columns of KPIs or measures, each cell the stored value or
     (after a refused save) what was typed, with its error."""
@@ -199,6 +217,7 @@ def _grid_context(request, grid: Grid, period: Period, *, typed=None, errors=Non
         "max_megabytes": imports.MAX_BYTES // (1024 * 1024),
         "columns_expected": imports.COLUMNS,
         **_history(grid, company, period),
+        "imports": _imports(company, grid.kind),
     }
 
 
