@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from core.history import Change, recent_changes
 from portal.formatting import format_money, format_number
@@ -38,7 +38,7 @@ ROW_KINDS = {
 
 #: Fields in words, by name (a field not listed shows its verbose name).
 FIELD_LABELS = {
-    "name": gettext_lazy("Name"),
+    "name": pgettext_lazy("a field in the history", "Name"),
     "mode": gettext_lazy("Mode"),
     "lower_bound_pct": gettext_lazy("From fulfillment, %"),
     "coefficient": gettext_lazy("Coefficient"),
@@ -56,7 +56,7 @@ FIELD_LABELS = {
     "monthly_amount": gettext_lazy("Monthly salary"),
     "weight": gettext_lazy("Weight"),
     "stage": gettext_lazy("Stage"),
-    "is_active": gettext_lazy("Active"),
+    "is_active": pgettext_lazy("a field in the history", "Active"),
     "cap_pct": gettext_lazy("Cap per KPI, %"),
     "code": gettext_lazy("Code"),
     "direction": gettext_lazy("Direction"),
