@@ -130,6 +130,9 @@ def bonus_scheme_validate(*, scheme: BonusScheme, factors: Sequence[SchemeFactor
         raise ValidationError(errors)
 
 
+FACTOR_FIELDS = ("name", "input_kind", "kpi_id", "kpi_set_id", "band_table_id")
+
+
 @transaction.atomic
 def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -> BonusScheme:
     """Save a scheme with exactly these factors (at least one, each at its own position: they
@@ -137,11 +140,24 @@ def bonus_scheme_save(*, scheme: BonusScheme, factors: Sequence[SchemeFactor]) -
     every factor are reported together (`bonus_scheme_validate`)."""
     bonus_scheme_validate(scheme=scheme, factors=factors)
     scheme.save()
-    scheme.factors.all().delete()
+    # A factor keeps its row (and history) at its position; only what changed is written.
+    existing = {factor.position: factor for factor in scheme.factors.all()}
+    wanted = {factor.position for factor in factors}
+    for position, factor in existing.items():
+        if position not in wanted:
+            factor.delete()
     for factor in sorted(factors, key=lambda factor: factor.position):
-        factor.pk = None
-        factor.scheme = scheme
-        factor.save()
+        stored = existing.get(factor.position)
+        if stored is None:
+            factor.pk = None
+            factor.scheme = scheme
+            factor.save()
+            continue
+        fields = [name for name in FACTOR_FIELDS if getattr(stored, name) != getattr(factor, name)]
+        if fields:
+            for name in fields:
+                setattr(stored, name, getattr(factor, name))
+            stored.save(update_fields=fields)
     return scheme
 
 

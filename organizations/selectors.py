@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from core.history import recent_changes
 from engine import Period
 from organizations.models import CalendarDay, Company, Employee
 
@@ -37,27 +38,17 @@ class CompanyVersion:
 
 def company_history(*, company: Company, fields: Sequence[str], limit: int = 20) -> list[CompanyVersion]:
     """The company's saves that changed one of `fields`, newest first, with the old and new
-    value of each (django-simple-history's records; two queries)."""
-    records = list(
-        Company.history.filter(id=company.pk).select_related("history_user").order_by("-history_date", "-history_id")[: limit * 3 + 1]
-    )
-    versions: list[CompanyVersion] = []
-    for record, previous in zip(records, [*records[1:], None], strict=True):
-        if record.history_type == "+" or previous is None:
-            changes = tuple(SettingChange(name, None, getattr(record, name)) for name in fields)
-            created = record.history_type == "+"
-        else:
-            changes = tuple(
-                SettingChange(name, getattr(previous, name), getattr(record, name))
-                for name in fields
-                if getattr(previous, name) != getattr(record, name)
-            )
-            created = False
-        if changes and (created or previous is not None):
-            versions.append(CompanyVersion(record.history_date, record.history_user, created, changes))
-        if len(versions) == limit:
-            break
-    return versions
+    value of each (`core.history.recent_changes`; two queries)."""
+    return [
+        CompanyVersion(
+            change.at,
+            change.user,
+            change.action == "created",
+            tuple(SettingChange(item.field.name, item.old, item.new) for item in change.changes),
+        )
+        for change in recent_changes([Company.history.filter(id=company.pk)], limit=limit, fields=fields)
+        if change.action != "deleted"
+    ]
 
 
 def calendar_days(*, company: Company, year: int) -> list[CalendarDay]:

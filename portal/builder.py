@@ -43,6 +43,7 @@ from organizations import access
 from portal.band_charts import band_chart, bonus_heatmap
 from portal.builder_presets import BAND_PRESETS, SCHEME_PRESETS
 from portal.formatting import format_number
+from portal.history import history_context
 from portal.labels import catalogue_name
 from portal.views import _company, role_required
 
@@ -232,6 +233,14 @@ def _band_context(request, table: BandTable, rows: list[BandRow], *, mode: str, 
         "preview": preview,
         "next": _safe_next(request) or "",
         "presets": [] if table.pk else [(key, preset.name) for key, preset in BAND_PRESETS.items()],
+        **(
+            history_context(
+                [BandTable.history.filter(id=table.pk), BandPoint.history.filter(table_id=table.pk)],
+                currency=table.company.currency,
+            )
+            if table.pk
+            else {}
+        ),
     }
 
 
@@ -636,6 +645,14 @@ def _scheme_page(request, scheme: BonusScheme):
         "share_base": scheme.base_kind == BonusScheme.BaseKind.SHARE,
         "preview": action == "preview" and not refused,
         "presets": [] if scheme.pk else [(key, preset.name) for key, preset in SCHEME_PRESETS.items()],
+        **(
+            history_context(
+                [BonusScheme.history.filter(id=scheme.pk), SchemeFactor.history.filter(scheme_id=scheme.pk)],
+                currency=company.currency,
+            )
+            if scheme.pk
+            else {}
+        ),
     }
     return render(request, "portal/hr/scheme.html", context, status=400 if refused else 200)
 

@@ -25,6 +25,7 @@ from kpis.selectors import catalogue_and_own
 from kpis.services import kpi_delete, kpi_save, measure_delete, measure_save
 from organizations import access
 from organizations.models import Company
+from portal.history import history_context
 from portal.labels import catalogue_name
 from portal.views import _company, role_required
 
@@ -210,6 +211,7 @@ def _render_kpi(request, kpi: Kpi, company: Company, form: DefinitionForm, *, st
             "functions": sorted(FUNCTIONS),
             "formula_names": formula_with_names(form.values.get("formula", ""), measures),
             "in_use": _in_use(kpi),
+            **(history_context([Kpi.history.filter(id=kpi.pk)], currency=company.currency) if kpi.pk else {}),
         },
         status=status,
     )

@@ -32,6 +32,7 @@ from organizations import access
 from organizations.models import Company, CompanyStage
 from organizations.services import company_stage_set
 from portal.formatting import format_coefficient, input_value
+from portal.history import history_context
 from portal.labels import catalogue_name
 from portal.views import _company, role_required
 
@@ -242,6 +243,14 @@ def _render_form(request, kpi_set: KpiSet, form: SetForm, choices: list[Kpi], *,
             "total": None if form.total is None else format_coefficient(form.total),
             "total_ok": form.total == ONE,
             "decimal_point": format_coefficient(Decimal("0.5"))[1],  # the language's, for the live sum
+            **(
+                history_context(
+                    [KpiSet.history.filter(id=kpi_set.pk), KpiSetItem.history.filter(kpi_set_id=kpi_set.pk)],
+                    currency=kpi_set.company.currency if kpi_set.company else "",
+                )
+                if kpi_set.pk
+                else {}
+            ),
         },
         status=status,
     )

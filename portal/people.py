@@ -23,6 +23,7 @@ from organizations.models import Employee
 from organizations.services import employee_terminate, employee_update, marketer_login_create
 from portal.feedback import refusal_messages
 from portal.formatting import format_money
+from portal.history import history_context
 from portal.team import announce_login, password_or_invitation
 from portal.views import _company, role_required
 
@@ -148,6 +149,14 @@ def person(request, pk: int):
         "assignments": employee.scheme_assignments.select_related("scheme").order_by("-effective_from"),
         "schemes": BonusScheme.objects.filter(company=employee.company).order_by("name"),
         "today": timezone.localdate(),
+        **history_context(
+            [
+                Employee.history.filter(id=employee.pk),
+                SalaryAgreement.history.filter(employee_id=employee.pk),
+                SchemeAssignment.history.filter(employee_id=employee.pk),
+            ],
+            currency=employee.company.currency,
+        ),
     }
     return render(request, "portal/hr/person.html", context)
 

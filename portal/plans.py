@@ -22,10 +22,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from compensation.selectors import employees_in_period, kpis_in_use, measures_in_use
 from core import periods
+from core.history import recent_changes
 from core.periods import PeriodClosedError, Span
 from engine import Period
 from kpis import imports
 from kpis.models import ImportLog, Kpi, Measure, MeasureValue, Plan
+from kpis.selectors import recent_imports
 from kpis.services import ValuesRefused, period_values_save, plans_copy_from_previous
 from organizations import access
 from organizations.models import Employee
@@ -117,40 +119,47 @@ def _how(reason: str) -> str:
 
 
 def _history(grid: Grid, company, period: Period) -> dict:
-    """The month's changes of the grid's rows, newest first: who, when, old → new."""
+    """The month's changes of the grid's rows, newest first: who, when, old → new
+    (`core.history.recent_changes` over the value)."""
     historical = grid.model.history.model  # type: ignore[attr-defined]
-    entries = list(
-        historical.objects.filter(employee__company=company, period=str(period))
-        .select_related("employee", grid.target, "history_user")
-        .order_by("-history_date", "-history_id")[: HISTORY_SHOWN + 1]
+    changes = recent_changes(
+        [historical.objects.filter(employee__company=company, period=str(period)).select_related("employee", grid.target)],
+        limit=HISTORY_SHOWN + 1,
+        fields=["value"],
     )
-    more = len(entries) > HISTORY_SHOWN
-    entries = entries[:HISTORY_SHOWN]
-    earlier: dict[int, list[tuple[int, Decimal]]] = {}
-    for row_id, history_id, value in (
-        historical.objects.filter(id__in={entry.id for entry in entries}, history_type__in=["+", "~"])
-        .order_by("id", "history_id")
-        .values_list("id", "history_id", "value")
-    ):
-        earlier.setdefault(row_id, []).append((history_id, value))
     rows = []
-    for entry in entries:
-        before = [value for history_id, value in earlier.get(entry.id, []) if history_id < entry.history_id]
-        old = entry.value if entry.history_type == "-" else (before[-1] if before else None)
-        new = None if entry.history_type == "-" else entry.value
-        user = entry.history_user
+    for change in changes[:HISTORY_SHOWN]:
+        entry, (value,) = change.record, change.changes
+        user = change.user
         rows.append(
             {
-                "when": entry.history_date,
+                "when": change.at,
                 "who": (user.get_full_name() or user.get_username()) if user else "",
                 "person": _person(entry.employee) if entry.employee else "",
                 "target": _target_name(getattr(entry, grid.target)) if getattr(entry, grid.target) else "",
-                "old": cell_text(old),
-                "new": cell_text(new),
+                "old": cell_text(value.old),
+                "new": cell_text(value.new),
                 "how": _how(entry.history_change_reason or ""),
             }
         )
-    return {"history": rows, "history_more": more}
+    return {"history": rows, "history_more": len(changes) > HISTORY_SHOWN}
+
+
+IMPORT_ERRORS_SHOWN = 3  # first errors of a rejected import in the list
+
+
+def _imports(company, kind: str) -> list[dict]:
+    """The company's recent imports of this kind: file, who, when, status, counts, first errors."""
+    return [
+        {
+            "log": log,
+            "who": (log.uploaded_by.get_full_name() or log.uploaded_by.get_username()) if log.uploaded_by else "",
+            "applied": log.status == ImportLog.Status.APPLIED,
+            "errors": log.errors[:IMPORT_ERRORS_SHOWN],
+            "more_errors": max(len(log.errors) - IMPORT_ERRORS_SHOWN, 0),
+        }
+        for log in recent_imports(company=company, kind=kind)
+    ]
 
 
 def _grid_context(request, grid: Grid, period: Period, *, typed=None, errors=None, result=None) -> dict:
@@ -199,6 +208,7 @@ def _grid_context(request, grid: Grid, period: Period, *, typed=None, errors=Non
         "max_megabytes": imports.MAX_BYTES // (1024 * 1024),
         "columns_expected": imports.COLUMNS,
         **_history(grid, company, period),
+        "imports": _imports(company, grid.kind),
     }
 
 
