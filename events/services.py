@@ -37,6 +37,7 @@ from kpis.selectors import catalogue_and_own
 from organizations.models import Company, Employee
 
 KOPECK = Decimal("0.01")
+ONE = Decimal(1)
 PLACES = Decimal("0.0001")
 LARGEST = Decimal(10) ** 14  # numeric(18, 4)
 CHUNK = 10_000
@@ -124,8 +125,15 @@ def _plain(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def _normalize(event: EventIn, index: int, source: str, currency: str) -> tuple[dict[str, Any] | None, list[IngestProblem]]:
-    """The event's stored fields, or the problems of its row."""
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_EMPTY_JSON = "{}"
+
+
+def _normalize(
+    event: EventIn, index: int, source: str, currency: str, days: dict[date, tuple[datetime, str]]
+) -> tuple[dict[str, Any] | None, list[IngestProblem]]:
+    """The event's stored fields, or the problems of its row. `days`: a cache of the
+    moments of dates (most events are a day) and their periods."""
     row = event.row if event.row is not None else index
     problems: list[IngestProblem] = []
     if event.source and event.source != source:
@@ -135,52 +143,73 @@ def _normalize(event: EventIn, index: int, source: str, currency: str) -> tuple[
     external_id = str(event.external_id or "").strip()
     if not external_id:
         problems.append(IngestProblem(row, "external_id", NO_ID, gettext("the event has no external id")))
-    texts = {"external_id": external_id}
-    for name in TEXT_LIMITS:
-        if name != "external_id":
-            texts[name] = str(getattr(event, name) or "")
+    texts = {
+        "external_id": external_id,
+        "status": str(event.status or ""),
+        "campaign_id": str(event.campaign_id or ""),
+        "campaign_name": str(event.campaign_name or ""),
+        "responsible_user": str(event.responsible_user or ""),
+        "responsible_name": str(event.responsible_name or ""),
+    }
     utm = event.utm if isinstance(event.utm, dict) else None
     if utm is None:
         problems.append(IngestProblem(row, "utm", BAD_ROW, gettext("the UTM fields are not a mapping")))
         utm = {}
     utm = {str(key): str(value) for key, value in utm.items()}
-    for name, text in [*texts.items(), *((f"utm.{key}", value) for key, value in utm.items())]:
-        limit = TEXT_LIMITS.get(name, 500)
-        if len(text) > limit:
-            problems.append(IngestProblem(row, name, TOO_LONG, gettext("longer than %(limit)s characters") % {"limit": limit}))
-        elif reason := unstorable_reason(text):
-            problems.append(IngestProblem(row, name, BAD_TEXT, reason))
-    occurred = None
+    for name, text in texts.items():
+        if len(text) > TEXT_LIMITS[name]:
+            problems.append(IngestProblem(row, name, TOO_LONG, gettext("longer than %(limit)s characters") % {"limit": TEXT_LIMITS[name]}))
+    for key, text in utm.items():
+        if len(text) > 500 or len(key) > 50:
+            problems.append(IngestProblem(row, f"utm.{key[:50]}", TOO_LONG, gettext("longer than %(limit)s characters") % {"limit": 500}))
+    joined = "".join(texts.values()) + "".join(utm) + "".join(utm.values())
+    if _UNSTORABLE.search(joined):  # rare: find which
+        for name, text in [*texts.items(), *((f"utm.{key}", value) for key, value in utm.items())]:
+            if reason := unstorable_reason(text):
+                problems.append(IngestProblem(row, name[:60], BAD_TEXT, reason))
+    occurred, period = None, ""
+    moment = event.occurred_at
     try:
-        if not isinstance(event.occurred_at, date):
+        if type(moment) is date:
+            if moment not in days:
+                aware = _aware(moment)
+                days[moment] = (aware, f"{moment.year:04d}-{moment.month:02d}")
+            occurred, period = days[moment]
+        elif isinstance(moment, datetime):
+            occurred = _aware(moment)
+            local = timezone.localtime(occurred)
+            period = f"{local.year:04d}-{local.month:02d}"
+        else:
             raise TypeError
-        occurred = _aware(event.occurred_at)
     except (TypeError, ValueError, OverflowError):
-        problems.append(IngestProblem(row, "occurred_at", BAD_DATE, gettext("%(value)s is not a date") % {"value": repr(event.occurred_at)[:40]}))
+        problems.append(IngestProblem(row, "occurred_at", BAD_DATE, gettext("%(value)s is not a date") % {"value": repr(moment)[:40]}))
     amount = _money(event.amount, "amount", problems, row)
     deal_amount = _money(event.deal_amount, "deal_amount", problems, row)
-    quantity = _money(event.quantity if event.quantity is not None else Decimal(1), "quantity", problems, row)
+    quantity = ONE if event.quantity is None or event.quantity == ONE else _money(event.quantity, "quantity", problems, row)
     if event.kind == "spend" and event.amount is None:
         problems.append(IngestProblem(row, "amount", BAD_AMOUNT, gettext("a spend event needs its amount")))
-    event_currency = (event.currency or "").strip().upper()
+    event_currency = (event.currency or "").strip().upper() if event.currency else ""
     if event_currency and event_currency != currency:
         problems.append(
             IngestProblem(row, "currency", BAD_CURRENCY, gettext("%(found)s is not the company's currency (%(currency)s)") % {"found": event_currency[:10], "currency": currency})
         )
-    try:
-        raw = json.loads(json.dumps(event.raw or {}, default=_plain))
-    except (TypeError, ValueError):
-        problems.append(IngestProblem(row, "raw", BAD_ROW, gettext("the raw fields cannot be stored as JSON")))
-        raw = {}
+    raw_json, raw = _EMPTY_JSON, {}
+    if event.raw:
+        try:
+            raw_json = json.dumps(event.raw, default=_plain, sort_keys=True, ensure_ascii=False)
+            raw = json.loads(raw_json)
+            if "\\u0000" in raw_json:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(IngestProblem(row, "raw", BAD_ROW, gettext("the raw fields cannot be stored as JSON")))
     if problems:
         return None, problems
-    assert occurred is not None
-    local = timezone.localtime(occurred)
+    utm_json = json.dumps(utm, sort_keys=True, ensure_ascii=False) if utm else _EMPTY_JSON
     values = {
         **texts,
         "kind": event.kind,
         "occurred_at": occurred,
-        "period": f"{local.year:04d}-{local.month:02d}",
+        "period": period,
         "amount": amount,
         "currency": currency if (amount is not None or deal_amount is not None) else event_currency,
         "includes_vat": event.includes_vat,
@@ -188,18 +217,21 @@ def _normalize(event: EventIn, index: int, source: str, currency: str) -> tuple[
         "utm": utm,
         "deal_amount": deal_amount,
         "raw": raw,
+        "utm_json": utm_json,
+        "raw_json": raw_json,
     }
     values["digest"] = _digest(values)
     return values, []
 
 
 def _digest(values: dict[str, Any]) -> str:
-    fields = [
+    assert values["occurred_at"] is not None
+    fields = (
         values["kind"], values["occurred_at"].isoformat(), values["status"], str(values["amount"]), values["currency"],
-        values["includes_vat"], str(values["quantity"]), values["campaign_id"], values["campaign_name"], values["utm"],
-        values["responsible_user"], values["responsible_name"], str(values["deal_amount"]), values["raw"],
-    ]
-    return hashlib.sha1(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        str(values["includes_vat"]), str(values["quantity"]), values["campaign_id"], values["campaign_name"], values["utm_json"],
+        values["responsible_user"], values["responsible_name"], str(values["deal_amount"]), values["raw_json"],
+    )
+    return hashlib.sha1("\x1f".join(fields).encode()).hexdigest()
 
 
 # --- 2. attribute and count -------------------------------------------------------------------
@@ -291,8 +323,9 @@ def events_ingest(*, company: Company, source: str, parsed: Parsed, sync: Sync |
     if source not in SOURCES:
         result.problems.append(IngestProblem(None, "source", BAD_SOURCE, gettext("unknown source %(source)s") % {"source": repr(source)[:40]}))
     rows: dict[str, dict[str, Any]] = {}
+    days: dict[date, tuple[datetime, str]] = {}
     for index, event in enumerate(parsed.events):
-        values, problems = _normalize(event, index, source, company.currency)
+        values, problems = _normalize(event, index, source, company.currency, days)
         result.problems.extend(problems)
         if values is not None:
             rows[values["external_id"]] = values  # a later row of the same id is its later version
@@ -358,7 +391,8 @@ def _insert(rows: list[dict[str, Any]]) -> None:
         columns = ", ".join(COPY_FIELDS)
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {Event._meta.db_table} ({columns}) FROM STDIN") as copy:
             for values in rows:
-                copy.write_row([json.dumps(values[name], ensure_ascii=False) if name in ("utm", "raw") else values[name] for name in COPY_FIELDS])
+                values["utm"], values["raw"] = values["utm_json"], values["raw_json"]  # jsonb as its text
+                copy.write_row([values[name] for name in COPY_FIELDS])
         return
     Event.objects.bulk_create([Event(**{name: values[name] for name in COPY_FIELDS}) for values in rows], batch_size=2000)
 
