@@ -3,6 +3,7 @@ and recompute the measure values they feed), all or nothing."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
@@ -313,6 +314,16 @@ def events_ingest(*, company: Company, source: str, parsed: Parsed, sync: Sync |
     version and its previous one kept, an identical one is unchanged — attributed by the
     company's rules, and the measure values of the cells it touches are recomputed: in an
     open period written (`source` "events"), in a closed one recorded as a `LateChange`."""
+    collecting = gc.isenabled()
+    gc.disable()  # a batch makes millions of objects that live until the end: no cycle hunts meanwhile
+    try:
+        return _ingest(company, source, parsed, sync, label)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _ingest(company: Company, source: str, parsed: Parsed, sync: Sync | None, label: str) -> IngestResult:
     result = IngestResult(received=len(parsed.events))
     now = timezone.now()
     if sync is None:
@@ -350,12 +361,7 @@ def _apply(company: Company, source: str, rows: list[dict[str, Any]], sync: Sync
     settings = EventSettings.objects.select_for_update().get(pk=settings.pk)  # one ingest of a company at a time
     sync.save()
     attributor = Attributor(company)
-    existing: dict[str, dict[str, Any]] = {}
-    if Event.objects.filter(company=company, source=source).exists():
-        ids = [row["external_id"] for row in rows]
-        for start in range(0, len(ids), CHUNK):
-            for found in Event.objects.filter(company=company, source=source, external_id__in=ids[start : start + CHUNK]).values(*EXISTING_FIELDS):
-                existing[found["external_id"]] = found
+    existing = _existing(company, source, [row["external_id"] for row in rows])
     new_rows, changed, touched = [], [], defaultdict(set)  # touched: cell → external ids
     for values in rows:
         values["employee_id"], values["rule_id"] = attributor.attribute(source, values)
@@ -382,6 +388,26 @@ def _apply(company: Company, source: str, rows: list[dict[str, Any]], sync: Sync
     _replace(changed)
     _recompute(company, settings, touched, result, source)
     sync.created, sync.updated, sync.unchanged, sync.unattributed = result.created, result.updated, result.unchanged, result.unattributed
+
+
+def _existing(company: Company, source: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored events of these external ids (their fields of `EXISTING_FIELDS`)."""
+    existing: dict[str, dict[str, Any]] = {}
+    if not Event.objects.filter(company=company, source=source).exists():
+        return existing
+    if connection.vendor != "postgresql":
+        for start in range(0, len(ids), CHUNK):
+            for found in Event.objects.filter(company=company, source=source, external_id__in=ids[start : start + CHUNK]).values(*EXISTING_FIELDS):
+                existing[found["external_id"]] = found
+        return existing
+    columns = ", ".join(EXISTING_FIELDS)
+    sql = f"SELECT {columns} FROM {Event._meta.db_table} WHERE company_id = %s AND source = %s AND external_id = ANY(%s)"
+    with connection.cursor() as cursor:  # plain rows: a million of them through the ORM costs seconds
+        for start in range(0, len(ids), 5 * CHUNK):
+            cursor.execute(sql, [company.pk, source, ids[start : start + 5 * CHUNK]])
+            for found in cursor.fetchall():
+                existing[found[1]] = dict(zip(EXISTING_FIELDS, found, strict=True))
+    return existing
 
 
 def _insert(rows: list[dict[str, Any]]) -> None:
@@ -472,7 +498,7 @@ def _recompute(company: Company, settings: EventSettings, touched: dict[Cell, se
     if to_update:
         bulk_update_with_history(to_update, MeasureValue, ["value", "source"], batch_size=1000, default_change_reason=reason)
     for row in to_delete:
-        row._change_reason = reason
+        setattr(row, "_change_reason", reason)  # noqa: B010 (simple-history reads it)
         row.delete()
     result.values_written = len(to_create) + len(to_update) + len(to_delete)
     if late:
@@ -523,7 +549,7 @@ def month_reaggregate(*, company: Company, period: str) -> IngestResult:
     """Recompute every event-fed cell of one month from its events (all the month's events
     with an employee and a measure), as an ingest would."""
     settings = event_settings(company)
-    cells = {
+    cells: dict[Cell, set[str]] = {
         cell: set()
         for cell in Event.objects.filter(company=company, period=period, employee__isnull=False)
         .exclude(measure_code="")
@@ -533,5 +559,5 @@ def month_reaggregate(*, company: Company, period: str) -> IngestResult:
     }
     result = IngestResult()
     with transaction.atomic():
-        _recompute(company, settings, cells, result)  # type: ignore[arg-type]
+        _recompute(company, settings, cells, result)
     return result
