@@ -122,11 +122,13 @@ def main() -> None:
             f"1. ingest: {ingest:.1f} s for {result.received:,} events ({result.received / ingest:,.0f}/s): "
             f"{result.created:,} new, {result.unattributed:,} unattributed, {result.values_written:,} measure values written"
         )
+        print("   by phase: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items()))
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         started = time.perf_counter()
         again = events_ingest(company=company, source="amocrm", parsed=Parsed(events=events))
         print(f"2. the same again: {time.perf_counter() - started:.1f} s, {again.unchanged:,} unchanged, {again.values_written} values written")
+        print("   by phase: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in again.seconds.items()))
 
         MeasureValue.objects.filter(employee__company=company, period="2026-12").delete()
         started = time.perf_counter()

@@ -134,9 +134,11 @@ class Event(models.Model):
     version = models.PositiveIntegerField(default=1)
     digest = models.CharField(max_length=40, help_text="of the source's fields: an identical event is unchanged")
     received_at = models.DateTimeField()
-    sync = models.ForeignKey(Sync, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # the sync and the rule are a record of where it came from: no database check of theirs on
+    # each of a million rows (Django still empties them when a sync or rule is deleted)
+    sync = models.ForeignKey(Sync, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False)
     employee = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
-    rule = models.ForeignKey(AttributionRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey(AttributionRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False)
     # what it counts for: the measure's code ("" none), whether it counts, its value in it
     measure_code = models.CharField(max_length=50, blank=True)
     counts = models.BooleanField(default=False)

@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from time import perf_counter as time_counter
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
+from psycopg.types.json import set_json_dumps
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import periods
@@ -79,6 +81,7 @@ class IngestResult:
     values_written: int = 0  # measure values of open periods created, changed or removed
     late_changes: int = 0  # pending late changes recorded for closed periods
     kept_manual: list[Cell] = field(default_factory=list)  # cells with a hand value the events did not replace
+    seconds: dict[str, float] = field(default_factory=dict)  # by phase: read, compare, write, recompute
 
     @property
     def ok(self) -> bool:
@@ -324,6 +327,7 @@ def events_ingest(*, company: Company, source: str, parsed: Parsed, sync: Sync |
 
 
 def _ingest(company: Company, source: str, parsed: Parsed, sync: Sync | None, label: str) -> IngestResult:
+    started = time_counter()
     result = IngestResult(received=len(parsed.events))
     now = timezone.now()
     if sync is None:
@@ -340,6 +344,7 @@ def _ingest(company: Company, source: str, parsed: Parsed, sync: Sync | None, la
         result.problems.extend(problems)
         if values is not None:
             rows[values["external_id"]] = values  # a later row of the same id is its later version
+    result.seconds["read"] = time_counter() - started
     if not result.problems:
         try:
             with transaction.atomic():
@@ -357,6 +362,7 @@ def _ingest(company: Company, source: str, parsed: Parsed, sync: Sync | None, la
 
 
 def _apply(company: Company, source: str, rows: list[dict[str, Any]], sync: Sync, now: datetime, result: IngestResult) -> None:
+    started = time_counter()
     settings, _ = EventSettings.objects.get_or_create(company=company)
     settings = EventSettings.objects.select_for_update().get(pk=settings.pk)  # one ingest of a company at a time
     sync.save()
@@ -384,9 +390,14 @@ def _apply(company: Company, source: str, rows: list[dict[str, Any]], sync: Sync
             values["id"] = before["id"]
             changed.append(values)
     result.created, result.updated = len(new_rows), len(changed)
+    compared = time_counter()
+    result.seconds["compare"] = compared - started
     _insert(new_rows)
     _replace(changed)
+    written = time_counter()
+    result.seconds["write"] = written - compared
     _recompute(company, settings, touched, result, source)
+    result.seconds["recompute"] = time_counter() - written
     sync.created, sync.updated, sync.unchanged, sync.unattributed = result.created, result.updated, result.unchanged, result.unattributed
 
 
@@ -415,10 +426,21 @@ def _insert(rows: list[dict[str, Any]]) -> None:
         return
     if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
         columns = ", ".join(COPY_FIELDS)
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {Event._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for values in rows:
-                values["utm"], values["raw"] = values["utm_json"], values["raw_json"]  # jsonb as its text
-                copy.write_row([values[name] for name in COPY_FIELDS])
+        table = Event._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = %s AND table_schema = current_schema()",
+                [table],
+            )
+            types = dict(cursor.fetchall())
+            raw_cursor = cursor.cursor
+            # the JSON columns get the text dumped once in _normalize, as it is
+            set_json_dumps(lambda obj: obj if isinstance(obj, str) else json.dumps(obj), context=raw_cursor)
+            with raw_cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([types[name] for name in COPY_FIELDS])
+                for values in rows:
+                    values["utm"], values["raw"] = values["utm_json"], values["raw_json"]
+                    copy.write_row([values[name] for name in COPY_FIELDS])
         return
     Event.objects.bulk_create([Event(**{name: values[name] for name in COPY_FIELDS}) for values in rows], batch_size=2000)
 

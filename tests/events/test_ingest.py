@@ -188,3 +188,21 @@ def test_an_event_moved_to_another_employee_leaves_the_first(company, people, pr
     events_ingest(company=company, source="amocrm", parsed=parsed(lead("1", campaign="MK-2")))
     assert value(people["MK-1"], "leads") is None  # its only event went: the event-fed value is removed
     assert value(people["MK-2"], "leads") == (D(1), "events")
+
+
+def test_a_large_batch_goes_through_copy_and_reads_back_the_same(company, people, prefix_rules):
+    from events.services import COPY_FROM
+
+    batch = parsed(
+        *[lead(f"c{i}", campaign="MK-3_x", status="143" if i % 4 == 0 else "142", raw={"id": i, "name": "Заявка"}) for i in range(COPY_FROM + 200)],
+        spend("big", "1234.5678", name="MK-3 | x", raw={"Cost": "1234567800"}, source="amocrm"),
+    )
+    first = events_ingest(company=company, source="amocrm", parsed=batch)
+    assert first.ok and first.created == COPY_FROM + 201
+    event = Event.objects.get(external_id="c5")
+    assert (event.utm, event.raw, event.period, event.version, event.employee) == ({"campaign": "MK-3_x"}, {"id": 5, "name": "Заявка"}, "2026-12", 1, people["MK-3"])
+    assert Event.objects.get(external_id="big:2026-12-03").amount == D("1234.5678")
+    assert value(people["MK-3"], "leads") == (D(900), "events")  # 1,200 less every 4th (143)
+    assert value(people["MK-3"], "marketing_spend") == (D("1234.57"), "events")
+    again = events_ingest(company=company, source="amocrm", parsed=batch)
+    assert (again.unchanged, again.values_written) == (COPY_FROM + 201, 0)
