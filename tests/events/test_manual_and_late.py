@@ -108,3 +108,22 @@ def test_events_of_a_closed_month_become_a_late_change_and_the_payout_stays(eage
     # an open month of the same company is simply updated
     events_ingest(company=company, source="yandex-direct", parsed=parsed(spend("77", "1500.50", day=date(2026, 12, 1), name="DEMO-A | Поиск | Москва")))
     assert MeasureValue.objects.get(employee=demo_a, period="2026-12", measure__code="marketing_spend").value == D("1500.50")
+
+
+def test_the_demo_ships_its_rules_and_settings_once():
+    from events.models import AttributionRule
+
+    company = seed_demo()
+    seed_demo()
+    rules = list(AttributionRule.objects.filter(company=company).values_list("kind", "assign", "number_from"))
+    assert rules == [("spend", "number_prefix", "campaign_name"), ("lead", "number_prefix", "utm_campaign")]
+    settings = EventSettings.objects.get(company=company)
+    assert settings.reports_include_vat is False
+    assert settings.excluded_statuses == {"amocrm": ["143"], "bitrix24": ["JUNK"]}
+    result = events_ingest(
+        company=company, source="bitrix24",
+        parsed=parsed(lead("1", source="bitrix24", status="NEW", campaign="DEMO-B_x", day=date(2026, 12, 9)), lead("2", source="bitrix24", status="JUNK", campaign="DEMO-B_x", day=date(2026, 12, 9))),
+    )
+    assert result.ok
+    demo_b = Employee.objects.get(company=company, personnel_number="DEMO-B")
+    assert MeasureValue.objects.get(employee=demo_b, period="2026-12", measure__code="leads").value == D(1)
