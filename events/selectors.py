@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from events.models import Event, LateChange, Sync
 from kpis.models import Measure, MeasureValue
@@ -139,6 +139,3 @@ def pending_late_changes(*, company_id: int, period: str | None = None) -> Query
     found = LateChange.objects.filter(company_id=company_id, status=LateChange.Status.PENDING)
     return found.filter(period=period) if period else found
 
-
-def event_span(*, company_id: int, period: str) -> dict[str, Any]:
-    return Event.objects.filter(company_id=company_id, period=period).aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
