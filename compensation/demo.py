@@ -16,6 +16,16 @@ from kpis.services import kpi_set_activate, kpi_set_copy_preset
 from organizations.models import CalendarDay, Company, CompanyMembership, CompanyStage, Employee
 
 DEMO_PASSWORD = "demo12345"
+#: What the apps above this one add to the demo company (`register_demo_part`, from their
+#: `apps.py`): each is called with the company at the end of `seed_demo`, and is idempotent.
+DEMO_PARTS: list = []
+
+
+def register_demo_part(part) -> None:
+    """`part(company)` seeds an upper app's share of the demo (the events' attribution rules)."""
+    if part not in DEMO_PARTS:
+        DEMO_PARTS.append(part)
+
 PERIODS = ("2026-10", "2026-11")
 D = Decimal
 
@@ -197,6 +207,8 @@ def seed_demo() -> Company:
     _record(demo_c, "2026-11", {"leads": 100, "cpl": 600}, {"leads": 70, "marketing_spend": "38500.00"}, kpis, catalogue)
 
     _marketers(company, leads_cpl, scorecard, kpis, catalogue)
+    for part in DEMO_PARTS:
+        part(company)
     return company
 
 

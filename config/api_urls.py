@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from api import me
+from api.events import EventsView
 from api.history import HistoryView
 from compensation import apis as comp
 from config.api import no_such_endpoint
@@ -42,6 +43,7 @@ v1 = [
     path("me/statement/", me.MeStatementView.as_view(), name="me-statement"),
     path("history/<str:resource>/<int:pk>/", HistoryView.as_view(), name="history"),
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("events/", EventsView.as_view(), name="events"),
     path("", include(router.urls)),
 ]
 

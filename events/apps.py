@@ -7,3 +7,9 @@ class EventsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "events"
+
+    def ready(self) -> None:
+        from compensation.demo import register_demo_part
+        from events.demo import seed_events_demo
+
+        register_demo_part(seed_events_demo)  # the demo company's attribution rules

@@ -138,6 +138,7 @@ DUPLICATE_ROW = "duplicate_row"
 EXTRA_CELLS = "extra_cells"
 CONCURRENT_CHANGE = "concurrent_change"
 PERIOD_CLOSED = periods.PERIOD_CLOSED
+FED_BY_EVENTS = "fed_by_events"
 MORE_ERRORS = "more_errors"
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -576,6 +577,29 @@ def validate_rows(
         if not row_problems and employee_id is not None and target is not None and period and value is not None:
             records.append(Record(row.number, employee_id, period, target.pk, value))
 
+    if kind.model is MeasureValue and records:  # a value fed by events is not written by hand
+        fed = set(
+            MeasureValue.objects.filter(
+                employee_id__in={record.employee_id for record in records},
+                period__in={record.period for record in records},
+                source=MeasureValue.Source.EVENTS,
+            ).values_list("employee_id", "period", "measure_id")
+        )
+        if fed:
+            by_pk = {target.pk: target for target in targets.values()}
+            number_of = {pk: number for number, pk in employees.items()}
+            for record in records:
+                if (record.employee_id, record.period, record.target_id) in fed:
+                    target = by_pk[record.target_id]
+                    problems.append(
+                        ImportProblem(
+                            FED_BY_EVENTS,
+                            gettext("%(measure)s of %(number)s for %(period)s is fed by events: change the events or their attribution, not the value")
+                            % {"measure": target.name, "number": number_of[record.employee_id], "period": record.period},
+                            row=record.row,
+                            column=columns[VALUE],
+                        )
+                    )
     for (number, period, code), rows in keys.items():
         for row_number in rows if len(rows) > 1 else ():
             others = [str(other) for other in rows if other != row_number]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from simple_history.models import HistoricalRecords
 
 from core.domain import PeriodField, percent_field, raise_problems, ratio_field
@@ -169,12 +170,20 @@ class Plan(models.Model):
 
 class MeasureValue(models.Model):
     """A recorded measure for one employee and period (a running total for `sum` measures,
-    the level at the end for `last` ones)."""
+    the level at the end for `last` ones). One fed by events (`source` "events", written
+    only by `events.services`) refuses a write by hand, and the other way round."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        EVENTS = "events", "Fed by events"
 
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="measure_values")
     period = PeriodField()
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
     value = models.DecimalField(max_digits=18, decimal_places=4)
+    source = models.CharField(
+        max_length=6, choices=Source.choices, default=Source.MANUAL, help_text="events: computed from events, not typed"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -189,6 +198,15 @@ class MeasureValue(models.Model):
     def clean(self) -> None:
         if self.measure_id:
             raise_problems(measure_value_problems(self.measure.unit, self.value))
+        if self.source == self.Source.EVENTS:  # a write by hand (admin, API, upsert): events own it
+            raise ValidationError({"value": fed_by_events_message(self.employee, self.measure, self.period)})
+
+
+def fed_by_events_message(employee: Employee, measure: Measure, period: str) -> str:
+    """The refusal of a write by hand over a value computed from events."""
+    return gettext("%(measure)s of %(number)s for %(period)s is fed by events: change the events or their attribution, not the value") % {
+        "measure": measure.name, "number": employee.personnel_number, "period": period,
+    }
 
 
 class ImportLog(models.Model):

@@ -20,7 +20,7 @@ from core.periods import Reach, Span
 from engine import Period, kpi_set_problems
 from engine.formula import FormulaError, parse_formula
 from kpis import imports
-from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan
+from kpis.models import Kpi, KpiSet, KpiSetItem, Measure, MeasureValue, Plan, fed_by_events_message
 from kpis.selectors import catalogue_and_own
 from organizations.models import Company, Employee
 from organizations.selectors import employees_in_period
@@ -100,6 +100,7 @@ def _value_upsert(model, value: Decimal, **key):
 # --- a month of plans or measure values at once (HR's grid in the portal) ----------------
 
 UNKNOWN_CELL = "unknown_cell"
+FED_BY_EVENTS = "fed_by_events"
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,14 @@ def period_values_save(
                     continue
                 current = existing.get((employee_id, target_id))
                 text = (text or "").strip()
+                if current is not None and getattr(current, "source", None) == MeasureValue.Source.EVENTS:
+                    try:
+                        same = bool(text) and field_decimal(value_field, text) == current.value
+                    except NumberError:
+                        same = False
+                    if not same:  # the grid shows it; only a change of it is refused
+                        problems.append(CellProblem(employee_id, target_id, FED_BY_EVENTS, fed_by_events_message(current.employee, target, month)))
+                    continue
                 if not text:
                     if current is not None:
                         to_delete.append(current)
