@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -294,7 +295,8 @@ class PayrollRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         built = payroll_sheet_ensure(run=run)
         if built is None:
             raise services.RunStateError(
-                services.RUN_NOT_CALCULATED, f"the {run.period} run is {run.status}; its sheet is ready once it is calculated"
+                services.RUN_NOT_CALCULATED,
+                gettext("the %(period)s run is %(status)s; its sheet is ready once it is calculated") % {"period": run.period, "status": run.status},
             )
         return payroll_sheet_response(built)
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from simple_history.models import HistoricalRecords
 
 from core.domain import PeriodField, money_field
@@ -163,7 +164,7 @@ class Payout(models.Model):
     def _ensure_run_open(self) -> None:
         status = PayrollRun.objects.filter(pk=self.run_id).values_list("status", flat=True).first()
         if status in FROZEN:
-            raise DomainError("run_frozen", f"the payroll run is {status}: its payouts cannot be changed or deleted")
+            raise DomainError("run_frozen", gettext("the payroll run is %(status)s: its payouts cannot be changed or deleted") % {"status": status})
 
 
 class Adjustment(models.Model):

@@ -9,6 +9,7 @@ import tempfile
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from rest_framework.views import APIView
 
 from core.formats import XLSX_CONTENT_TYPE
@@ -60,7 +61,8 @@ class DownloadView(APIView):
 def _not_calculated(run) -> RunStateError:
     """Raised, it answers 409 in the API's error shape (config.api.exception_handler)."""
     return RunStateError(
-        RUN_NOT_CALCULATED, f"the {run.period} run is {run.status}; its documents are ready once it is calculated"
+        RUN_NOT_CALCULATED,
+        gettext("the %(period)s run is %(status)s; its documents are ready once it is calculated") % {"period": run.period, "status": run.status},
     )
 
 

@@ -58,8 +58,10 @@ def payroll_run_start(
     if provisional is False and not month_ended(period):
         raise RunStateError(
             MONTH_NOT_ENDED,
-            f"{period} has not ended (its last day is {period.last_day.isoformat()}); "
-            "start it as a provisional preview, or start a month that has ended",
+            gettext(
+                "%(period)s has not ended (its last day is %(day)s); start it as a provisional preview, or start a month that has ended"
+            )
+            % {"period": period, "day": period.last_day.isoformat()},
         )
     try:
         with transaction.atomic():
@@ -118,13 +120,14 @@ def approval_refusal(run: PayrollRun, *, today: date | None = None) -> RunStateE
     if not month_ended(period, today):
         return RunStateError(
             MONTH_NOT_ENDED,
-            f"{period} has not ended: its payroll can be approved from "
-            f"{(period.last_day + timedelta(days=1)).isoformat()}; this run is a provisional preview",
+            gettext("%(period)s has not ended: its payroll can be approved from %(day)s; this run is a provisional preview")
+            % {"period": period, "day": (period.last_day + timedelta(days=1)).isoformat()},
         )
     if run.provisional:
         return RunStateError(
             RUN_PROVISIONAL,
-            f"this {period} run is a provisional preview calculated before the month ended; recalculate it, then approve",
+            gettext("this %(period)s run is a provisional preview calculated before the month ended; recalculate it, then approve")
+            % {"period": period},
         )
     return None
 
@@ -140,20 +143,24 @@ def payroll_run_approve(
         run = locked(run.pk)
         if run.status != RunStatus.CALCULATED:
             if run.status in FROZEN:
-                raise RunStateError(RUN_FROZEN, f"the run is already {run.status}")
-            raise RunStateError(RUN_NOT_CALCULATED, f"only a calculated run can be approved; this one is {run.status}")
+                raise RunStateError(RUN_FROZEN, gettext("the run is already %(status)s") % {"status": run.status})
+            raise RunStateError(
+                RUN_NOT_CALCULATED, gettext("only a calculated run can be approved; this one is %(status)s") % {"status": run.status}
+            )
         if calculation is not None and calculation != run.calculation:
             raise RunStateError(
                 RUN_CHANGED,
-                f"the run was calculated again (calculation no. {run.calculation}) after the summary you confirmed "
-                f"(no. {calculation}); review it again",
+                gettext(
+                    "the run was calculated again (calculation no. %(now)s) after the summary you confirmed (no. %(seen)s); review it again"
+                )
+                % {"now": run.calculation, "seen": calculation},
             )
         refusal = approval_refusal(run)
         if refusal is not None:
             raise refusal
         if four_eyes_blocks(run=run, user=approved_by):
             raise RunStateError(
-                FOUR_EYES, "four-eyes rule: the run must be approved by someone other than who started or recalculated it"
+                FOUR_EYES, gettext("four-eyes rule: the run must be approved by someone other than who started or recalculated it")
             )
         run.approved_by = approved_by
         run.approved_at = timezone.now()
@@ -203,7 +210,9 @@ def payroll_run_mark_paid(
     with transaction.atomic():
         run = locked(run.pk)
         if run.status != RunStatus.APPROVED:
-            raise RunStateError(RUN_NOT_APPROVED, f"only an approved run can be marked paid; this one is {run.status}")
+            raise RunStateError(
+                RUN_NOT_APPROVED, gettext("only an approved run can be marked paid; this one is %(status)s") % {"status": run.status}
+            )
         problems = _payment_problems(run, payment_date, reference)
         if problems:
             raise ValidationError(problems)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from core import periods
 from core.errors import DomainError
@@ -41,10 +42,12 @@ def locked(run_id: int) -> PayrollRun:
 def ensure_mutable(run: PayrollRun) -> None:
     if run.status in FROZEN:
         raise RunStateError(
-            RUN_FROZEN, f"the {run.period} payroll is {run.status}; it can no longer change — enter an adjustment instead"
+            RUN_FROZEN,
+            gettext("the %(period)s payroll is %(status)s; it can no longer change — enter an adjustment instead")
+            % {"period": run.period, "status": run.status},
         )
     if run.status in ENDED_WITHOUT_RESULT:
-        raise RunStateError(RUN_ENDED, f"the run is {run.status}; start a new one")
+        raise RunStateError(RUN_ENDED, gettext("the run is %(status)s; start a new one") % {"status": run.status})
 
 
 @dataclass(frozen=True)
