@@ -291,3 +291,18 @@ def from_unix(value: Any, column: str) -> datetime:
 
 def text_of(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def export_rows(
+    content: bytes, file_name: str, aliases: Mapping[str, Iterable[str]], required: Iterable[str], needs: str
+) -> tuple[dict[str, str], Iterator[tuple[int, dict[str, str]]]] | list[ParseProblem]:
+    """A spreadsheet export's column titles and its data rows as (row number, {column: text}),
+    or the problems of a file that is not one (`needs`: which columns say it is)."""
+    table, problems = table_or_problem(content, file_name)
+    if problems:
+        return problems
+    found = find_header(table, aliases, required)
+    if found is None:
+        return [file_problem("unknown_format", f"{file_name}: {needs}")]
+    index, columns = found
+    return header_names(table[index], columns), records(table, index + 1, columns)

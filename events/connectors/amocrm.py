@@ -40,15 +40,12 @@ from urllib.parse import parse_qsl
 from events.connectors._common import (
     RowError,
     decode,
+    export_rows,
     file_problem,
-    find_header,
     from_unix,
-    header_names,
     load_json,
     looks_like_json,
-    records,
     row_problem,
-    table_or_problem,
     text_of,
     to_datetime,
     to_decimal_or_zero,
@@ -168,18 +165,12 @@ def parse_file(content: bytes, file_name: str, *, currency: str = "", tz: tzinfo
 
 
 def parse_export(content: bytes, file_name: str, *, currency: str = "", tz: tzinfo = UTC) -> Parsed:
-    table, problems = table_or_problem(content, file_name)
-    if problems:
-        return Parsed(problems=problems)
-    found = find_header(table, _EXPORT_COLUMNS, ("id", "status", "created_at"))
-    if found is None:
-        return Parsed(problems=[file_problem(
-            "unknown_format", f"{file_name}: not amoCRM leads pages or a leads export (needs ID, Этап сделки and "
-            "Дата создания columns)")])
-    index, columns = found
-    titles = header_names(table[index], columns)
+    export = export_rows(content, file_name, _EXPORT_COLUMNS, ("id", "status", "created_at"), "not amoCRM leads pages or a leads export (needs ID, Этап сделки and " "Дата создания columns)")
+    if isinstance(export, list):
+        return Parsed(problems=export)
+    titles, rows = export
     parsed = Parsed()
-    for number, values in records(table, index + 1, columns):
+    for number, values in rows:
         try:
             lead_id = values["id"]
             if not lead_id.isdigit():

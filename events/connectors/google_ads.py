@@ -32,15 +32,12 @@ from typing import Any
 
 from events.connectors._common import (
     RowError,
+    export_rows,
     file_problem,
-    find_header,
     from_micros,
-    header_names,
     load_json,
     looks_like_json,
-    records,
     row_problem,
-    table_or_problem,
     text_of,
     to_date,
     to_decimal,
@@ -156,18 +153,12 @@ def _merge(parsed: Parsed) -> Parsed:
 
 def parse_export(content: bytes, file_name: str, *, currency: str = "", includes_vat: bool | None = None) -> Parsed:
     """The interface's campaign report downloaded as CSV ("," thousands, "." decimals) or XLSX."""
-    table, problems = table_or_problem(content, file_name)
-    if problems:
-        return Parsed(problems=problems)
-    found = find_header(table, _EXPORT_COLUMNS, ("date", "campaign_id", "cost"))
-    if found is None:
-        return Parsed(problems=[file_problem(
-            "unknown_format", f"{file_name}: not a Google Ads answer or report download (needs Day, Campaign ID "
-            "and Cost columns)")])
-    index, columns = found
-    titles = header_names(table[index], columns)
+    export = export_rows(content, file_name, _EXPORT_COLUMNS, ("date", "campaign_id", "cost"), "not a Google Ads answer or report download (needs Day, Campaign ID " "and Cost columns)")
+    if isinstance(export, list):
+        return Parsed(problems=export)
+    titles, rows = export
     parsed = Parsed()
-    for number, values in records(table, index + 1, columns):
+    for number, values in rows:
         first = next((text for text in values.values() if text), "")
         if values.get("date", "").startswith(("Total", "Итого", "Всего", "Jami")) or first.startswith("Total"):
             continue

@@ -27,14 +27,11 @@ from typing import Any
 
 from events.connectors._common import (
     RowError,
+    export_rows,
     file_problem,
-    find_header,
-    header_names,
     load_json,
     looks_like_json,
-    records,
     row_problem,
-    table_or_problem,
     text_of,
     to_date,
     to_decimal,
@@ -120,18 +117,12 @@ def parse_page(data: dict[str, Any], *, currency: str, includes_vat: bool | None
 
 
 def parse_export(content: bytes, file_name: str, *, currency: str, includes_vat: bool | None = None) -> Parsed:
-    table, problems = table_or_problem(content, file_name)
-    if problems:
-        return Parsed(problems=problems)
-    found = find_header(table, _EXPORT_COLUMNS, ("date", "campaign_id", "spent"))
-    if found is None:
-        return Parsed(problems=[file_problem(
-            "unknown_format", f"{file_name}: not a VK Ads statistics answer or export (needs Дата, ID кампании "
-            "and Потрачено columns)")])
-    index, columns = found
-    titles = header_names(table[index], columns)
+    export = export_rows(content, file_name, _EXPORT_COLUMNS, ("date", "campaign_id", "spent"), "not a VK Ads statistics answer or export (needs Дата, ID кампании " "and Потрачено columns)")
+    if isinstance(export, list):
+        return Parsed(problems=export)
+    titles, rows = export
     parsed = Parsed()
-    for number, values in records(table, index + 1, columns):
+    for number, values in rows:
         if values.get("date", "").casefold().startswith(("итого", "всего", "total", "jami")):
             continue
         try:

@@ -33,14 +33,11 @@ from typing import Any
 from events.connectors._common import (
     RowError,
     decode,
+    export_rows,
     file_problem,
-    find_header,
     from_micros,
-    header_names,
     is_xlsx,
-    records,
     row_problem,
-    table_or_problem,
     to_date,
     to_decimal,
     to_decimal_or_zero,
@@ -145,21 +142,15 @@ def _report_money(text: str, column: str, money_in_micros: bool) -> Decimal:
 
 def parse_export(content: bytes, file_name: str, *, currency: str, includes_vat: bool | None = None) -> Parsed:
     """The Direct interface's report saved as XLSX or CSV (amounts in the currency's units)."""
-    table, problems = table_or_problem(content, file_name)
-    if problems:
-        return Parsed(problems=problems)
-    found = find_header(table, _EXPORT_COLUMNS, ("date", "campaign_id", "cost"))
-    if found is None:
-        return Parsed(problems=[file_problem(
-            "unknown_format", f"{file_name}: neither a Reports TSV nor a Direct export (no Date, campaign № "
-            "and cost columns)")])
-    index, columns = found
-    titles = header_names(table[index], columns)
+    export = export_rows(content, file_name, _EXPORT_COLUMNS, ("date", "campaign_id", "cost"), "neither a Reports TSV nor a Direct export (no Date, campaign № " "and cost columns)")
+    if isinstance(export, list):
+        return Parsed(problems=export)
+    titles, data = export
     rows = []
-    for number, values in records(table, index + 1, columns):
+    for number, values in data:
         if values.get("date", "").casefold().startswith(("итого", "total", "всего", "jami")):
             continue
-        rows.append((number, {titles[name]: values.get(name, "") for name in columns}))
+        rows.append((number, {titles[name]: values.get(name, "") for name in titles}))
     parsed = Parsed()
     _collect(parsed, rows, money=lambda text, column: to_decimal(text, column),
              names={key: titles.get(key, key) for key in _EXPORT_COLUMNS}, currency=currency,
