@@ -246,11 +246,12 @@ class PlanAdmin(ImportAdminMixin, HistoryAdmin):
 
 @admin.register(MeasureValue)
 class MeasureValueAdmin(ImportAdminMixin, HistoryAdmin):
-    list_display = ["employee", "period", "measure", "value"]
-    list_filter = ["period", "measure", "employee__company"]
+    list_display = ["employee", "period", "measure", "value", "source"]
+    list_filter = ["period", "measure", "source", "employee__company"]
     list_select_related = ["employee", "measure"]
     search_fields = ["employee__personnel_number", "employee__full_name"]
     autocomplete_fields = ["employee", "measure"]
+    readonly_fields = ["source"]  # events set it; a value typed here is typed by hand
     import_kind = ImportLog.Kind.MEASURES
     import_service = staticmethod(imports.measures_import)
 
