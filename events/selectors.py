@@ -139,3 +139,13 @@ def pending_late_changes(*, company_id: int, period: str | None = None) -> Query
     found = LateChange.objects.filter(company_id=company_id, status=LateChange.Status.PENDING)
     return found.filter(period=period) if period else found
 
+
+
+def employees_with_events(*, company_id: int, period: str, employee_ids) -> set[int]:
+    """Those of the employees with attributed events in the period (one query, for a run)."""
+    return set(
+        Event.objects.filter(company_id=company_id, period=period, employee_id__in=list(employee_ids))
+        .values_list("employee_id", flat=True)
+        .distinct()
+        .order_by()
+    )
