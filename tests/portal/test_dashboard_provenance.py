@@ -6,7 +6,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from engine import Period
+from events.models import Event
 from kpis.models import Plan
+from payroll.services import payroll_run_start
+from portal.selectors import marketer_statement
 from tests.events.test_done_when import MONTH, ingest
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
@@ -44,3 +48,14 @@ def test_without_events_the_card_says_nothing_of_them(planned):
     context, page = dashboard()
     assert context["cards"] and all(card["provenance"] == [] for card in context["cards"])
     assert "not counted" not in page
+
+
+def test_a_stored_payout_shows_the_events_it_was_computed_from(planned, django_capture_on_commit_callbacks):
+    """The closed month's card reads the payout's stored trace: later events change nothing."""
+    ingest("amocrm_leads_pages.json", "amocrm")
+    with django_capture_on_commit_callbacks(execute=True):
+        run, _ = payroll_run_start(company=planned, period=Period.parse(MONTH))
+    payout = run.payouts.get(employee__personnel_number="DEMO-A")
+    Event.objects.filter(source="amocrm", external_id="32000003").update(counts=False, status="143")  # changed since
+    leads = next(card for card in marketer_statement(payout=payout)["cards"] if card["code"] == "leads")
+    assert leads["provenance"][0]["sources"] == [{"name": "amoCRM", "received": 4, "not_counted": 1}]
