@@ -9,6 +9,9 @@ from django.core.management import call_command
 
 from engine import Period
 from events.models import Sync
+from events.selectors import provenance_for_payout
+from organizations.models import Employee
+from payroll.provenance import payout_provenance
 from payroll.services import payroll_run_start
 from tests.events.test_done_when import FIXTURES, MONTH, cell, demo, ingest  # noqa: F401 (fixture)
 
@@ -56,3 +59,12 @@ def test_the_run_stores_the_provenance_with_the_payout(ingested, eager_celery, d
 def test_without_events_the_trace_has_no_provenance(demo):  # noqa: F811
     assert "provenance" not in json.loads(preview("--json"))["trace"]
     assert "Where the measures came from" not in preview()
+
+
+def test_a_chunk_gathers_the_provenance_in_a_few_queries(ingested, django_assert_max_num_queries):
+    employees = list(Employee.objects.filter(company=ingested))
+    with django_assert_max_num_queries(4):
+        together = payout_provenance(employees=employees, period=MONTH)
+    one_by_one = {e.pk: provenance_for_payout(e, MONTH) for e in employees}
+    assert set(together) == {pk for pk, found in one_by_one.items() if found["measures"]} and len(together) >= 2  # DEMO-A and DEMO-B
+    assert together == {pk: one_by_one[pk] for pk in together}
