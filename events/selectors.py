@@ -96,37 +96,70 @@ def provenance_for_payout(employee: Employee, period: str) -> dict[str, Any]:
     """For a payout's trace: per event-fed measure, the counts by source and status, and the
     syncs whose events it used (id, source, when) — kept with the payout, it explains the
     approved amount after the events change."""
-    codes = (
-        Event.objects.filter(company_id=employee.company_id, employee=employee, period=period)
-        .exclude(measure_code="")
-        .values_list("measure_code", flat=True)
-        .distinct()
-        .order_by("measure_code")
-    )
-    measures: dict[str, Any] = {}
-    for code in codes:
-        found = measure_provenance(employee=employee, period=period, measure=code, with_events=False)
-        measures[code] = {
-            "total": str(found.total),
-            "value": None if found.value is None else str(found.value),
-            "value_source": found.value_source,
-            "sentence": found.sentence(),
+    found = provenance_for_payouts(company_id=employee.company_id, period=period, employee_ids=[employee.pk])
+    return found.get(employee.pk) or {"measures": {}, "syncs": []}
+
+
+def provenance_for_payouts(*, company_id: int, period: str, employee_ids) -> dict[int, dict[str, Any]]:
+    """`provenance_for_payout` of several employees in four queries (a run's chunk): employee
+    id → provenance, for those with events in the period."""
+    ids = list(employee_ids)
+    events = Event.objects.filter(company_id=company_id, period=period, employee_id__in=ids)
+    cells: dict[tuple[int, str], dict[str, dict[str, Any]]] = {}
+    for employee_id, code, source, status, counts, n, total in (
+        events.exclude(measure_code="")
+        .values_list("employee_id", "measure_code", "source", "status", "counts")
+        .annotate(n=Count("id"), total=Sum("value"))
+        .order_by("employee_id", "measure_code", "source", "status")
+    ):
+        entry = cells.setdefault((employee_id, code), {}).setdefault(
+            source, {"received": 0, "counted": 0, "total": Decimal(0), "by_status": Counter()}
+        )
+        entry["received"] += n
+        if counts:
+            entry["counted"] += n
+            entry["total"] += total or 0
+        else:
+            entry["by_status"][status] += n
+    stored: dict[tuple[int, str], MeasureValue] = {}
+    for value in MeasureValue.objects.filter(
+        employee_id__in={e for e, _ in cells}, period=period, measure__code__in={c for _, c in cells}
+    ).select_related("measure").order_by("employee_id", "measure__code", "-measure__company_id"):
+        stored.setdefault((value.employee_id, value.measure.code), value)
+    found: dict[int, dict[str, Any]] = {}
+    for (employee_id, code), sources in sorted(cells.items()):
+        counts_list = [
+            SourceCount(source, e["received"], e["counted"], e["total"], dict(e["by_status"])) for source, e in sorted(sources.items())
+        ]
+        kept = stored.get((employee_id, code))
+        cell = Provenance(
+            measure=code, value=kept.value if kept else None, value_source=kept.source if kept else "",
+            total=sum((s.total for s in counts_list), start=Decimal(0)), sources=counts_list, events=[],
+        )
+        found.setdefault(employee_id, {"measures": {}, "syncs": []})["measures"][code] = {
+            "total": str(cell.total),
+            "value": None if cell.value is None else str(cell.value),
+            "value_source": cell.value_source,
+            "sentence": cell.sentence(),
             "sources": [
                 {"source": s.source, "received": s.received, "counted": s.counted, "total": str(s.total), "not_counted_by_status": s.by_status}
-                for s in found.sources
+                for s in cell.sources
             ],
         }
-    sync_ids = (
-        Event.objects.filter(company_id=employee.company_id, employee=employee, period=period, sync__isnull=False)
-        .values_list("sync_id", flat=True)
-        .distinct()
-        .order_by()
-    )
-    syncs = [
-        {"id": sync.pk, "source": sync.source, "label": sync.label, "finished_at": sync.finished_at.isoformat() if sync.finished_at else None}
-        for sync in Sync.objects.filter(pk__in=list(sync_ids)).order_by("started_at", "id")
-    ]
-    return {"measures": measures, "syncs": syncs}
+    used = list(events.filter(sync__isnull=False).values_list("employee_id", "sync_id").distinct().order_by())
+    syncs = {
+        sync.pk: {"id": sync.pk, "source": sync.source, "label": sync.label, "finished_at": sync.finished_at.isoformat() if sync.finished_at else None}
+        for sync in Sync.objects.filter(pk__in={sync_id for _, sync_id in used}).order_by("started_at", "id")
+    }
+    order = list(syncs)
+    by_employee: dict[int, list[int]] = {}
+    for employee_id, sync_id in used:
+        by_employee.setdefault(employee_id, []).append(sync_id)
+    for employee_id, sync_ids in by_employee.items():
+        found.setdefault(employee_id, {"measures": {}, "syncs": []})["syncs"] = [
+            syncs[pk] for pk in sorted(set(sync_ids), key=order.index)
+        ]
+    return found
 
 
 def unattributed_events(*, company_id: int, period: str | None = None) -> QuerySet[Event]:
@@ -138,4 +171,3 @@ def unattributed_events(*, company_id: int, period: str | None = None) -> QueryS
 def pending_late_changes(*, company_id: int, period: str | None = None) -> QuerySet[LateChange]:
     found = LateChange.objects.filter(company_id=company_id, status=LateChange.Status.PENDING)
     return found.filter(period=period) if period else found
-

@@ -241,6 +241,7 @@ def _digest(values: dict[str, Any]) -> str:
 # --- 2. attribute and count -------------------------------------------------------------------
 
 _FIRST_TOKEN = re.compile(r"[^\s|_/:;,.]+")
+_SEPARATOR = re.compile(r"[\s|_/:;,.\-]")
 
 
 class Attributor:
@@ -249,12 +250,20 @@ class Attributor:
     def __init__(self, company: Company):
         self.rules = list(AttributionRule.objects.filter(company=company).order_by("priority", "id"))
         self.numbers = {number.upper(): pk for number, pk in Employee.objects.filter(company=company).values_list("personnel_number", "pk")}
+        self.longest = max(map(len, self.numbers), default=0)
         employee_ids = set(self.numbers.values())
         self.rules = [rule for rule in self.rules if rule.employee_id is None or rule.employee_id in employee_ids]
 
     def _by_prefix(self, text: str) -> int | None:
-        found = _FIRST_TOKEN.match(text.strip())
-        return self.numbers.get(found.group(0).upper()) if found else None
+        """The longest personnel number that begins the text and ends at a separator or at its
+        end: "DEMO-A | Поиск", "DEMO-A_poisk" and "DEMO-A-poisk" are DEMO-A's."""
+        text = text.strip().upper()
+        if not _FIRST_TOKEN.match(text):
+            return None
+        for end in range(min(len(text), self.longest), 0, -1):
+            if (end == len(text) or _SEPARATOR.match(text, end)) and text[:end] in self.numbers:
+                return self.numbers[text[:end]]
+        return None
 
     def attribute(self, source: str, values: dict[str, Any]) -> tuple[int | None, int | None]:
         """(employee id, rule id), or (None, None): no rule names one."""

@@ -23,6 +23,7 @@ from engine.rules import measure_value_problems
 from kpis.models import Measure, MeasureValue
 from kpis.selectors import catalogue_and_own
 from organizations.models import Employee
+from payroll.provenance import add_provenance, payout_provenance
 from payroll.selectors import payroll_inputs
 
 
@@ -41,8 +42,12 @@ class PayoutOutlook:
 
     @cached_property
     def recorded(self) -> PayoutResult:
-        """The payout with its trace, computed now and stored nowhere."""
-        return calculate_payout(self.data)
+        """The payout with its trace (and where its event-fed measures came from, as a run
+        stores it), computed now and stored nowhere."""
+        result = calculate_payout(self.data)
+        fed = payout_provenance(employees=[self.employee], period=str(self.period))
+        add_provenance(result.trace, fed.get(self.employee.pk))
+        return result
 
     def projection(self, today) -> dict:
         """The payout the period brings at the current run rate, with what it takes to reach

@@ -138,6 +138,36 @@ def _trace_measures(trace: dict) -> dict[str, str | None]:
     return measures
 
 
+#: How the card names an event source.
+SOURCE_NAMES = {
+    "amocrm": "amoCRM", "bitrix24": "Bitrix24", "yandex-direct": "Yandex Direct", "google-ads": "Google Ads",
+    "vk-ads": "VK Ads", "csv": "CSV", "api": "API",
+}
+
+
+def _provenance(trace: dict, entry: dict, employee: Employee, currency: str, *, company=None) -> list[dict]:
+    """Where a KPI's event-fed measures came from, as the payout's trace records it (issue 15):
+    per measure its value and, per source, the events received and those not counted."""
+    fed = (trace.get("provenance") or {}).get("measures", {})
+    codes = [code for code in entry.get("measures", {}) if code in fed]
+    if not codes:
+        return []
+    measures = _definitions(Measure, employee, codes, company=company)
+    return [
+        {
+            "code": code,
+            "name": catalogue_name(measures[code].name) if code in measures else code,
+            "total": Decimal(fed[code]["total"]),
+            "format": f"{measures[code].unit if code in measures else 'count'} {currency}",
+            "sources": [
+                {"name": SOURCE_NAMES.get(s["source"], s["source"]), "received": s["received"], "not_counted": s["received"] - s["counted"]}
+                for s in fed[code]["sources"]
+            ],
+        }
+        for code in codes
+    ]
+
+
 def marketer_dashboard(*, outlook: PayoutOutlook, today: date) -> dict:
     """Everything the marketer's page shows for one period: per KPI the plan, the actual so
     far and at the run rate (spec §9), the band and the next one; the projected bonus with its
@@ -175,6 +205,7 @@ def marketer_dashboard(*, outlook: PayoutOutlook, today: date) -> dict:
             "no_plan": entry.get("no_plan", False),
             "factor": None,
             "set_item": None,
+            "provenance": _provenance(so_far["trace"], earlier, employee, employee.company.currency),
         }
         marks = [HUNDRED]
         for factor in factors:
@@ -277,6 +308,7 @@ def marketer_statement(*, payout: Payout) -> dict:
             "no_plan": entry.get("no_plan", False),
             "factor": None,
             "set_item": None,
+            "provenance": _provenance(trace, entry, employee, currency, company=run.company),
         }
         marks = [HUNDRED]
         for factor in factors:

@@ -17,6 +17,7 @@ from organizations.models import Employee
 from payroll import review
 from payroll.books import run_books_record
 from payroll.models import LIVE, Payout, PayrollRun, RunStatus
+from payroll.provenance import add_provenance, payout_provenance
 from payroll.selectors import payroll_inputs
 from payroll.services import signals
 from payroll.services.runs import Chunk, lock_employees, lock_shared_state, locked, transition
@@ -162,10 +163,12 @@ def payroll_chunk_compute(*, run_id: int, calculation: int, chunk: Chunk) -> boo
     ids = {employee.personnel_number: employee.pk for employee in employees}
     inputs = payroll_inputs(company=run.company, period=period, employees=employees)
     printed = {employee.personnel_number: payslip_snapshot(employee, run.company) for employee in employees}
+    fed = payout_provenance(employees=employees, period=run.period)
     payouts = []
     for data in inputs:
         result = calculate_payout(data)
         result.trace.update(printed[result.employee])  # what the payslip prints, as it was (spec §8)
+        add_provenance(result.trace, fed.get(ids[result.employee]))  # the events the measures came from
         payouts.append(
             Payout(
                 run_id=run_id,

@@ -71,4 +71,16 @@ def render_payout(result, full_name: str, currency: str) -> str:
     lines.append(f"Total {result.total}")
     for warning in result.warnings:
         lines.append(f"warning: {warning['message']}")
+    provenance = trace.get("provenance")
+    if provenance:
+        lines.append("")
+        lines.append("Where the measures came from")
+        for measure in provenance["measures"].values():
+            lines.append(f"  {measure['sentence']}")
+            for source in measure["sources"]:
+                statuses = ", ".join(f"{status}: {n}" for status, n in sorted(source["not_counted_by_status"].items()))
+                lines.append(f"    {source['source']}: {source['received']} received, {source['counted']} counted"
+                             + (f" (not counted: {statuses})" if statuses else ""))
+        for sync in provenance["syncs"]:
+            lines.append(f"  sync {sync['id']} {sync['source']} {sync['label']} at {sync['finished_at'] or '—'}")
     return "\n".join(lines)
