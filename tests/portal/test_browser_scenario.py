@@ -75,6 +75,7 @@ def test_hr_runs_a_scenario_sees_the_chart_and_totals_and_saves_it(page: Page, l
     sign_in(page, live_server, "hr")
     page.set_viewport_size(WIDE)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Scenarios").click()
+    page.wait_for_load_state("load")  # scenarios.js listens for the table's change: it must be attached first
     form = page.get_by_test_id("scenario-form")
     form.get_by_label("Last approved months").fill("2")
     form.get_by_label("Change a band table (optional)").select_option(label=table.name)
