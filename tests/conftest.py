@@ -66,8 +66,10 @@ def _suite_settings(request, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _catalogue(request):
     """The catalogue and presets come from a data migration; a transactional test flushes
-    them, so put them back for the tests that follow."""
-    if request.node.get_closest_marker("django_db") is None:
+    them, so put them back for the tests that follow (those marked, and those that reach the
+    database through a fixture asking for `db`)."""
+    uses_database = {"db", "transactional_db", "django_db_reset_sequences"} & set(request.fixturenames)
+    if request.node.get_closest_marker("django_db") is None and not uses_database:
         return
     from kpis.catalogue import install_catalogue
     from kpis.models import Kpi, KpiSet, KpiSetItem, Measure
