@@ -110,15 +110,12 @@ class Sync(models.Model):
         return f"{self.source} sync {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class Event(models.Model):
-    """An event as its source gave it (the latest version), and what it counts for."""
+class EventContent(models.Model):
+    """What a source says of an event: kept by the event and by each of its earlier versions."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="events")
-    source = models.CharField(max_length=20)
-    external_id = models.CharField(max_length=255)
     kind = models.CharField(max_length=10)
     occurred_at = models.DateTimeField()
-    period = PeriodField(db_index=False)
+    period = PeriodField()
     status = models.CharField(max_length=100, blank=True)
     amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
@@ -131,6 +128,18 @@ class Event(models.Model):
     responsible_name = models.CharField(max_length=255, blank=True)
     deal_amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Event(EventContent):
+    """An event as its source gave it (the latest version), and what it counts for."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="events")
+    source = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=255)
+    period = PeriodField(db_index=False)
     version = models.PositiveIntegerField(default=1)
     digest = models.CharField(max_length=40, help_text="of the source's fields: an identical event is unchanged")
     received_at = models.DateTimeField()
@@ -166,25 +175,10 @@ VERSIONED_FIELDS = (
 )
 
 
-class EventVersion(models.Model):
+class EventVersion(EventContent):
     """An earlier version of an event, as it was before a later one replaced it."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="versions")
-    kind = models.CharField(max_length=10)
-    occurred_at = models.DateTimeField()
-    period = PeriodField()
-    status = models.CharField(max_length=100, blank=True)
-    amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    currency = models.CharField(max_length=3, blank=True)
-    includes_vat = models.BooleanField(null=True, blank=True)
-    quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(1))
-    campaign_id = models.CharField(max_length=255, blank=True)
-    campaign_name = models.CharField(max_length=500, blank=True)
-    utm = models.JSONField(default=dict, blank=True)
-    responsible_user = models.CharField(max_length=255, blank=True)
-    responsible_name = models.CharField(max_length=255, blank=True)
-    deal_amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    raw = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField()
     digest = models.CharField(max_length=40)
     received_at = models.DateTimeField()

@@ -64,6 +64,23 @@ def looks_like_json(content: bytes, file_name: str) -> bool:
     return file_name.lower().endswith(".json") or head in (b"{", b"[")
 
 
+#: `saved_json`'s answer for a file that is not JSON (a spreadsheet export, then).
+NOT_JSON = object()
+
+
+def saved_json(content: bytes, file_name: str) -> Any:
+    """An API answer saved to a file: its parsed JSON, `NOT_JSON` for another kind of file, or
+    the `ParseProblem` of an empty file or broken JSON."""
+    if not content.strip():
+        return file_problem("empty_file", f"{file_name}: the file is empty")
+    if not looks_like_json(content, file_name):
+        return NOT_JSON
+    try:
+        return load_json(content)
+    except ValueError as error:
+        return file_problem("bad_json", f"{file_name}: not JSON ({error})")
+
+
 def read_table(content: bytes) -> list[list[str]]:
     """The file's rows as lists of strings: an XLSX's first sheet, an HTML table, or a CSV/TSV
     whose delimiter (comma, semicolon, tab) is read from its lines. ValueError if unreadable."""

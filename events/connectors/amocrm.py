@@ -38,14 +38,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from events.connectors._common import (
+    NOT_JSON,
     RowError,
     decode,
     export_rows,
     file_problem,
     from_unix,
-    load_json,
-    looks_like_json,
     row_problem,
+    saved_json,
     text_of,
     to_datetime,
     to_decimal_or_zero,
@@ -143,13 +143,10 @@ def next_page(data: Mapping[str, Any]) -> str | None:
 def parse_file(content: bytes, file_name: str, *, currency: str = "", tz: tzinfo = UTC) -> Parsed:
     """Saved API pages (one page object or a JSON array of pages) or the XLSX/CSV export; `tz`
     is the account's zone for the export's times."""
-    if not content.strip():
-        return Parsed(problems=[file_problem("empty_file", f"{file_name}: the file is empty")])
-    if looks_like_json(content, file_name):
-        try:
-            data = load_json(content)
-        except ValueError as error:
-            return Parsed(problems=[file_problem("bad_json", f"{file_name}: not JSON ({error})")])
+    data = saved_json(content, file_name)
+    if isinstance(data, ParseProblem):
+        return Parsed(problems=[data])
+    if data is not NOT_JSON:
         pages = data if isinstance(data, list) else [data]
         parsed = Parsed()
         offset = 0

@@ -39,18 +39,18 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from events.connectors._common import (
+    NOT_JSON,
     RowError,
     decode,
     export_rows,
     file_problem,
-    load_json,
-    looks_like_json,
     row_problem,
+    saved_json,
     text_of,
     to_datetime,
     to_decimal_or_zero,
 )
-from events.schema import LEAD, ORDER, EventIn, Parsed
+from events.schema import LEAD, ORDER, EventIn, Parsed, ParseProblem
 
 SOURCE = "bitrix24"
 JUNK = "JUNK"
@@ -145,13 +145,10 @@ def parse_page(data: dict[str, Any], *, first_row: int | None = None, tz: tzinfo
 def parse_file(content: bytes, file_name: str, *, tz: tzinfo = UTC, currency: str = "") -> Parsed:
     """Saved list answers (one object or a JSON array of pages) or the lead list's CSV/Excel
     export; `tz` is the portal's zone for the export's times, `currency` for rows without one."""
-    if not content.strip():
-        return Parsed(problems=[file_problem("empty_file", f"{file_name}: the file is empty")])
-    if looks_like_json(content, file_name):
-        try:
-            data = load_json(content)
-        except ValueError as error:
-            return Parsed(problems=[file_problem("bad_json", f"{file_name}: not JSON ({error})")])
+    data = saved_json(content, file_name)
+    if isinstance(data, ParseProblem):
+        return Parsed(problems=[data])
+    if data is not NOT_JSON:
         pages = data if isinstance(data, list) else [data]
         parsed = Parsed()
         offset = 0

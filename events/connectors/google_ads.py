@@ -31,19 +31,19 @@ from decimal import Decimal
 from typing import Any
 
 from events.connectors._common import (
+    NOT_JSON,
     RowError,
     export_rows,
     file_problem,
     from_micros,
-    load_json,
-    looks_like_json,
     row_problem,
+    saved_json,
     text_of,
     to_date,
     to_decimal,
     to_decimal_or_zero,
 )
-from events.schema import SPEND, EventIn, Parsed
+from events.schema import SPEND, EventIn, Parsed, ParseProblem
 
 SOURCE = "google-ads"
 
@@ -61,13 +61,10 @@ _EXPORT_COLUMNS = {
 
 def parse_file(content: bytes, file_name: str, *, currency: str = "", includes_vat: bool | None = None) -> Parsed:
     """A saved Search page or SearchStream answer (JSON), or the interface's CSV/XLSX."""
-    if not content.strip():
-        return Parsed(problems=[file_problem("empty_file", f"{file_name}: the file is empty")])
-    if looks_like_json(content, file_name):
-        try:
-            data = load_json(content)
-        except ValueError as error:
-            return Parsed(problems=[file_problem("bad_json", f"{file_name}: not JSON ({error})")])
+    data = saved_json(content, file_name)
+    if isinstance(data, ParseProblem):
+        return Parsed(problems=[data])
+    if data is not NOT_JSON:
         pages = data if isinstance(data, list) else [data]
         parsed = Parsed()
         offset = 0

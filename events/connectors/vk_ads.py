@@ -26,18 +26,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from events.connectors._common import (
+    NOT_JSON,
     RowError,
     export_rows,
     file_problem,
-    load_json,
-    looks_like_json,
     row_problem,
+    saved_json,
     text_of,
     to_date,
     to_decimal,
     to_decimal_or_zero,
 )
-from events.schema import SPEND, EventIn, Parsed
+from events.schema import SPEND, EventIn, Parsed, ParseProblem
 
 SOURCE = "vk-ads"
 
@@ -60,13 +60,10 @@ def campaign_names_of(ad_plans: Mapping[str, Any]) -> dict[str, str]:
 def parse_file(content: bytes, file_name: str, *, currency: str = "", includes_vat: bool | None = None,
                campaign_names: Mapping[str, str] | None = None) -> Parsed:
     """A saved statistics answer (or the bundle with the campaign list), or the cabinet's export."""
-    if not content.strip():
-        return Parsed(problems=[file_problem("empty_file", f"{file_name}: the file is empty")])
-    if looks_like_json(content, file_name):
-        try:
-            data = load_json(content)
-        except ValueError as error:
-            return Parsed(problems=[file_problem("bad_json", f"{file_name}: not JSON ({error})")])
+    data = saved_json(content, file_name)
+    if isinstance(data, ParseProblem):
+        return Parsed(problems=[data])
+    if data is not NOT_JSON:
         if not isinstance(data, dict):
             return Parsed(problems=[file_problem("unknown_format", f"{file_name}: not a VK Ads statistics answer")])
         names = dict(campaign_names or {})
